@@ -1,0 +1,45 @@
+"""What every tilewright cocotb testbench needs: parameters, seeded RNG, clock, reset,
+and the measurement report."""
+
+import json
+import os
+import random
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+
+__all__ = ["PERIOD_NS", "params", "rng", "start", "record"]
+
+PERIOD_NS = 10
+
+
+def params():
+    """The generator parameters the runner passed (``TILEWRIGHT_PARAMS``)."""
+    return json.loads(os.environ["TILEWRIGHT_PARAMS"])
+
+
+def rng(salt):
+    """A ``random.Random`` from the run's seed (logged by cocotb) and ``salt``, so each
+    test's stimulus replays independently of which other tests ran."""
+    return random.Random(f"{cocotb.RANDOM_SEED}:{salt}")
+
+
+async def start(dut, reset_cycles=2):
+    """Start the clock, hold reset for ``reset_cycles``, return after the first edge."""
+    Clock(dut.clk, PERIOD_NS, unit="ns").start()
+    dut.rst.value = 1
+    await ClockCycles(dut.clk, reset_cycles)
+    dut.rst.value = 0
+    await RisingEdge(dut.clk)
+
+
+def record(name, value):
+    """Add ``{name: value}`` to the run's JSON report (``TILEWRIGHT_REPORT``)."""
+    path = os.environ.get("TILEWRIGHT_REPORT")
+    if not path:
+        return
+    report = json.loads(open(path).read()) if os.path.exists(path) else {}
+    report[name] = value
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2, sort_keys=True)

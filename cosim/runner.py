@@ -1,0 +1,147 @@
+"""Build generated Verilog with Verilator and run cocotb testbenches on it.
+
+One build directory per hash of (block, parameters, Verilog text, build options), under
+:func:`cache_root`; a build is reused while that hash is unchanged. Builds are guarded by
+a file lock and runs get their own directories, so pytest-xdist workers can share the
+cache. Parameters reach the testbench as JSON in ``TILEWRIGHT_PARAMS``; the testbench
+writes its measurements as JSON to ``TILEWRIGHT_REPORT``.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tilewright.cosim.toolchain import verilator_env, waiver_args
+
+__all__ = ["cache_root", "build", "run", "RunResult", "SimulationFailed"]
+
+BUILD_STAMP = ".tilewright-built"
+
+
+def cache_root():
+    """Where builds live: ``$TILEWRIGHT_CACHE`` or ``~/.cache/tilewright``."""
+    root = os.environ.get("TILEWRIGHT_CACHE") or Path.home() / ".cache" / "tilewright"
+    return Path(root) / "build"
+
+
+def _key(block, params, verilog, build_args):
+    blob = json.dumps([block, params, verilog, list(build_args)], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+@contextmanager
+def _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _runner():
+    os.environ.update(verilator_env())
+    from cocotb_tools.runner import get_runner
+    return get_runner("verilator")
+
+
+def build(block, params, verilog, toplevel, *, build_args=(), waves=False):
+    """Compile ``verilog`` (text) into a simulator; returns its build directory.
+
+    ``block`` and ``params`` only name the build. Reused when already built.
+    """
+    build_args = [*build_args, *(["--trace"] if waves else [])]
+    directory = cache_root() / block / _key(block, params, verilog, build_args)
+    with _locked(directory.with_suffix(".lock")):
+        if (directory / BUILD_STAMP).exists():
+            return directory
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        source = directory / f"{toplevel}.v"
+        source.write_text(verilog)
+        (directory / "params.json").write_text(json.dumps(params, indent=2, sort_keys=True))
+        runner = _runner()
+        runner.build(sources=[source], hdl_toplevel=toplevel, build_dir=directory,
+                     build_args=["-Wall", *waiver_args(), *build_args], waves=waves,
+                     log_file=directory / "build.log")
+        (directory / BUILD_STAMP).write_text("ok\n")
+    return directory
+
+
+class SimulationFailed(AssertionError):
+    """A cocotb test failed; the message says which, the seed, and the log's tail."""
+
+
+@dataclass
+class RunResult:
+    """Outcome of :func:`run`: passed/failed counts, the testbench's measurements."""
+
+    tests: int
+    failed: int
+    seed: int
+    directory: Path
+    report: dict = field(default_factory=dict)
+
+
+def _results(xml_path):
+    tests, failures = 0, []
+    for case in ET.parse(xml_path).iter("testcase"):
+        tests += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            failures.append(case.get("name"))
+    return tests, failures
+
+
+def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
+        waves=False, build_args=(), extra_env=None, replay=None, keep=False):
+    """Build (or reuse) and run ``test_module``'s cocotb tests with ``seed``.
+
+    Returns a :class:`RunResult`; raises :class:`SimulationFailed` (naming the failing
+    tests, the seed and ``replay``, the command that reruns it) when any test fails.
+    The run directory is removed after a pass unless ``keep`` or ``waves``.
+    """
+    directory = build(block, params, verilog, toplevel, build_args=build_args, waves=waves)
+    test_dir = directory / "runs" / f"{seed}-{uuid.uuid4().hex[:8]}"
+    test_dir.mkdir(parents=True)
+    results, report, log = (test_dir / "results.xml", test_dir / "report.json",
+                            test_dir / "sim.log")
+    env = {"TILEWRIGHT_PARAMS": json.dumps(params), "TILEWRIGHT_REPORT": str(report),
+           **(extra_env or {})}
+    runner = _runner()
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)   # we judge the results ourselves
+    try:
+        runner.test(test_module=test_module, hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
+                    build_dir=directory,
+                    test_dir=test_dir, seed=seed, testcase=testcase, extra_env=env,
+                    results_xml=str(results), waves=waves, log_file=log)
+    except SystemExit:
+        pass
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+    if not results.exists():
+        raise SimulationFailed(_failure(block, seed, ["(simulator crashed)"], log, replay))
+    tests, failures = _results(results)
+    if failures:
+        raise SimulationFailed(_failure(block, seed, failures, log, replay))
+    measured = json.loads(report.read_text()) if report.exists() else {}
+    if not (keep or waves):
+        shutil.rmtree(test_dir, ignore_errors=True)
+    return RunResult(tests=tests, failed=0, seed=seed, directory=test_dir, report=measured)
+
+
+def _failure(block, seed, failures, log, replay):
+    tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+    lines = [f"{block}: {len(failures)} cocotb test(s) failed: {', '.join(failures)}",
+             f"seed {seed}; log {log}"]
+    if replay:
+        lines.append(f"replay: {replay}")
+    return "\n".join(lines + ["--- log tail ---", *tail])

@@ -1,0 +1,96 @@
+"""Generate Verilog for one block or a whole config, and write it safely.
+
+Everything is elaborated (and, when asked, linted) before the first file is written; files
+are written under temporary names and renamed, so a failure leaves the output folder as
+it was.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from amaranth.back import verilog
+
+from tilewright.blocks import get_block
+from tilewright.cosim.toolchain import lint, tool_versions
+
+__all__ = ["Generated", "generate", "generate_config", "write", "OutputError", "LintError"]
+
+
+class OutputError(OSError):
+    """The output folder cannot be written."""
+
+
+class LintError(RuntimeError):
+    """Verilator found something in the Verilog besides the named waivers."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Verilog of one block instance with its resolved parameters and derived facts."""
+
+    block: str
+    instance: str
+    params: dict
+    verilog: str
+    facts: dict
+
+    def manifest(self):
+        return {"block": self.block, "module": self.instance, "params": self.params,
+                "facts": self.facts, "tools": tool_versions()}
+
+
+def generate(block_name, given=None, instance=None):
+    """Elaborate ``block_name`` with ``given`` parameters into a :class:`Generated`."""
+    block = get_block(block_name)
+    params = block.resolve(given)
+    component = block.component(**params)
+    name = instance or block.toplevel
+    text = verilog.convert(component, name=name, emit_src=False)
+    facts = block.facts(component) if block.facts else {}
+    return Generated(block.name, name, params, text, facts)
+
+
+def generate_config(config):
+    return [generate(i.block, i.params, i.instance) for i in config.instances]
+
+
+def check_writable(folder):
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tilewright-probe-"):
+            pass
+    except OSError as e:
+        raise OutputError(f"output folder {str(folder)!r} is not writable: "
+                          f"{e.strerror or e}") from None
+    return folder
+
+
+def write(items, folder, check_lint=True):
+    """Write each :class:`Generated` as ``<instance>.v`` and ``<instance>.json``.
+
+    Lints every module first when ``check_lint``; raises :class:`LintError` or
+    :class:`OutputError` before writing anything. Returns the written paths.
+    """
+    folder = check_writable(folder)
+    if check_lint:
+        with tempfile.TemporaryDirectory() as scratch:
+            for item in items:
+                path = Path(scratch) / f"{item.instance}.v"
+                path.write_text(item.verilog)
+                problems = lint(path, item.instance)
+                if problems:
+                    raise LintError(f"{item.instance}: verilator -Wall: {problems[0]}")
+    written = []
+    for item in items:
+        for suffix, text in ((".v", item.verilog),
+                             (".json", json.dumps(item.manifest(), indent=2) + "\n")):
+            path = folder / f"{item.instance}{suffix}"
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text)
+            os.replace(tmp, path)
+            written.append(path)
+    return written

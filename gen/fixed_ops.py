@@ -1,0 +1,35 @@
+"""Fixed-point rounding and overflow as Amaranth expressions.
+
+The hardware twins of :func:`tilewright.fixedpoint.shift_right` and
+:func:`tilewright.fixedpoint.fit`; the golden models use those, so both sides agree bit
+for bit.
+"""
+
+from amaranth.hdl import Mux, signed
+
+from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, check_choice
+
+__all__ = ["shift_right", "fit"]
+
+
+def shift_right(value, n, rounding):
+    """``value / 2**n`` rounded as ``rounding`` says; ``value`` must be signed."""
+    check_choice("rounding", rounding, ROUNDINGS)
+    if n == 0:
+        return value
+    floor = value >> n
+    if rounding == "truncate":
+        return floor
+    # the dropped bits are above one half, or exactly one half and floor is odd
+    above_half = value[:n - 1].any() if n > 1 else 0
+    up = value[n - 1] & (above_half | floor[0])
+    return floor + up
+
+
+def fit(value, width, overflow):
+    """Bring signed ``value`` into ``signed(width)`` by wrapping or saturating."""
+    check_choice("overflow", overflow, OVERFLOWS)
+    if overflow == "wrap":
+        return value[:width].as_signed()
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    return Mux(value > hi, hi, Mux(value < lo, lo, value[:width].as_signed())).as_signed()

@@ -1,0 +1,96 @@
+"""The CLI: help everywhere, one-line errors that write nothing, generation."""
+
+import json
+
+import pytest
+
+from tilewright.cli import main
+
+
+def run(capsys, *argv):
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return info.value.code or 0, out.out, out.err
+
+
+@pytest.mark.parametrize("argv", [[], ["gen"], ["gen", "mac-lane"], ["regress"], ["blocks"]])
+def test_help_everywhere(capsys, argv):
+    code, out, _ = run(capsys, *argv, "--help")
+    assert code == 0 and out.startswith("Usage: tilewright")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--multipliers", "12"], "multipliers must be a power of two from 1 to 64, not 12"),
+    (["--il", "0", "--fl", "0"], "il must be an integer from 1 to 32, not 0"),
+    (["--activation", "tanh"], "activation must be one of 'none', 'relu', 'gelu', not 'tanh'"),
+    (["--multipliers", "many"], "multipliers must be an integer, not 'many'"),
+])
+def test_bad_parameters_one_line_nothing_written(capsys, tmp_path, args, message):
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "gen", "mac-lane", *args, "-o", str(out_dir))
+    assert code == 2
+    assert err == f"tilewright: error: {message}\n"
+    assert not out_dir.exists()
+
+
+def test_unwritable_output(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(capsys, "gen", "mac-lane", "-o", str(blocker / "sub"))
+    assert code == 2
+    assert err == (f"tilewright: error: output folder {str(blocker / 'sub')!r} is not "
+                   f"writable: Not a directory\n")
+
+
+def test_unknown_block(capsys, tmp_path):
+    code, _, err = run(capsys, "gen", "tensor-core", "-o", str(tmp_path))
+    assert code == 2 and err.startswith("tilewright: error: unknown block 'tensor-core'; "
+                                        "blocks are ")
+    assert "mac-lane" in err
+
+
+def test_gen_mac_lane_writes_verilog_and_params(capsys, tmp_path):
+    code, out, _ = run(capsys, "gen", "mac-lane", "--multipliers", "16", "--il", "4",
+                       "--fl", "16", "--activation", "gelu", "-o", str(tmp_path))
+    assert code == 0
+    text = (tmp_path / "mac_lane.v").read_text()
+    assert "module mac_lane(" in text
+    manifest = json.loads((tmp_path / "mac_lane.json").read_text())
+    assert manifest["params"]["multipliers"] == 16
+    assert manifest["params"]["activation"] == "gelu"
+    assert manifest["facts"]["latency_cycles"] == 6
+    assert manifest["facts"]["gelu_error_vs_torch"]["max_abs_error"] < 2e-3
+
+
+def test_bad_config_names_field_and_keeps_existing_files(capsys, tmp_path):
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('name = "x"\n[[blocks]]\nblock = "mac-lane"\nmultipliers = 3\n')
+    out_dir = tmp_path / "rtl"
+    out_dir.mkdir()
+    (out_dir / "mac_lane.v").write_text("keep me")
+    code, _, err = run(capsys, "gen", "--config", str(cfg), "-o", str(out_dir))
+    assert code == 2
+    assert err == (f"tilewright: error: {cfg}: blocks[0]: multipliers must be a power of two "
+                   f"from 1 to 64, not 3\n")
+    assert (out_dir / "mac_lane.v").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('name = "x"\n', "blocks must be a non-empty array of tables ([[blocks]])"),
+    ('name = "x"\n[[blocks]]\nblock = "fft"\n', "blocks[0]: unknown block 'fft'; blocks are"),
+    ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nwidth = 3\n',
+     "blocks[0]: mac-lane: unknown parameter 'width'; parameters are multipliers, il"),
+    ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n',
+     "blocks[0]: mac-lane: il must be of type int, not '4'"),
+    ('nme = "x"\n', "unknown key 'nme'; keys are name, description, blocks"),
+    ('name = [\n', "not valid TOML"),
+])
+def test_malformed_configs(capsys, tmp_path, text, message):
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(text)
+    code, _, err = run(capsys, "gen", "--config", str(cfg), "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert err.startswith(f"tilewright: error: {cfg}: {message}")
+    assert len(err.strip().splitlines()) == 1

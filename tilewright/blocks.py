@@ -1,0 +1,113 @@
+"""The catalogue of generator blocks.
+
+Each module of :mod:`tilewright.gen` that defines a module-level ``BLOCK`` (a
+:class:`Block`) is a block: the CLI, the configs and the flows find it by its ``name``
+(``"mac-lane"``). A block states its parameters once (:class:`Param`); from them come the
+CLI options, config validation and the JSON of resolved parameters.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["Param", "Block", "blocks", "get_block", "BlockError"]
+
+
+class BlockError(ValueError):
+    """Unknown block or parameter, or a parameter value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One generator parameter: keyword ``name``, Python ``type``, ``default``, ``help``,
+    and optionally the allowed ``choices``."""
+
+    name: str
+    type: type
+    default: object
+    help: str
+    choices: tuple = None
+
+    @property
+    def option(self):
+        """The CLI spelling, ``--gelu-segments`` for ``gelu_segments``."""
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A generator block.
+
+    Attributes
+    ----------
+    name : CLI / config name (``"mac-lane"``).
+    summary : one line for ``--help``.
+    component : the ``wiring.Component`` class, called with the parameters as keywords.
+    params : the parameters, in CLI order.
+    toplevel : Verilog module name.
+    testbench : dotted name of the cocotb test module, or ``None``.
+    facts : optional callable ``component -> dict`` of derived figures (latency, widths,
+        approximation error) written next to the Verilog.
+    """
+
+    name: str
+    summary: str
+    component: type
+    params: tuple
+    toplevel: str
+    testbench: str = None
+    facts: object = field(default=None, compare=False)
+
+    def resolve(self, given=None):
+        """Defaults filled in, unknown names and wrongly typed values rejected.
+
+        Values are checked by the component itself when it is built.
+        """
+        given = dict(given or {})
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise BlockError(f"{self.name}: unknown parameter {unknown[0]!r}; parameters are "
+                             f"{', '.join(known)}")
+        resolved = {}
+        for p in self.params:
+            value = given.get(p.name, p.default)
+            if value is not None and not _is(value, p.type):
+                raise BlockError(f"{self.name}: {p.name} must be of type {p.type.__name__}, "
+                                 f"not {value!r}")
+            resolved[p.name] = value
+        return resolved
+
+    def build(self, given=None):
+        """The component for ``given`` parameters (resolved first)."""
+        return self.component(**self.resolve(given))
+
+
+def _is(value, kind):
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+@lru_cache(maxsize=1)
+def blocks():
+    """All blocks, by name."""
+    import tilewright.gen as gen
+    found = {}
+    for info in pkgutil.iter_modules(gen.__path__):
+        module = importlib.import_module(f"tilewright.gen.{info.name}")
+        block = getattr(module, "BLOCK", None)
+        if isinstance(block, Block):
+            found[block.name] = block
+    return dict(sorted(found.items()))
+
+
+def get_block(name):
+    """The block called ``name``; ``BlockError`` listing the known ones otherwise."""
+    known = blocks()
+    if name not in known:
+        raise BlockError(f"unknown block {name!r}; blocks are {', '.join(known)}")
+    return known[name]
