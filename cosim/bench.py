@@ -9,7 +9,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-__all__ = ["PERIOD_NS", "params", "rng", "start", "record"]
+__all__ = ["PERIOD_NS", "params", "rng", "start", "record", "stimulus_kind"]
 
 PERIOD_NS = 10
 
@@ -43,3 +43,12 @@ def record(name, value):
     report[name] = value
     with open(path, "w") as f:
         json.dump(report, f, indent=2, sort_keys=True)
+
+
+def stimulus_kind():
+    """``"random"`` (default) or ``"zeros"``: the data of a block's stimulus test
+    (``TILEWRIGHT_STIMULUS``), so that energy can be compared across activity levels."""
+    kind = os.environ.get("TILEWRIGHT_STIMULUS", "random")
+    if kind not in ("random", "zeros"):
+        raise ValueError(f"TILEWRIGHT_STIMULUS must be one of 'random', 'zeros', not {kind!r}")
+    return kind

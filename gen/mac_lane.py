@@ -249,4 +249,5 @@ BLOCK = Block(
     toplevel="mac_lane",
     testbench="tilewright.cosim.tb_mac_lane",
     facts=_facts,
+    stimulus="tile_throughput",
 )

@@ -49,6 +49,11 @@ class Block:
     testbench : dotted name of the cocotb test module, or ``None``.
     facts : optional callable ``component -> dict`` of derived figures (latency, widths,
         approximation error) written next to the Verilog.
+    stimulus : name of the cocotb test (in ``testbench``) that is the block's representative
+        workload, used to measure cycles and switching activity. It calls
+        ``record("stimulus", {"operations": n, "cycles": c, "latency": l,
+        "initiation_interval": ii, "description": "..."})`` and honours
+        ``TILEWRIGHT_STIMULUS=zeros`` (all-zero data) besides the default ``random``.
     """
 
     name: str
@@ -58,6 +63,7 @@ class Block:
     toplevel: str
     testbench: str = None
     facts: object = field(default=None, compare=False)
+    stimulus: str = None
 
     def resolve(self, given=None):
         """Defaults filled in, unknown names and wrongly typed values rejected.

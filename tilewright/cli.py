@@ -11,14 +11,16 @@ import click
 
 from tilewright.blocks import BlockError, blocks, get_block
 
-__all__ = ["main", "cli"]
+__all__ = ["main", "cli", "UserError", "fail_on_user_errors"]
 
 
 class UserError(click.ClickException):
+    """Bad input: printed as one line, exit status 2."""
+
     exit_code = 2
 
 
-def _fail_on_user_errors(fn):
+def fail_on_user_errors(fn):
     """Turn the library's input errors into one-line CLI errors."""
     import functools
 
@@ -83,7 +85,7 @@ def _gen_command(block):
                      help="lint with verilator -Wall (named waivers only) before writing"),
     ]
 
-    @_fail_on_user_errors
+    @fail_on_user_errors
     def callback(output, lint, **raw):
         from tilewright.flows.generate import generate, write
         given = {p.name: _convert(p, raw[p.name]) for p in block.params
@@ -125,7 +127,7 @@ def _convert(param, text):
 @click.option("--lint/--no-lint", default=True, show_default=True,
               help="lint with verilator -Wall (named waivers only) before writing")
 @click.pass_context
-@_fail_on_user_errors
+@fail_on_user_errors
 def gen(ctx, config_spec, output, lint):
     """Generate lint-clean Verilog for one block (`gen BLOCK --help`) or a config."""
     if ctx.invoked_subcommand is not None:
@@ -165,7 +167,7 @@ def blocks_command():
 @click.option("--waves", is_flag=True, help="record waveforms (dump.vcd in the run folder)")
 @click.option("--full", is_flag=True,
               help="run the whole pytest regression, exhaustive sweeps included")
-@_fail_on_user_errors
+@fail_on_user_errors
 def regress(block_name, raw_params, config_spec, seed, testcase, waves, full):
     """Run cocotb regressions on Verilator with the golden models as scoreboards.
 
@@ -232,6 +234,21 @@ def _run_pytest(args):
         raise UserError("--full runs the test suite of a source checkout (pip install -e); "
                         f"no tests folder at {tests}")
     sys.exit(pytest.main(["-n", "auto", str(tests), *args]))
+
+
+def _add_flow_commands():
+    """Commands of the flows: every ``tilewright.flows.cmd_*`` module's ``COMMAND``."""
+    import importlib
+    import pkgutil
+
+    import tilewright.flows as flows
+    for info in sorted(pkgutil.iter_modules(flows.__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            command = importlib.import_module(f"tilewright.flows.{info.name}").COMMAND
+            cli.add_command(command)
+
+
+_add_flow_commands()
 
 
 def main(argv=None):
