@@ -1,6 +1,7 @@
 """Build generated Verilog with Verilator and run cocotb testbenches on it.
 
-One build directory per hash of (block, parameters, Verilog text, build options), under
+One build directory per hash of (block, parameters, Verilog text, build options, tool
+versions), under
 :func:`cache_root`; a build is reused while that hash is unchanged. Builds are guarded by
 a file lock and runs get their own directories, so pytest-xdist workers can share the
 cache. Parameters reach the testbench as JSON in ``TILEWRIGHT_PARAMS``; the testbench
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tilewright.cosim.toolchain import verilator_env, waiver_args
+from tilewright.cosim.toolchain import tool_versions, verilator_env, waiver_args
 
 __all__ = ["cache_root", "build", "run", "RunResult", "SimulationFailed"]
 
@@ -32,7 +33,8 @@ def cache_root():
 
 
 def _key(block, params, verilog, build_args):
-    blob = json.dumps([block, params, verilog, list(build_args)], sort_keys=True)
+    blob = json.dumps([block, params, verilog, list(build_args), tool_versions()],
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
