@@ -12,6 +12,10 @@ through ReLU or a piecewise-linear GeLU, and emitted on the output stream.
 A tile product ``W[x×y] · A[y×z]`` (``n_o = x·y·z`` multiplications) is streamed as
 ``x·z`` dot products of ``⌈y/M⌉`` beats each, so at full throughput it takes
 ``n_o/M`` cycles plus :attr:`MacLane.latency` (the paper's ``n_o/M`` minimum).
+
+The M multipliers are exact (``a * b``) by default, or any approximate kind of
+:mod:`tilewright.gen.multiplier` (TransAxx §III) with its knob ``multiplier_k``, for
+operands of 4 to 16 bits; the adder tree and the accumulator stay exact.
 """
 
 import math
@@ -24,6 +28,8 @@ from tilewright.blocks import Block, Param
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, FixedFormat, check_choice, check_int
 from tilewright.gen.fixed_ops import fit, shift_right
 from tilewright.gen.gelu import GeluPWL
+from tilewright.gen.multiplier import (KINDS, MAX_BITS, MIN_BITS, MultiplierCore,
+                                       check_multiplier)
 
 __all__ = ["MacLane", "ACTIVATIONS"]
 
@@ -53,6 +59,11 @@ class MacLane(wiring.Component):
         Accumulator bits, from ``2·(il+fl)`` to 56; ``None`` means ``2·(il+fl)``.
     gelu_segments : int
         Chords of the GeLU approximation, a power of two from 2 to 256.
+    multiplier : str
+        Kind of the M multipliers, one of :data:`tilewright.gen.multiplier.KINDS`;
+        approximate kinds need ``il + fl`` from 4 to 16.
+    multiplier_k : int or None
+        The approximate kind's knob (``None``: its default); unset for ``"exact"``.
 
     Latency is ``log2(M) + 2`` cycles from the clock edge that accepts the last beat of a
     dot product to the edge after which its result is valid on ``o``; throughput is one
@@ -67,7 +78,8 @@ class MacLane(wiring.Component):
     """
 
     def __init__(self, *, multipliers=16, il=4, fl=16, activation="none",
-                 rounding="half-even", overflow="saturate", acc_width=None, gelu_segments=64):
+                 rounding="half-even", overflow="saturate", acc_width=None, gelu_segments=64,
+                 multiplier="exact", multiplier_k=None):
         self.check_multipliers(multipliers)
         fmt = FixedFormat(il, fl)
         if fmt.width > MAX_OPERAND_WIDTH:
@@ -80,6 +92,7 @@ class MacLane(wiring.Component):
             acc_width = 2 * fmt.width
         check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
         GeluPWL.check_segments(gelu_segments)
+        multiplier_k = self.check_multiplier(multiplier, multiplier_k, fmt.width)
 
         self._multipliers = multipliers
         self._fmt = fmt
@@ -88,6 +101,7 @@ class MacLane(wiring.Component):
         self._overflow = overflow
         self._acc_width = acc_width
         self._gelu_segments = gelu_segments
+        self._multiplier, self._multiplier_k = multiplier, multiplier_k
         super().__init__({
             "i": In(stream.Signature(self.input_layout(multipliers, fmt.width))),
             "o": Out(stream.Signature(signed(fmt.width))),
@@ -99,6 +113,21 @@ class MacLane(wiring.Component):
         if multipliers & (multipliers - 1):
             raise ValueError(f"multipliers must be a power of two from 1 to {MAX_MULTIPLIERS}, "
                              f"not {multipliers!r}")
+
+    @staticmethod
+    def check_multiplier(multiplier, multiplier_k, width):
+        """Check the multiplier kind and knob for operands of ``width`` bits; returns the
+        knob resolved."""
+        check_choice("multiplier", multiplier, KINDS)
+        if multiplier != "exact" and not MIN_BITS <= width <= MAX_BITS:
+            raise ValueError(f"multiplier {multiplier!r} needs il + fl from {MIN_BITS} to "
+                             f"{MAX_BITS} bits, not {width!r}")
+        if multiplier == "exact":
+            if multiplier_k is not None:
+                raise ValueError("multiplier_k is not used by multiplier 'exact'; "
+                                 "leave it unset")
+            return None
+        return check_multiplier(multiplier, width, multiplier_k, "multiplier", "multiplier_k")
 
     @staticmethod
     def input_layout(multipliers, width):
@@ -148,6 +177,15 @@ class MacLane(wiring.Component):
         return self._gelu_segments
 
     @property
+    def multiplier(self):
+        return self._multiplier
+
+    @property
+    def multiplier_k(self):
+        """The multipliers' knob, resolved (``None`` for exact)."""
+        return self._multiplier_k
+
+    @property
     def latency(self):
         return self.pipeline_latency(self._multipliers)
 
@@ -172,8 +210,7 @@ class MacLane(wiring.Component):
         with m.If(advance):
             m.d.sync += [valid.eq(self.i.valid), last.eq(self.i.payload.last)]
             with m.If(self.i.valid):
-                m.d.sync += [t.eq(self.i.payload.a[k] * self.i.payload.b[k])
-                             for k, t in enumerate(terms)]
+                m.d.sync += [t.eq(self._product(m, k)) for k, t in enumerate(terms)]
 
         # Adder tree: one registered level per halving.
         level = 0
@@ -218,6 +255,15 @@ class MacLane(wiring.Component):
                 m.d.sync += self.o.payload.eq(result)
         return m
 
+    def _product(self, m, k):
+        a, b = self.i.payload.a[k], self.i.payload.b[k]
+        if self._multiplier == "exact":
+            return a * b
+        core = MultiplierCore(self._multiplier, self._fmt.width, self._multiplier_k)
+        m.submodules[f"mul{k}"] = core
+        m.d.comb += [core.a.eq(a), core.b.eq(b)]
+        return core.p
+
 
 def _facts(lane):
     facts = {"latency_cycles": lane.latency, "multiplications_per_cycle": lane.throughput,
@@ -226,6 +272,12 @@ def _facts(lane):
     if lane.activation == "gelu":
         from tilewright.golden.gelu import gelu_error
         facts["gelu_error_vs_torch"] = gelu_error(lane.fmt, lane.gelu_segments)
+    if lane.multiplier != "exact":
+        facts["multiplier_k"] = lane.multiplier_k
+        if lane.fmt.width <= 8:
+            from tilewright.golden.multiplier import error_metrics, golden_table
+            facts["multiplier_error_vs_exact"] = error_metrics(
+                golden_table(lane.multiplier, lane.fmt.width, lane.multiplier_k))
     return facts
 
 
@@ -245,6 +297,10 @@ BLOCK = Block(
               OVERFLOWS),
         Param("acc_width", int, None, "accumulator bits (default 2·(il+fl))"),
         Param("gelu_segments", int, 64, "chords of the GeLU approximation, a power of two"),
+        Param("multiplier", str, "exact", "kind of the multipliers (approximate kinds need "
+              "il + fl from 4 to 16)", KINDS),
+        Param("multiplier_k", int, None, "knob of an approximate multiplier kind "
+              "(default depends on kind)"),
     ),
     toplevel="mac_lane",
     testbench="tilewright.cosim.tb_mac_lane",

@@ -4,6 +4,7 @@ import torch
 
 from tilewright.fixedpoint import fit, shift_right
 from tilewright.golden.gelu import gelu_pwl
+from tilewright.golden.multiplier import approx_multiply
 
 __all__ = ["MacLaneModel"]
 
@@ -30,9 +31,16 @@ class MacLaneModel:
         a = torch.as_tensor(a, dtype=torch.int64)
         b = torch.as_tensor(b, dtype=torch.int64)
         acc = torch.zeros((), dtype=torch.int64)
-        for beat_sum in (a * b).sum(dim=1):
+        for beat_sum in self.products(a, b).sum(dim=1):
             acc = fit(acc + beat_sum, lane.acc_width, lane.overflow)
         return int(self.output(acc))
+
+    def products(self, a, b):
+        """Element-wise products as the lane's multipliers compute them."""
+        lane = self.lane
+        if lane.multiplier == "exact":
+            return a * b
+        return approx_multiply(a, b, lane.multiplier, lane.fmt.width, lane.multiplier_k)
 
     def output(self, acc):
         """Accumulator value(s) → output word(s): round, fit, activation."""

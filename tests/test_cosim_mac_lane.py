@@ -22,6 +22,10 @@ SPREAD = [
     dict(multipliers=16, il=4, fl=16, activation="gelu", rounding="truncate"),
     dict(multipliers=32, il=1, fl=1, activation="gelu", overflow="wrap"),
     dict(multipliers=64, il=4, fl=16, activation="none", overflow="wrap"),
+    # approximate multipliers (TransAxx §III), checked against the same multiplier model
+    dict(multipliers=4, il=8, fl=0, activation="none", multiplier="drum", multiplier_k=4),
+    dict(multipliers=2, il=4, fl=4, activation="relu", multiplier="mitchell",
+         rounding="truncate"),
 ]
 
 

@@ -18,6 +18,16 @@ from tilewright.gen.mac_lane import MacLane
     ({"acc_width": 39}, ValueError, "acc_width must be an integer from 40 to 56, not 39"),
     ({"gelu_segments": 48}, ValueError,
      "gelu_segments must be a power of two from 2 to 256, not 48"),
+    ({"multiplier": "booth"}, ValueError,
+     "multiplier must be one of 'exact', 'truncated', 'mitchell', 'drum', 'ssm', not 'booth'"),
+    ({"multiplier": "drum"}, ValueError,
+     "multiplier 'drum' needs il + fl from 4 to 16 bits, not 20"),
+    ({"multiplier_k": 3}, ValueError,
+     "multiplier_k is not used by multiplier 'exact'; leave it unset"),
+    ({"il": 8, "fl": 0, "multiplier": "drum", "multiplier_k": 8}, ValueError,
+     "multiplier_k must be an integer from 3 to 7 for kind 'drum' with bits=8, not 8"),
+    ({"il": 8, "fl": 0, "multiplier": "ssm", "multiplier_k": "5"}, TypeError,
+     "multiplier_k must be an integer, not '5'"),
 ])
 def test_parameter_errors(kwargs, exc, msg):
     with pytest.raises(exc) as info:
@@ -39,3 +49,10 @@ def test_signature():
     lane = MacLane(multipliers=4, il=8, fl=0)
     assert lane.i.payload.shape().size == 2 * 4 * 8 + 1
     assert lane.o.payload.shape().width == 8
+
+
+def test_multiplier_parameter():
+    assert MacLane().multiplier == "exact" and MacLane().multiplier_k is None
+    lane = MacLane(multipliers=4, il=8, fl=0, multiplier="truncated")
+    assert (lane.multiplier, lane.multiplier_k) == ("truncated", 4)
+    assert MacLane(il=4, fl=12, multiplier="mitchell", multiplier_k=3).multiplier_k == 3

@@ -9,7 +9,7 @@ from tilewright.gen.mac_lane import MacLane
 from tilewright.golden.mac_lane import MacLaneModel
 
 
-def reference(lane, a_beats, b_beats):
+def reference(lane, a_beats, b_beats, multiply=lambda x, y: x * y):
     """Python ints only: per-beat exact sum, accumulator fit, round, fit, activation."""
     fmt, acc_w = lane.fmt, lane.acc_width
 
@@ -22,7 +22,7 @@ def reference(lane, a_beats, b_beats):
 
     acc = 0
     for a, b in zip(a_beats, b_beats):
-        acc = fit(acc + sum(x * y for x, y in zip(a, b)), acc_w)
+        acc = fit(acc + sum(multiply(x, y) for x, y in zip(a, b)), acc_w)
     n = fmt.fl
     if n and lane.rounding == "half-even":
         q, r = acc >> n, acc & ((1 << n) - 1)
@@ -69,3 +69,27 @@ def test_tile_is_a_matrix_product_when_nothing_overflows():
     w = torch.randint(-5, 5, (3, 7))
     a = torch.randint(-5, 5, (7, 2))
     assert torch.equal(model.tile(w, a), (w @ a).clamp(-128, 127))
+
+
+@pytest.mark.parametrize("m, il, fl, kind, k", [
+    (4, 8, 0, "drum", 4), (2, 4, 4, "mitchell", 3), (8, 6, 2, "truncated", 7),
+    (1, 4, 12, "ssm", 9),
+])
+def test_approximate_multipliers_use_the_multiplier_model(m, il, fl, kind, k):
+    """Products from the multiplier's own (independently tested) model; the rest exact."""
+    from tilewright.golden.multiplier import approx_multiply
+    lane = MacLane(multipliers=m, il=il, fl=fl, multiplier=kind, multiplier_k=k)
+    model = MacLaneModel(lane)
+    rand = random.Random(kind)
+    fmt = lane.fmt
+
+    def multiply(x, y):
+        return int(approx_multiply(x, y, kind, fmt.width, k))
+    differs = 0
+    for _ in range(200):
+        beats = rand.randint(1, 4)
+        a = [[rand.randint(fmt.min_int, fmt.max_int) for _ in range(m)] for _ in range(beats)]
+        b = [[rand.randint(fmt.min_int, fmt.max_int) for _ in range(m)] for _ in range(beats)]
+        assert model.dot(a, b) == reference(lane, a, b, multiply)
+        differs += model.dot(a, b) != reference(lane, a, b)
+    assert differs > 0          # the approximation is visible at the output

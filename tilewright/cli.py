@@ -36,7 +36,35 @@ def fail_on_user_errors(fn):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TopGroup(click.Group):
+    """The top-level group; it adds the flows' commands (every ``tilewright.flows.cmd_*``
+    module's ``COMMAND``) on first look-up, not at import, so those modules can import
+    this one."""
+
+    _flows_added = False
+
+    def _add_flow_commands(self):
+        if TopGroup._flows_added:
+            return
+        TopGroup._flows_added = True
+        import importlib
+        import pkgutil
+
+        import tilewright.flows as flows
+        for info in sorted(pkgutil.iter_modules(flows.__path__), key=lambda i: i.name):
+            if info.name.startswith("cmd_"):
+                self.add_command(importlib.import_module(f"tilewright.flows.{info.name}").COMMAND)
+
+    def list_commands(self, ctx):
+        self._add_flow_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        self._add_flow_commands()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=TopGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tilewright")
 def cli():
     """tilewright: generate transformer-accelerator RTL, prove it against PyTorch golden
@@ -234,21 +262,6 @@ def _run_pytest(args):
         raise UserError("--full runs the test suite of a source checkout (pip install -e); "
                         f"no tests folder at {tests}")
     sys.exit(pytest.main(["-n", "auto", str(tests), *args]))
-
-
-def _add_flow_commands():
-    """Commands of the flows: every ``tilewright.flows.cmd_*`` module's ``COMMAND``."""
-    import importlib
-    import pkgutil
-
-    import tilewright.flows as flows
-    for info in sorted(pkgutil.iter_modules(flows.__path__), key=lambda i: i.name):
-        if info.name.startswith("cmd_"):
-            command = importlib.import_module(f"tilewright.flows.{info.name}").COMMAND
-            cli.add_command(command)
-
-
-_add_flow_commands()
 
 
 def main(argv=None):

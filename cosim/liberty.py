@@ -1,0 +1,290 @@
+"""Read the figures characterization needs from a Liberty (``.lib`` / ``.lib.gz``) file.
+
+Per cell: area (µm²), ``cell_leakage_power``, and per pin its direction, input
+capacitance and ``internal_power`` tables (``rise_power`` / ``fall_power``, energy per
+transition, indexed by input transition and output load). Library-wide: the units and the
+nominal voltage. Parsing the 13 MB SkyWater library takes seconds, so the result is cached
+(pickled, keyed by the file's sha256) under the build cache.
+
+The default library is SkyWater ``sky130_fd_sc_hd`` at ``tt_025C_1v80`` (Apache-2.0),
+shipped in ``tilewright/tech/``.
+"""
+
+import bisect
+import gzip
+import hashlib
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["Library", "Cell", "Pin", "PowerArc", "Table", "LibertyError", "default_liberty",
+           "load_liberty", "parse_liberty"]
+
+DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
+#: Bumped when the parsed representation changes (invalidates the cache).
+PARSER_VERSION = 1
+
+
+class LibertyError(ValueError):
+    """A Liberty file that cannot be read or lacks what characterization needs."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lookup table: ``values[i][j]`` at ``index_1[i]``, ``index_2[j]`` (1-D: one row)."""
+
+    index_1: tuple
+    index_2: tuple
+    values: tuple
+
+    def at(self, x, y=0.0):
+        """Bilinear interpolation at ``(x, y)``, clamped to the table's range (no
+        extrapolation)."""
+        def locate(index, v):
+            if len(index) == 1:
+                return 0, 0, 0.0
+            v = min(max(v, index[0]), index[-1])
+            k = min(max(bisect.bisect_right(index, v) - 1, 0), len(index) - 2)
+            return k, k + 1, (v - index[k]) / (index[k + 1] - index[k])
+        i0, i1, fx = locate(self.index_1, x)
+        if not self.index_2:
+            row = self.values[0]
+            return row[i0] + (row[i1] - row[i0]) * fx
+        j0, j1, fy = locate(self.index_2, y)
+        v = self.values
+        low = v[i0][j0] + (v[i0][j1] - v[i0][j0]) * fy
+        high = v[i1][j0] + (v[i1][j1] - v[i1][j0]) * fy
+        return low + (high - low) * fx
+
+
+@dataclass(frozen=True)
+class PowerArc:
+    """One ``internal_power`` group of a pin: energy per rising/falling transition."""
+
+    related_pin: str
+    rise: Table
+    fall: Table
+
+    def energy(self, slew, load):
+        """Mean of the rise and fall energy at (input transition, output load)."""
+        return 0.5 * (self.rise.at(slew, load) + self.fall.at(slew, load))
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    direction: str
+    capacitance: float
+    power: tuple = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str
+    area: float
+    leakage: float
+    pins: dict = field(default_factory=dict)
+    sequential: bool = False
+
+
+@dataclass(frozen=True)
+class Library:
+    """Parsed library: ``cells`` by name; ``voltage`` in V; ``units`` as written in the
+    file (``time_unit``, ``leakage_power_unit``, ``capacitive_load_unit``)."""
+
+    name: str
+    path: str
+    sha256: str
+    voltage: float
+    units: dict
+    cells: dict
+
+    def cell(self, name):
+        try:
+            return self.cells[name]
+        except KeyError:
+            raise LibertyError(f"cell {name!r} is not in library {self.name}") from None
+
+
+def default_liberty():
+    """Path of the shipped default library."""
+    return Path(str(resources.files("tilewright") / "tech" / DEFAULT_LIBRARY))
+
+
+# ------------------------------------------------------------------------- parser
+_TOKEN = re.compile(r'''
+    \s+ | /\*.*?\*/ | //[^\n]* | \\\n       # skipped: blanks, comments, continuations
+  | (?P<str>"(?:[^"\\]|\\.)*")
+  | (?P<word>[^\s(){}:;,"]+)
+  | (?P<punct>[(){}:;,])
+''', re.S | re.X)
+
+
+def _tokens(text):
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "str":
+            yield "s", m.group()[1:-1]
+        elif kind:
+            yield ("w" if kind == "word" else "p"), m.group()
+
+
+class _Group:
+    __slots__ = ("kind", "args", "attrs", "groups")
+
+    def __init__(self, kind, args):
+        self.kind, self.args, self.attrs, self.groups = kind, args, {}, []
+
+
+def _parse_tree(text):
+    tokens = list(_tokens(text))
+    root = _Group("<root>", [])
+    stack = [root]
+    i, n = 0, len(tokens)
+    while i < n:
+        kind, value = tokens[i]
+        if value == "}":
+            stack.pop()
+            i += 1
+            continue
+        if value == ";":
+            i += 1
+            continue
+        name = value
+        nxt = tokens[i + 1][1] if i + 1 < n else None
+        if nxt == ":":              # simple attribute: name : value ;
+            i += 2
+            parts = []
+            while i < n and tokens[i][1] not in (";", "}") and not (
+                    i + 1 < n and tokens[i + 1][1] == ":" and parts):
+                parts.append(tokens[i][1])
+                i += 1
+            stack[-1].attrs[name] = " ".join(parts)
+        elif nxt == "(":            # complex attribute name(args); or group name(args) {
+            i += 2
+            args = []
+            while tokens[i][1] != ")":
+                if tokens[i][1] != ",":
+                    args.append(tokens[i][1])
+                i += 1
+            i += 1
+            if i < n and tokens[i][1] == "{":
+                group = _Group(name, args)
+                stack[-1].groups.append(group)
+                stack.append(group)
+                i += 1
+            else:
+                stack[-1].attrs.setdefault(name, args)
+        else:
+            raise LibertyError(f"unexpected token {name!r} near token {i}")
+    libs = [g for g in root.groups if g.kind == "library"]
+    if not libs:
+        raise LibertyError("no library group")
+    return libs[0]
+
+
+def _numbers(text):
+    return tuple(float(x) for x in re.split(r"[,\s]+", text.strip()) if x)
+
+
+def _table(group, templates):
+    template = templates.get(group.args[0] if group.args else "", {})
+    index_1 = _numbers(group.attrs.get("index_1", template.get("index_1", ["0"]))[0])
+    raw2 = group.attrs.get("index_2", template.get("index_2"))
+    index_2 = _numbers(raw2[0]) if raw2 else ()
+    values = tuple(_numbers(row) for row in group.attrs["values"])
+    if index_2 and len(values) != len(index_1):
+        raise LibertyError(f"table {group.kind} has {len(values)} rows for "
+                           f"{len(index_1)} index_1 entries")
+    return Table(index_1, index_2, values)
+
+
+def _pin(group, templates):
+    arcs = []
+    for ip in group.groups:
+        if ip.kind != "internal_power":
+            continue
+        tables = {g.kind: _table(g, templates) for g in ip.groups
+                  if g.kind in ("rise_power", "fall_power", "power")}
+        if "power" in tables:
+            tables.setdefault("rise_power", tables["power"])
+            tables.setdefault("fall_power", tables["power"])
+        if "rise_power" in tables and "fall_power" in tables:
+            arcs.append(PowerArc(ip.attrs.get("related_pin", ""), tables["rise_power"],
+                                 tables["fall_power"]))
+    return arcs
+
+
+def parse_liberty(text, path="<text>", sha256=""):
+    """Parse Liberty ``text`` into a :class:`Library`."""
+    lib = _parse_tree(text)
+    templates = {g.args[0]: g.attrs for g in lib.groups
+                 if g.kind in ("power_lut_template", "lu_table_template") and g.args}
+    voltage = float(lib.attrs.get("nom_voltage", "nan"))
+    if voltage != voltage:
+        conds = [g for g in lib.groups if g.kind == "operating_conditions"]
+        voltage = float(conds[0].attrs["voltage"]) if conds else float("nan")
+    cells = {}
+    for g in lib.groups:
+        if g.kind != "cell":
+            continue
+        pins = {}
+        for p in g.groups:
+            names = p.args if p.kind == "pin" else []
+            if p.kind == "bus":
+                names = [p.args[0]]
+            for name in names:
+                pins[name] = Pin(name, p.attrs.get("direction", ""),
+                                 float(p.attrs.get("capacitance", 0.0)),
+                                 tuple(_pin(p, templates)))
+        sequential = any(s.kind in ("ff", "latch", "ff_bank", "latch_bank", "statetable")
+                         for s in g.groups)
+        cells[g.args[0]] = Cell(g.args[0], float(g.attrs.get("area", 0.0)),
+                                float(g.attrs.get("cell_leakage_power", 0.0)), pins,
+                                sequential)
+    units = {k: lib.attrs.get(k) for k in ("time_unit", "leakage_power_unit", "voltage_unit")}
+    cap = lib.attrs.get("capacitive_load_unit")
+    units["capacitive_load_unit"] = " ".join(cap) if isinstance(cap, list) else cap
+    return Library(lib.args[0] if lib.args else "", path, sha256, voltage, units, cells)
+
+
+def _cache_dir():
+    from tilewright.cosim.runner import cache_root
+    return cache_root().parent / "liberty"
+
+
+def read_text(path):
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise LibertyError(f"cannot read Liberty file {str(path)!r}: {e.strerror}") from None
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+def load_liberty(path=None):
+    """The :class:`Library` at ``path`` (default: the shipped sky130 library), parsed once
+    and then read from the cache."""
+    path = Path(path) if path is not None else default_liberty()
+    data = read_text(path)
+    sha = hashlib.sha256(data).hexdigest()
+    cached = _cache_dir() / f"{sha[:24]}-v{PARSER_VERSION}.pickle"
+    if cached.exists():
+        try:
+            with open(cached, "rb") as f:
+                lib = pickle.load(f)
+            return Library(lib.name, str(path), sha, lib.voltage, lib.units, lib.cells)
+        except Exception:
+            pass
+    lib = parse_liberty(data.decode("utf-8", errors="replace"), str(path), sha)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(lib, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cached)
+    return lib

@@ -1,0 +1,115 @@
+"""Characterize a block: area, leakage, dynamic energy and cycles per operation,
+measured on its generated RTL, into a cost record (DESIGN.md §4; the open-tool
+counterpart of AccelTran §IV-A's Design Compiler figures).
+
+1. Generate the Verilog (:func:`tilewright.flows.generate.generate`).
+2. Synthesize it with pyosys to the standard-cell library (:mod:`tilewright.cosim.synth`):
+   area, cell counts, leakage.
+3. Run the block's stimulus test (``BLOCK.stimulus``) on the RTL with toggle coverage:
+   cycles, latency and initiation interval as the testbench measured them, toggles per
+   port.
+4. Run the same test, same seed, on the gate-level netlist: its scoreboard checks the
+   netlist against the golden model, and its report and its port toggles must equal the
+   RTL's (the netlist agrees with the RTL on that stimulus).
+5. Dynamic energy from the netlist's toggles (:mod:`tilewright.cosim.energy`) divided by
+   the operations the stimulus performed.
+
+The record's key hashes everything that decides the numbers, so a stored record is
+returned instead of measuring again (``force=True`` re-measures).
+"""
+
+import hashlib
+from importlib.metadata import version
+
+from tilewright.blocks import get_block
+from tilewright.cosim.energy import NOMINAL_SLEW_NS, dynamic_energy
+from tilewright.cosim.gate_sim import simulate
+from tilewright.cosim.liberty import default_liberty, load_liberty
+from tilewright.cosim.synth import synthesize
+from tilewright.cosim.toolchain import tool_versions
+from tilewright.flows.costs import CostRecord, cost_key
+from tilewright.flows.generate import generate
+
+__all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
+           "LIBRARY_NODES"]
+
+DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
+DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
+#: Technology node (nm) of known libraries, by library-name prefix.
+LIBRARY_NODES = {"sky130": 130}
+
+
+class GateMismatch(AssertionError):
+    """The gate-level netlist did not reproduce the RTL's behaviour on the stimulus."""
+
+
+def _node(library_name):
+    for prefix, node in LIBRARY_NODES.items():
+        if library_name.startswith(prefix):
+            return node
+    return None
+
+
+def _ports(netlist):
+    return {name: len(p["bits"]) for name, p in netlist["ports"].items()}
+
+
+def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
+                 seed=DEFAULT_SEED, stimulus="random", force=False):
+    """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
+    parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given."""
+    block = get_block(block_name)
+    if block.testbench is None or block.stimulus is None:
+        raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
+    item = generate(block_name, given)
+    lib_path = liberty if liberty is not None else default_liberty()
+    library = load_liberty(lib_path)
+    tools = {**tool_versions(), "tilewright": version("tilewright")}
+    generator_version = (f"{version('tilewright')}+"
+                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
+    context = {"library": library.sha256, "clock_mhz": float(clock_mhz), "seed": seed,
+               "stimulus": stimulus, "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS}
+    key = cost_key(block_name, item.params, generator_version, tools, context)
+    if db is not None and not force:
+        found = db.get(key)
+        if found is not None:
+            return found
+
+    synth = synthesize(item.verilog, item.instance, liberty=lib_path)
+    rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
+                   block.stimulus, seed=seed, stimulus=stimulus)
+    gate = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
+                    block.testbench, block.stimulus, seed=seed, stimulus=stimulus)
+    ports = _ports(synth.netlist)
+    rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
+    if "stimulus" not in rtl.report:
+        raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' report")
+    if gate.report != rtl.report or gate_ports != rtl_ports:
+        diff = sorted(p for p in ports if gate_ports[p] != rtl_ports[p])
+        raise GateMismatch(f"{block_name}: gate-level netlist differs from the RTL on "
+                           f"{block.stimulus} (seed {seed}); ports {diff}, reports "
+                           f"{gate.report} vs {rtl.report}")
+    energy = dynamic_energy(synth.netlist, library, gate.toggles, gate.clock_cycles)
+    stim = rtl.report["stimulus"]
+    ops = stim["operations"]
+    record = CostRecord(
+        key=key, block=block_name, params=item.params, generator_version=generator_version,
+        area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
+        energy_per_op_pj=energy.total_pj / ops, operation=stim.get("operation", "operation"),
+        operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
+        initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
+        technology=library.name, node_nm=_node(library.name),
+        tools={**tools, "yosys": synth.yosys}, stimulus={**stim, "kind": stimulus,
+                                                         "seed": seed, "test": block.stimulus},
+        cells=synth.cells,
+        details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
+                 "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
+                 "energy_pj": {"internal": energy.internal_pj, "switching": energy.switching_pj,
+                               "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
+                               "total": energy.total_pj},
+                 "energy_by_cell_type_pj": energy.by_cell_type,
+                 "gate_toggles": energy.toggles, "clock_cycles": gate.clock_cycles,
+                 "rtl_port_toggles": rtl_ports, "gate_checked": True})
+    if db is not None:
+        db.put(record)
+    return record

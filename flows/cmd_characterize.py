@@ -1,0 +1,76 @@
+"""``tilewright characterize``: measure a block's (or a preset's) costs into the cost
+database and print them."""
+
+import sys
+
+import click
+
+from tilewright.cli import UserError, fail_on_user_errors
+
+__all__ = ["COMMAND"]
+
+
+def _row(inst, r):
+    dyn = r.dynamic_mw
+    return (f"{inst:<20} {r.area_um2:>12.1f} {r.energy_per_op_pj:>12.4f} "
+            f"{(dyn if dyn is not None else float('nan')):>10.4f} {r.leakage_mw:>12.3e} "
+            f"{r.latency_cycles:>7} {r.initiation_interval:>7.4g}  {r.key[:12]}")
+
+
+HEADER = (f"{'instance':<20} {'area um2':>12} {'pJ/op':>12} {'dyn mW':>10} {'leak mW':>12} "
+          f"{'latency':>7} {'II':>7}  key")
+
+
+@click.command("characterize")
+@click.argument("block_name", required=False, metavar="BLOCK")
+@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
+              help="a parameter of BLOCK (repeatable)")
+@click.option("--config", "config_spec", metavar="CFG",
+              help="characterize every block of a TOML config file or shipped preset")
+@click.option("--liberty", type=click.Path(dir_okay=False), default=None,
+              help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
+@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
+              help="cost database: a SQLite file or a postgresql:// URL")
+@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+              help="clock frequency assumed for power figures")
+@click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
+              show_default=True, help="data of the stimulus test")
+@click.option("--force", is_flag=True, help="measure again even when a record exists")
+@fail_on_user_errors
+def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus, force):
+    """Synthesize, simulate (RTL and gate level) and record area, leakage, energy per
+    operation and cycles of BLOCK or of every block of --config."""
+    from tilewright.blocks import get_block
+    from tilewright.cli import _parse_params
+    from tilewright.flows.characterize import characterize
+    from tilewright.flows.costs import open_db
+
+    if (block_name is None) == (config_spec is None):
+        raise UserError("give exactly one of BLOCK or --config")
+    if clock_mhz <= 0:
+        raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
+    if block_name is not None:
+        jobs = [(block_name, block_name, _parse_params(get_block(block_name), raw_params))]
+    else:
+        if raw_params:
+            raise UserError("--param goes with BLOCK")
+        from tilewright.flows.config import load_config
+        config = load_config(config_spec)
+        jobs = [(i.instance, i.block, i.params) for i in config.instances]
+    with open_db(db_url) as db:
+        bar = None
+        if len(jobs) > 1:
+            from tqdm import tqdm
+            bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
+        rows = []
+        for inst, name, params in jobs:
+            rows.append((inst, characterize(name, params, liberty=liberty, db=db,
+                                            clock_mhz=clock_mhz, stimulus=stimulus,
+                                            force=force)))
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+    click.echo(HEADER)
+    for inst, r in rows:
+        click.echo(_row(inst, r))

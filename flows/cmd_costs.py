@@ -1,0 +1,120 @@
+"""``tilewright costs``: list, show and export the cost database."""
+
+import csv
+import io
+import json
+
+import click
+
+from tilewright.cli import UserError, fail_on_user_errors
+
+__all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
+
+CSV_FIELDS = ("key", "block", "params", "area_um2", "leakage_mw", "energy_per_op_pj",
+              "dynamic_mw", "operation", "latency_cycles", "initiation_interval",
+              "clock_mhz", "technology", "node_nm", "stimulus")
+
+
+def export_csv(records):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        d = r.to_dict()
+        writer.writerow({f: json.dumps(d[f], sort_keys=True) if isinstance(d[f], dict)
+                         else d[f] for f in CSV_FIELDS})
+    return out.getvalue()
+
+
+def export_json(records):
+    return json.dumps([r.to_dict() for r in records], indent=2, sort_keys=True) + "\n"
+
+
+def _name(r):
+    extra = "_".join(f"{k}{v}" for k, v in sorted(r.params.items()) if v is not None)
+    return f"{r.block}_{r.key[:8]}" if len(extra) > 60 else f"{r.block}_{extra}"
+
+
+def export_accelergy(records):
+    """An Accelergy-style energy reference table (ERT) and area reference table (ART),
+    as YAML: one component per record, action ``compute`` = one operation, plus ``idle``
+    = leakage energy per clock cycle."""
+    lines = ["# tilewright cost database: Accelergy energy/area reference tables",
+             "ERT:", "  version: '0.4'", "  tables:"]
+    for r in records:
+        idle_pj = r.leakage_mw * 1e-3 / (r.clock_mhz * 1e6) * 1e12
+        lines += [f"  - name: {_name(r)}", "    actions:",
+                  "    - name: compute", "      arguments: null",
+                  f"      energy: {r.energy_per_op_pj:.6g}   # pJ per {r.operation}",
+                  "    - name: idle", "      arguments: null",
+                  f"      energy: {idle_pj:.6g}   # pJ per cycle (leakage)"]
+    lines += ["ART:", "  version: '0.4'", "  tables:"]
+    for r in records:
+        lines += [f"  - name: {_name(r)}", f"    area: {r.area_um2:.6g}   # um^2, "
+                  f"{r.technology}"]
+    return "\n".join(lines) + "\n"
+
+
+EXPORTS = {"csv": export_csv, "json": export_json, "accelergy": export_accelergy}
+
+
+@click.group("costs")
+def COMMAND():
+    """Read the cost database written by `tilewright characterize`."""
+
+
+_db_option = click.option("--db", "db_url", default="tilewright-costs.sqlite",
+                          show_default=True, help="a SQLite file or a postgresql:// URL")
+
+
+def _open(db_url):
+    from pathlib import Path
+
+    from tilewright.flows.costs import open_db
+    if "://" not in db_url and not Path(db_url).exists():
+        raise UserError(f"no cost database at {db_url!r}; run `tilewright characterize` first")
+    return open_db(db_url)
+
+
+@COMMAND.command("list")
+@click.option("--block", default=None, help="only this block")
+@_db_option
+@fail_on_user_errors
+def list_command(block, db_url):
+    """One line per record."""
+    from tilewright.flows.cmd_characterize import HEADER, _row
+    with _open(db_url) as db:
+        click.echo(HEADER)
+        for r in db.records(block):
+            click.echo(_row(r.block, r))
+
+
+@COMMAND.command("show")
+@click.argument("key")
+@_db_option
+@fail_on_user_errors
+def show_command(key, db_url):
+    """The full record(s) whose key starts with KEY, as JSON."""
+    with _open(db_url) as db:
+        found = db.find(key)
+    if not found:
+        raise UserError(f"no cost record with a key starting {key!r}")
+    click.echo(export_json(found), nl=False)
+
+
+@COMMAND.command("export")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTS)), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="file to write (default: standard output)")
+@_db_option
+@fail_on_user_errors
+def export_command(fmt, output, db_url):
+    """Every record as CSV, JSON or an Accelergy energy/area reference table."""
+    with _open(db_url) as db:
+        text = EXPORTS[fmt](db.records())
+    if output:
+        with open(output, "w") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)

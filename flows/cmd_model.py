@@ -1,0 +1,268 @@
+"""``tilewright model``: train, evaluate and sweep the golden transformer models.
+
+Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
+
+- ``sweep dynatran``: τ → weight/activation sparsity ρ and accuracy (AccelTran §III-A,
+  the transfer curve), ρ per matrix (``dynatran_matrices.csv``), top-k (SpAtten)
+  accuracy and both methods' CPU overheads (``topk``);
+- ``sweep dynaprop``: τ_T → gradient sparsity and accuracy of DynaProp training
+  (TransCODE §III-A);
+- ``sweep reuse``: TReX reuse patterns → accuracy (TReX §IV, Fig. 5);
+- ``sweep skip``: PIVOT cascade threshold Th → F_L, F_H, accuracy (PIVOT §3.1).
+"""
+
+import csv
+import json
+from pathlib import Path
+
+import click
+
+from tilewright.cli import UserError, fail_on_user_errors
+
+__all__ = ["COMMAND"]
+
+TASK = click.option("--task", type=click.Choice(["digits", "sentiment"]), default="digits",
+                    show_default=True, help="digits: ViT on sklearn digits; sentiment: "
+                    "BERT-style on the generated sequence task")
+SEED = click.option("--seed", type=int, default=0, show_default=True, help="training seed")
+EPOCHS = click.option("--epochs", type=int, default=30, show_default=True,
+                      help="training epochs")
+SAMPLES = click.option("--samples", type=int, default=None,
+                       help="evaluate on the first N held-out samples only (default: all)")
+OUTPUT = click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
+                      help="folder for the CSV table and PNG plot")
+
+
+def _ints(text, name):
+    """``"1,3"`` → ``(1, 3)``; ``""`` → ``()``."""
+    try:
+        return tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise UserError(f"{name} must be comma-separated integers, not {text!r}") from None
+
+
+def _floats(text, name):
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise UserError(f"{name} must be comma-separated numbers, not {text!r}") from None
+
+
+def _held_out(task, samples):
+    from tilewright.fixedpoint import check_int
+    from tilewright.golden.train import task_data
+    split = task_data(task)
+    n = len(split.y_test) if samples is None else check_int("samples", samples, 1, 1 << 30)
+    return split.x_test[:n], split.y_test[:n]
+
+
+def _model(task, seed, epochs, log=False, **cfg):
+    from tilewright.golden.train import TrainConfig, default_config, train
+    tcfg_keys = {"skip"}
+    tkw = {k: cfg.pop(k) for k in list(cfg) if k in tcfg_keys}
+    return train(task, default_config(task, **cfg),
+                 TrainConfig(epochs=epochs, seed=seed, **tkw),
+                 log=click.echo if log else None)
+
+
+def _write_csv(output, name, rows):
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / f"{name}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    click.echo(out / f"{name}.csv")
+    return out
+
+
+def _write(output, name, rows, plot):
+    out = _write_csv(output, name, rows)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plot(ax, rows)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / f"{name}.png", dpi=100)
+    plt.close(fig)
+    click.echo(out / f"{name}.png")
+
+
+def _line(ax, rows, x, ys, xlabel):
+    for y in ys:
+        ax.plot([r[x] for r in rows], [r[y] for r in rows], marker="o", label=y)
+    ax.set_xlabel(xlabel)
+
+
+@click.group("model")
+def COMMAND():
+    """Golden transformer models on offline data: train, evaluate, sweep."""
+
+
+@COMMAND.command("train")
+@TASK
+@SEED
+@EPOCHS
+@fail_on_user_errors
+def train_command(task, seed, epochs):
+    """Train (or load the cached checkpoint) and print held-out accuracy."""
+    from tilewright.golden.train import evaluate
+    model = _model(task, seed, epochs, log=True)
+    click.echo(json.dumps({"task": task, "seed": seed, "accuracy": evaluate(model, task)}))
+
+
+@COMMAND.command("evaluate")
+@TASK
+@SEED
+@EPOCHS
+@click.option("--il", type=int, help="integer bits of the fixed-point format (with --fl)")
+@click.option("--fl", type=int, help="fraction bits of the fixed-point format (with --il)")
+@click.option("--gelu", type=click.Choice(["exact", "pwl"]), default="exact",
+              show_default=True, help="GeLU: float or the hardware's piecewise-linear unit")
+@click.option("--units", is_flag=True,
+              help="softmax and layer-norm through the hardware units' bit-exact models "
+                   "(needs --il/--fl)")
+@click.option("--skip", default="", help="encoders whose attention is skipped, e.g. 1,3")
+@fail_on_user_errors
+def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
+    """Held-out accuracy with the hardware's numerics."""
+    from tilewright.fixedpoint import FixedFormat
+    from tilewright.golden.models import Numerics
+    from tilewright.golden.models.numerics import layer_norm_unit, softmax_unit
+    from tilewright.golden.train import evaluate
+    if (il is None) != (fl is None):
+        raise UserError("--il and --fl go together")
+    fmt = FixedFormat(il, fl) if il is not None else None
+    if units and fmt is None:
+        raise UserError("--units needs --il and --fl")
+    hooks = dict(softmax=softmax_unit(fmt), layer_norm=layer_norm_unit(fmt)) if units else {}
+    num, skip = Numerics(fmt=fmt, gelu=gelu, **hooks), _ints(skip, "skip")
+    model = _model(task, seed, epochs)
+    acc = evaluate(model, task, num, skip=skip)
+    click.echo(json.dumps({"task": task, "format": [il, fl] if fmt else "float",
+                           "gelu": gelu, "units": units, "skip": list(skip),
+                           "accuracy": acc}))
+
+
+@COMMAND.group("sweep")
+def sweep():
+    """Accuracy/sparsity sweeps writing CSV tables and PNG plots."""
+
+
+@sweep.command("dynatran")
+@TASK
+@SEED
+@EPOCHS
+@OUTPUT
+@click.option("--taus", default="0,0.005,0.01,0.02,0.03,0.05,0.075,0.1", show_default=True,
+              help="thresholds τ")
+@click.option("--ks", default="1,2,4,8", show_default=True, help="top-k baseline k values")
+@SAMPLES
+@fail_on_user_errors
+def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
+    """DynaTran τ → sparsity and accuracy, top-k baseline and CPU overhead."""
+    from tilewright.golden.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
+    taus, ks = _floats(taus, "taus"), _ints(ks, "ks")
+    x, y = _held_out(task, samples)
+    model = _model(task, seed, epochs)
+    matrices = []
+    rows = transfer_curve(model, x, y, taus, per_matrix=matrices)
+    _write(output, "dynatran", rows,
+           lambda ax, r: _line(ax, r, "tau", ["rho_activation", "rho_weight", "accuracy"],
+                               "threshold τ"))
+    _write_csv(output, "dynatran_matrices", matrices)
+    t = model.cfg.tokens
+    cost = overhead(shape=(model.cfg.heads, t, t))
+    krows = [{"k": k, "accuracy": evaluate_pruned(model, x, y, TopKTap(k)),
+              "topk_seconds": cost["topk"], "dynatran_seconds": cost["dynatran"]}
+             for k in ks]
+    _write(output, "topk", krows, lambda ax, r: _line(ax, r, "k", ["accuracy"], "top-k k"))
+
+
+@sweep.command("dynaprop")
+@TASK
+@SEED
+@click.option("--epochs", type=int, default=10, show_default=True, help="training epochs")
+@OUTPUT
+@click.option("--tau-i", type=float, default=0.0, show_default=True,
+              help="activation threshold τ_I")
+@click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
+              help="gradient thresholds τ_T")
+@fail_on_user_errors
+def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
+    """DynaProp training: τ_T → gradient sparsity and accuracy."""
+    from tilewright.golden.dynaprop import DynaPropTap
+    from tilewright.golden.models import Numerics
+    from tilewright.golden.train import TrainConfig, default_config, evaluate, train
+    rows = []
+    for tau_t in _floats(tau_ts, "tau-ts"):
+        tap = DynaPropTap(tau_i, tau_t)
+        model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
+                      numerics=Numerics(taps=[tap]), cache=False)
+        rows.append({"tau_i": tau_i, "tau_t": tau_t,
+                     "activation_sparsity": tap.activation_sparsity(),
+                     "gradient_sparsity": tap.gradient_sparsity(),
+                     "accuracy": evaluate(model, task)})
+    _write(output, "dynaprop", rows,
+           lambda ax, r: _line(ax, r, "tau_t", ["gradient_sparsity", "accuracy"],
+                               "gradient threshold τ_T"))
+
+
+@sweep.command("reuse")
+@TASK
+@SEED
+@EPOCHS
+@OUTPUT
+@click.option("--layers", type=int, default=4, show_default=True, help="encoders")
+@click.option("--n-reuse", type=int, default=2, show_default=True,
+              help="encoders that reuse attention")
+@click.option("--start", type=int, default=1, show_default=True, help="first reusing encoder")
+@click.option("--stride", type=int, default=2, show_default=True, help="stride length SL")
+@click.option("--n-cont", type=int, default=1, show_default=True,
+              help="continuous encoders of the pyramid")
+@fail_on_user_errors
+def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont):
+    """TReX attention reuse: each pattern, trained, → accuracy."""
+    from tilewright.golden.attention_reuse import PATTERNS, pattern
+    from tilewright.golden.train import evaluate
+    patterns = {kind: pattern(kind, layers, n_reuse, start, stride, n_cont)
+                for kind in PATTERNS}
+    rows = []
+    for kind, enc in [("none", ())] + list(patterns.items()):
+        model = _model(task, seed, epochs, layers=layers, reuse=enc)
+        rows.append({"pattern": kind, "reuse": " ".join(map(str, enc)),
+                     "attentions": layers - len(enc), "accuracy": evaluate(model, task)})
+
+    def plot(ax, r):
+        ax.bar([x["pattern"] for x in r], [x["accuracy"] for x in r], label="accuracy")
+        ax.set_ylim(0, 1)
+    _write(output, "reuse", rows, plot)
+
+
+@sweep.command("skip")
+@TASK
+@SEED
+@EPOCHS
+@OUTPUT
+@click.option("--low-skip", default="1", show_default=True,
+              help="encoders skipped by the low-effort model")
+@click.option("--high-skip", default="", help="encoders skipped by the high-effort model")
+@click.option("--ths", default="0,0.05,0.1,0.2,0.3,0.5,0.75,1", show_default=True,
+              help="entropy thresholds Th")
+@SAMPLES
+@fail_on_user_errors
+def sweep_skip(task, seed, epochs, output, low_skip, high_skip, ths, samples):
+    """PIVOT low/high-effort cascade: Th → F_L, F_H, accuracy."""
+    from tilewright.golden.attention_skip import cascade
+    low_skip, high_skip = _ints(low_skip, "low-skip"), _ints(high_skip, "high-skip")
+    ths = _floats(ths, "ths")
+    x, y = _held_out(task, samples)
+    low = _model(task, seed, epochs, skip=low_skip)
+    high = _model(task, seed, epochs, skip=high_skip)
+    rows = [cascade(low, high, x, y, th, low_skip, high_skip)
+            for th in ths]
+    _write(output, "skip", rows,
+           lambda ax, r: _line(ax, r, "th", ["F_L", "accuracy"], "entropy threshold Th"))

@@ -1,0 +1,221 @@
+"""Cost records and the cost database (DESIGN.md §4).
+
+A :class:`CostRecord` holds what characterization measured for one (block, parameters):
+area, leakage power, dynamic energy per operation, cycles per operation (latency and
+initiation interval, from the cosim stimulus), the clock assumed, the technology, the tool
+versions and the stimulus. It is stored under :attr:`CostRecord.key`, a hash of everything
+that decides its numbers (block, parameters, generator version, tool versions, library,
+clock, stimulus), so a record is reused while none of those change.
+
+The database is SQLite by default (a file path) or PostgreSQL (a ``postgresql://`` URL,
+through the ``psycopg`` package), with the same SQL for both. Each record is one row
+written in one transaction, so a process killed mid-write leaves either the whole record
+or none of it; SQLite runs in WAL mode with a busy timeout so that concurrent writers
+wait for each other instead of failing. The schema is versioned (table ``schema_info``);
+a database written by a newer tilewright is refused rather than misread.
+"""
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+__all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "cost_key", "open_db"]
+
+SCHEMA_VERSION = 1
+
+
+class CostDBError(RuntimeError):
+    """The cost database cannot be opened or has an unknown schema."""
+
+
+def cost_key(block, params, generator_version, tools, context=None):
+    """Hash key of (block, parameters, generator version, tool versions, context): the
+    context names the library, clock and stimulus, which also decide the numbers."""
+    blob = json.dumps([block, params, generator_version, tools, context or {}],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CostRecord:
+    """Measured costs of one block instance.
+
+    Units: ``area_um2`` µm²; ``leakage_mw`` mW; ``energy_per_op_pj`` pJ per operation
+    (``operation`` says what one is); ``latency_cycles`` and ``initiation_interval``
+    cycles (per operation); ``clock_mhz`` the clock assumed; ``dynamic_mw`` =
+    energy/op × ops/cycle × clock. ``technology`` names the library (and node).
+    """
+
+    key: str
+    block: str
+    params: dict
+    generator_version: str
+    area_um2: float
+    leakage_mw: float
+    energy_per_op_pj: float
+    operation: str
+    operations: int
+    cycles: int
+    latency_cycles: float
+    initiation_interval: float
+    clock_mhz: float
+    technology: str
+    node_nm: float
+    tools: dict
+    stimulus: dict
+    cells: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    created: float = 0.0
+
+    @property
+    def dynamic_mw(self):
+        """Dynamic power at the assumed clock when an operation starts every
+        ``initiation_interval`` cycles: pJ × MHz = µW."""
+        if not self.initiation_interval:
+            return None
+        return self.energy_per_op_pj / self.initiation_interval * self.clock_mhz * 1e-3
+
+    def to_dict(self):
+        return {**asdict(self), "dynamic_mw": self.dynamic_mw}
+
+    @classmethod
+    def from_dict(cls, data):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cost_records (key TEXT PRIMARY KEY, block TEXT NOT NULL, "
+    "params TEXT NOT NULL, record TEXT NOT NULL, created DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS cost_records_block ON cost_records (block)",
+]
+
+
+class CostDB:
+    """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``."""
+
+    def __init__(self, url):
+        self.url = str(url)
+        self.postgres = self.url.startswith(("postgresql://", "postgres://"))
+        self._conn = self._connect()
+        self._init_schema()
+
+    # ---------------------------------------------------------- connection
+    def _connect(self):
+        if self.postgres:
+            try:
+                import psycopg
+            except ImportError:
+                raise CostDBError("a PostgreSQL cost database needs the 'psycopg' package "
+                                  "(pip install psycopg)") from None
+            try:
+                return psycopg.connect(self.url, autocommit=True)
+            except Exception as e:
+                raise CostDBError(f"cannot connect to {self.url}: {e}") from None
+        try:
+            conn = sqlite3.connect(self.url, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.Error as e:
+            raise CostDBError(f"cannot open cost database {self.url!r}: {e}") from None
+        return conn
+
+    def _sql(self, text):
+        return text.replace("?", "%s") if self.postgres else text
+
+    def _execute(self, text, args=()):
+        return self._conn.execute(self._sql(text), args)
+
+    def _transaction(self, statements):
+        """Run ``[(sql, args), ...]`` as one transaction (all or nothing)."""
+        for attempt in range(200):
+            try:
+                if self.postgres:
+                    with self._conn.transaction():
+                        for sql, args in statements:
+                            self._execute(sql, args)
+                else:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        for sql, args in statements:
+                            self._execute(sql, args)
+                        self._conn.execute("COMMIT")
+                    except BaseException:
+                        self._conn.execute("ROLLBACK")
+                        raise
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                time.sleep(0.05)
+        raise CostDBError(f"cost database {self.url!r} stayed locked")
+
+    def _init_schema(self):
+        self._transaction([(s, ()) for s in _SCHEMA] + [(
+            "INSERT INTO schema_info (name, value) VALUES ('version', ?) "
+            "ON CONFLICT (name) DO NOTHING", (str(SCHEMA_VERSION),))])
+        version = int(self._execute("SELECT value FROM schema_info WHERE name = 'version'")
+                      .fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise CostDBError(f"cost database {self.url!r} has schema version {version}; "
+                              f"this tilewright reads up to {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self):
+        return int(self._execute("SELECT value FROM schema_info WHERE name = 'version'")
+                   .fetchone()[0])
+
+    def close(self):
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---------------------------------------------------------- records
+    def put(self, record):
+        """Store ``record`` (replacing one with the same key) in one transaction."""
+        created = record.created or time.time()
+        data = {**asdict(record), "created": created}
+        self._transaction([(
+            "INSERT INTO cost_records (key, block, params, record, created) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET block = excluded.block, "
+            "params = excluded.params, record = excluded.record, created = excluded.created",
+            (record.key, record.block, json.dumps(record.params, sort_keys=True),
+             json.dumps(data, sort_keys=True), created))])
+
+    def get(self, key):
+        """The record stored under ``key``, or ``None``."""
+        row = self._execute("SELECT record FROM cost_records WHERE key = ?",
+                            (key,)).fetchone()
+        return CostRecord.from_dict(json.loads(row[0])) if row else None
+
+    def find(self, prefix):
+        """Records whose key starts with ``prefix``."""
+        rows = self._execute("SELECT record FROM cost_records WHERE key LIKE ? ORDER BY key",
+                             (prefix + "%",)).fetchall()
+        return [CostRecord.from_dict(json.loads(r[0])) for r in rows]
+
+    def records(self, block=None):
+        """All records (of ``block``), oldest first."""
+        if block is None:
+            rows = self._execute("SELECT record FROM cost_records ORDER BY created, key")
+        else:
+            rows = self._execute("SELECT record FROM cost_records WHERE block = ? "
+                                 "ORDER BY created, key", (block,))
+        return [CostRecord.from_dict(json.loads(r[0])) for r in rows.fetchall()]
+
+    def __len__(self):
+        return self._execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
+
+
+def open_db(url=None):
+    """The cost database at ``url`` (default: ``tilewright-costs.sqlite`` in the current
+    folder)."""
+    return CostDB(url or "tilewright-costs.sqlite")

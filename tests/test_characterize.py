@@ -1,0 +1,111 @@
+"""Characterization end to end on a small MAC lane: synthesis, RTL and gate-level runs of
+the stimulus test, energy rising with activity, records reused by key, the CLI."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tilewright.cli import cli
+from tilewright.flows import characterize as ch
+from tilewright.flows.costs import CostDB
+
+pytestmark = pytest.mark.cosim
+
+PARAMS = {"multipliers": 1, "il": 4, "fl": 4}
+
+
+def test_characterize_end_to_end(tmp_path, monkeypatch):
+    """One test (one xdist worker) so that the two Verilator builds happen once."""
+    db = CostDB(tmp_path / "c.sqlite")
+    rand = ch.characterize("mac-lane", PARAMS, db=db)
+    zeros = ch.characterize("mac-lane", PARAMS, db=db, stimulus="zeros")
+    measured = db, rand, zeros
+    check_record_contents(measured)
+    check_energy_rises_with_activity(measured)
+    check_cli(measured)
+    check_cli_config(measured, tmp_path)
+    check_reused_by_key_and_deterministic(measured, monkeypatch)
+
+
+def check_record_contents(measured):
+    db, rand, _ = measured
+    assert rand.details["gate_checked"]
+    assert rand.technology == "sky130_fd_sc_hd__tt_025C_1v80" and rand.node_nm == 130
+    assert rand.area_um2 > 0 and rand.leakage_mw > 0 and rand.energy_per_op_pj > 0
+    # cycles come from the testbench's measurement of its tile product
+    assert rand.stimulus["test"] == "tile_throughput"
+    assert rand.operation == "multiply-accumulate"
+    assert rand.latency_cycles == 2 and rand.initiation_interval == 1
+    assert rand.cycles == rand.operations + rand.latency_cycles
+    e = rand.details["energy_pj"]
+    assert e["total"] == pytest.approx(rand.energy_per_op_pj * rand.operations)
+    assert rand.dynamic_mw == pytest.approx(rand.energy_per_op_pj * 0.7)
+    assert set(rand.details["rtl_port_toggles"]) >= {"i__payload", "o__payload", "clk"}
+    assert rand.tools["yosys"].startswith("Yosys 0.70") and len(db) == 2
+
+
+def check_energy_rises_with_activity(measured):
+    _, rand, zeros = measured
+    assert zeros.energy_per_op_pj < rand.energy_per_op_pj
+    assert zeros.details["gate_toggles"] < rand.details["gate_toggles"]
+    assert zeros.details["rtl_port_toggles"]["i__payload"] < \
+        rand.details["rtl_port_toggles"]["i__payload"]
+    assert zeros.area_um2 == rand.area_um2 and zeros.key != rand.key
+
+
+def check_reused_by_key_and_deterministic(measured, monkeypatch):
+    db, rand, _ = measured
+    again = ch.characterize("mac-lane", PARAMS, db=db, force=True)
+    for field in ("area_um2", "leakage_mw", "energy_per_op_pj", "cycles", "cells", "key"):
+        assert getattr(again, field) == getattr(rand, field)
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("a stored record must be reused")
+    monkeypatch.setattr(ch, "simulate", no_simulation)
+    monkeypatch.setattr(ch, "synthesize", no_simulation)
+    assert ch.characterize("mac-lane", PARAMS, db=db).key == rand.key
+
+
+def check_cli(measured):
+    db, rand, _ = measured
+    runner = CliRunner()
+    args = ["characterize", "mac-lane", "--param", "multipliers=1", "--param", "il=4",
+            "--param", "fl=4", "--db", db.url]
+    out = runner.invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    assert rand.key[:12] in out.output and f"{rand.area_um2:.1f}" in out.output
+    listed = runner.invoke(cli, ["costs", "list", "--db", db.url])
+    assert listed.output.count("mac-lane") == 2
+    shown = json.loads(runner.invoke(cli, ["costs", "show", rand.key[:10], "--db", db.url])
+                       .output)
+    assert shown[0]["area_um2"] == rand.area_um2
+    csv_text = runner.invoke(cli, ["costs", "export", "--format", "csv", "--db", db.url]).output
+    assert csv_text.splitlines()[0].startswith("key,block,params,area_um2")
+    assert len(csv_text.splitlines()) == 3
+    ert = runner.invoke(cli, ["costs", "export", "--format", "accelergy", "--db",
+                              db.url]).output
+    assert "ERT:" in ert and "ART:" in ert and f"energy: {rand.energy_per_op_pj:.6g}" in ert
+
+
+def check_cli_config(measured, tmp_path):
+    db, rand, _ = measured
+    cfg = tmp_path / "two.toml"
+    cfg.write_text('name = "two"\n' + "".join(
+        f'[[blocks]]\nblock = "mac-lane"\ninstance = "{name}"\nmultipliers = 1\nil = 4\n'
+        f'fl = 4\n' for name in ("lane_a", "lane_b")))
+    out = CliRunner().invoke(cli, ["characterize", "--config", str(cfg), "--db", db.url])
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.output.splitlines() if line.startswith("lane_")]
+    assert len(rows) == 2 and all(rand.key[:12] in row for row in rows)
+
+
+def test_cli_errors(tmp_path):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["costs", "list", "--db", str(tmp_path / "none.sqlite")])
+    assert out.exit_code == 2
+    assert f"no cost database at {str(tmp_path / 'none.sqlite')!r}" in out.output
+    out = runner.invoke(cli, ["characterize"])
+    assert out.exit_code == 2 and "give exactly one of BLOCK or --config" in out.output
+    out = runner.invoke(cli, ["characterize", "mac-lane", "--clock-mhz", "0"])
+    assert "--clock-mhz must be positive, not 0" in out.output

@@ -1,0 +1,141 @@
+"""The cost database: round trip, reuse by key, schema version, 4 concurrent writers,
+a writer killed mid-write (SIGKILL), PostgreSQL through the same code (skipped without a
+server)."""
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tilewright.flows.costs import (SCHEMA_VERSION, CostDB, CostDBError, CostRecord,
+                                    cost_key)
+
+
+def record(i, block="mac-lane"):
+    params = {"multipliers": 2, "seed": i}
+    return CostRecord(key=cost_key(block, params, "0.1.0", {"pyosys": "0.70"}), block=block,
+                      params=params, generator_version="0.1.0", area_um2=100.0 + i,
+                      leakage_mw=1e-6 * i, energy_per_op_pj=0.5 * i, operation="mac",
+                      operations=48, cycles=27, latency_cycles=3, initiation_interval=0.5,
+                      clock_mhz=700.0, technology="sky130", node_nm=130, tools={"x": "1"},
+                      stimulus={"description": "random"}, details={"blob": "x" * 2000})
+
+
+def test_round_trip_and_reuse(tmp_path):
+    with CostDB(tmp_path / "c.sqlite") as db:
+        assert db.schema_version == SCHEMA_VERSION and len(db) == 0
+        r = record(3)
+        db.put(r)
+        got = db.get(r.key)
+        assert got.to_dict() == {**r.to_dict(), "created": got.created}
+        assert got.dynamic_mw == pytest.approx(1.5 / 0.5 * 700 * 1e-3)
+        db.put(r)                                   # same key: replaced, not duplicated
+        assert len(db) == 1
+        assert db.find(r.key[:6])[0].key == r.key
+        assert db.get("nope") is None
+
+
+def test_key_depends_on_every_input():
+    base = cost_key("b", {"m": 1}, "1", {"t": "1"}, {"clock": 700})
+    assert base == cost_key("b", {"m": 1}, "1", {"t": "1"}, {"clock": 700})
+    others = [cost_key("c", {"m": 1}, "1", {"t": "1"}, {"clock": 700}),
+              cost_key("b", {"m": 2}, "1", {"t": "1"}, {"clock": 700}),
+              cost_key("b", {"m": 1}, "2", {"t": "1"}, {"clock": 700}),
+              cost_key("b", {"m": 1}, "1", {"t": "2"}, {"clock": 700}),
+              cost_key("b", {"m": 1}, "1", {"t": "1"}, {"clock": 500})]
+    assert len({base, *others}) == 6
+
+
+def test_newer_schema_refused(tmp_path):
+    path = tmp_path / "c.sqlite"
+    CostDB(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_info SET value = '99' WHERE name = 'version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(CostDBError) as e:
+        CostDB(path)
+    assert str(e.value) == (f"cost database {str(path)!r} has schema version 99; this "
+                            f"tilewright reads up to {SCHEMA_VERSION}")
+
+
+def _writer(path, start, count):
+    with CostDB(path) as db:
+        for i in range(start, start + count):
+            db.put(record(i))
+
+
+def test_four_concurrent_writers_lose_nothing(tmp_path):
+    path = str(tmp_path / "c.sqlite")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, k * 1000, 50)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with CostDB(path) as db:
+        keys = {r.key for r in db.records()}
+    assert keys == {record(k * 1000 + i).key for k in range(4) for i in range(50)}
+
+
+KILLED = """
+import sys
+from tests.test_costs import record
+from tilewright.flows.costs import CostDB
+db = CostDB(sys.argv[1])
+i = 0
+while True:
+    db.put(record(i)); i += 1
+    if i == 20:
+        print("writing", flush=True)
+"""
+
+
+def test_killed_mid_write_leaves_whole_records(tmp_path):
+    path = str(tmp_path / "c.sqlite")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, path], cwd=root,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "writing\n"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rows = conn.execute("SELECT key, record FROM cost_records").fetchall()
+    conn.close()
+    assert len(rows) >= 20
+    written = {record(i).key: record(i) for i in range(len(rows) + 5)}
+    for key, text in rows:                     # every stored record is complete
+        data = json.loads(text)
+        assert CostRecord.from_dict(data).to_dict() == \
+            {**written[key].to_dict(), "created": data["created"]}
+    with CostDB(path) as db:                   # and the database takes new writes
+        db.put(record(10_000))
+        assert db.get(record(10_000).key) is not None
+
+
+def test_postgres_through_the_same_code():
+    url = os.environ.get("TILEWRIGHT_TEST_POSTGRES")
+    if not url:
+        pytest.skip("no PostgreSQL server (set TILEWRIGHT_TEST_POSTGRES=postgresql://...)")
+    pytest.importorskip("psycopg")
+    with CostDB(url) as db:
+        r = record(7, block=f"pg-{os.getpid()}")
+        db.put(r)
+        assert db.get(r.key).area_um2 == r.area_um2
+
+
+def test_postgres_without_driver_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(CostDBError) as e:
+        CostDB("postgresql://localhost/costs")
+    assert str(e.value) == ("a PostgreSQL cost database needs the 'psycopg' package "
+                            "(pip install psycopg)")

@@ -1,0 +1,58 @@
+"""Toggle-coverage parsing and the energy formula, on hand-made inputs."""
+
+import pytest
+
+from tilewright.cosim.energy import dynamic_energy, net_loads
+from tilewright.cosim.gate_sim import Activity, demangle, parse_coverage
+from tilewright.cosim.liberty import parse_liberty
+from tests.test_liberty import SMALL
+
+
+def _line(signal, edge, count, top="top", hier="top"):
+    return (f"C '\x01f\x02/x/top.v\x01l\x0210\x01n\x029\x01t\x02toggle\x01page\x02v_toggle/"
+            f"{top}\x01o\x02{signal}:{edge}\x01h\x02{hier}' {count}\n")
+
+
+def test_parse_coverage(tmp_path):
+    path = tmp_path / "coverage.dat"
+    path.write_text("# SystemC::Coverage-3\n" + "".join([
+        _line("n12", "0->1", 3), _line("n12", "1->0", 2),
+        _line("o___05Fpayload[3]", "0->1", 1), _line("o___05Fpayload[3]", "1->0", 1),
+        _line("Y", "0->1", 7, top="cell", hier="top.u1")]))
+    assert parse_coverage(path, "top") == {"n12": 5, "o__payload[3]": 2}
+    assert demangle("i___05Fpayload") == "i__payload"
+
+
+def test_port_toggles():
+    act = Activity({"a[0]": 2, "a[1]": 3, "b": 4}, {}, 10)
+    assert act.port_toggles({"a": 2, "b": 1, "c": 1}) == {"a": 5, "b": 4, "c": 0}
+
+
+def test_energy_formula():
+    lib = parse_liberty(SMALL)
+    # clk -> dff.CLK; in -> inv1.A; inv1.Y (net 5) -> inv2.A and dff.D; inv2.Y (6) -> out
+    netlist = {
+        "ports": {"clk": {"bits": [2]}, "in": {"bits": [3]}, "out": {"bits": [6]}},
+        "netnames": {"clk": {"bits": [2]}, "in": {"bits": [3]}, "n5": {"bits": [5]},
+                     "out": {"bits": [6]}, "q": {"bits": [7]}},
+        "cells": {
+            "u1": {"type": "inv", "connections": {"A": [3], "Y": [5]}},
+            "u2": {"type": "inv", "connections": {"A": [5], "Y": [6]}},
+            "u3": {"type": "dff", "connections": {"CLK": [2], "D": [5], "Q": [7]}},
+        },
+    }
+    assert net_loads(netlist, lib) == {3: 0.002, 5: 0.003, 2: 0.001}
+    toggles = {"in": 4, "n5": 4, "out": 4, "q": 1}
+    report = dynamic_energy(netlist, lib, toggles, clock_cycles=10, slew=0.2)
+    arc = lib.cell("inv").pins["Y"].power[0]
+    internal = 4 * arc.energy(0.2, 0.003) + 4 * arc.energy(0.2, 0.0)
+    switching = 0.5 * 1.2**2 * (4 * 0.002 + 4 * 0.003)
+    clock = 0.5 * 1.2**2 * 0.001 * 20
+    assert report.internal_pj == pytest.approx(internal)
+    assert report.switching_pj == pytest.approx(switching)
+    assert report.clock_pj == pytest.approx(clock)
+    assert report.total_pj == pytest.approx(internal + switching + clock)
+    assert report.toggles == 13 and report.clock_cycles == 10
+    quiet = dynamic_energy(netlist, lib, {}, clock_cycles=10, slew=0.2)
+    assert quiet.total_pj == pytest.approx(clock)
+    assert quiet.total_pj < report.total_pj

@@ -1,0 +1,110 @@
+"""Liberty parsing: units, cells, tables, interpolation, cache, errors."""
+
+import gzip
+
+import pytest
+
+from tilewright.cosim.liberty import (LibertyError, Table, default_liberty, load_liberty,
+                                      parse_liberty)
+
+SMALL = r"""
+library ("toy") {
+  nom_voltage : 1.2;
+  time_unit : "1ns";
+  leakage_power_unit : "1nW";
+  capacitive_load_unit(1, "pf");
+  power_lut_template ("p2") {
+    variable_1 : "input_transition_time";
+    variable_2 : "total_output_net_capacitance";
+    index_1("1, 2");
+    index_2("1, 2");
+  }
+  /* a comment */
+  cell ("inv") {
+    area : 2.5;
+    cell_leakage_power : 0.75;
+    pin ("A") { direction : "input"; capacitance : 0.002; }
+    pin ("Y") {
+      direction : "output";
+      function : "!A";
+      internal_power () {
+        related_pin : "A";
+        rise_power ("p2") {
+          index_1("0.1, 0.3"); index_2("0.01, 0.03");
+          values("1.0, 2.0", \
+                 "3.0, 4.0");
+        }
+        fall_power ("p2") {
+          index_1("0.1, 0.3"); index_2("0.01, 0.03");
+          values("-1.0, -2.0", "-1.0, -2.0");
+        }
+      }
+    }
+  }
+  cell ("dff") {
+    area : 20;
+    cell_leakage_power : 3;
+    ff ("IQ", "IQN") { clocked_on : "CLK"; next_state : "D"; }
+    pin ("CLK") { direction : "input"; capacitance : 0.001; }
+    pin ("D") { direction : "input"; capacitance : 0.001; }
+    pin ("Q") { direction : "output"; function : "IQ"; }
+  }
+}
+"""
+
+
+def test_toy_library():
+    lib = parse_liberty(SMALL)
+    assert lib.name == "toy" and lib.voltage == 1.2
+    assert lib.units["leakage_power_unit"] == "1nW"
+    inv, dff = lib.cell("inv"), lib.cell("dff")
+    assert (inv.area, inv.leakage, inv.sequential) == (2.5, 0.75, False)
+    assert (dff.area, dff.leakage, dff.sequential) == (20.0, 3.0, True)
+    assert inv.pins["A"].capacitance == 0.002 and inv.pins["A"].direction == "input"
+    arc, = inv.pins["Y"].power
+    assert arc.related_pin == "A"
+    assert arc.rise.values == ((1.0, 2.0), (3.0, 4.0))
+    # corners, the centre (bilinear), and clamping outside the table
+    assert arc.rise.at(0.1, 0.01) == 1.0 and arc.rise.at(0.3, 0.03) == 4.0
+    assert arc.rise.at(0.2, 0.02) == pytest.approx(2.5)
+    assert arc.rise.at(5.0, 5.0) == 4.0 and arc.rise.at(0.0, 0.0) == 1.0
+    assert arc.energy(0.2, 0.02) == pytest.approx((2.5 - 1.5) / 2)
+
+
+def test_one_dimensional_table():
+    t = Table((0.0, 1.0), (), ((2.0, 4.0),))
+    assert t.at(0.25) == pytest.approx(2.5)
+
+
+def test_unknown_cell_message():
+    lib = parse_liberty(SMALL)
+    with pytest.raises(LibertyError) as e:
+        lib.cell("nand9")
+    assert str(e.value) == "cell 'nand9' is not in library toy"
+
+
+def test_missing_file_message(tmp_path):
+    with pytest.raises(LibertyError) as e:
+        load_liberty(tmp_path / "none.lib")
+    assert str(e.value) == (f"cannot read Liberty file {str(tmp_path / 'none.lib')!r}: "
+                            "No such file or directory")
+
+
+def test_gzip_and_cache(tmp_path):
+    path = tmp_path / "toy.lib.gz"
+    path.write_bytes(gzip.compress(SMALL.encode()))
+    first, second = load_liberty(path), load_liberty(path)
+    assert first == second and first.cell("inv").area == 2.5
+
+
+def test_shipped_sky130():
+    lib = load_liberty()
+    assert str(lib.path) == str(default_liberty())
+    assert lib.name == "sky130_fd_sc_hd__tt_025C_1v80" and lib.voltage == 1.8
+    assert len(lib.cells) == 428
+    nand = lib.cell("sky130_fd_sc_hd__nand2_1")
+    assert nand.area == 3.7536 and nand.leakage == 0.00211796
+    assert nand.pins["A"].capacitance == 0.002315
+    assert sorted(a.related_pin for a in nand.pins["Y"].power) == ["A", "B"]
+    dff = lib.cell("sky130_fd_sc_hd__dfxtp_1")
+    assert dff.sequential and [a.related_pin for a in dff.pins["Q"].power] == ["CLK"]
