@@ -43,7 +43,7 @@ def regress_block(block_name, given=None, *, seed=None, testcase=None, waves=Fal
                replay=replay_command(block_name, item.params, seed, testcase))
 
 
-def regress_config(config, *, seed=None, waves=False, progress=None):
+def regress_config(config, *, seed=None, waves=False):
     """Regress every instance of ``config``; yields ``(instance, RunResult)``."""
     for inst in config.instances:
         result = regress_block(inst.block, inst.params, seed=seed, waves=waves,
