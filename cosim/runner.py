@@ -49,19 +49,38 @@ def _locked(path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _runner():
+def _runner(public=None):
+    """cocotb's Verilator runner; with ``public`` (signal names) only those signals of the
+    top module are visible to cocotb, instead of every signal (cocotb's
+    ``--public-flat-rw``), which lets Verilator optimize large netlists."""
     os.environ.update(verilator_env())
-    from cocotb_tools.runner import get_runner
-    return get_runner("verilator")
+    from cocotb_tools.runner import Verilator, get_runner
+    if public is None:
+        return get_runner("verilator")
+
+    class PortsOnly(Verilator):
+        def _build_command(self):
+            return [[a for a in cmd if a != "--public-flat-rw"]
+                    for cmd in super()._build_command()]
+    return PortsOnly()
 
 
-def build(block, params, verilog, toplevel, *, build_args=(), waves=False):
+def _public_config(toplevel, public):
+    """A Verilator control file making the signals ``public`` of ``toplevel`` visible."""
+    return "`verilator_config\n" + "".join(
+        f'public_flat_rw -module "{toplevel}" -var "{name}"\n' for name in public)
+
+
+def build(block, params, verilog, toplevel, *, build_args=(), waves=False, public=None):
     """Compile ``verilog`` (text) into a simulator; returns its build directory.
 
-    ``block`` and ``params`` only name the build. Reused when already built.
+    ``block`` and ``params`` only name the build. Reused when already built. ``public``:
+    the names of the only top-module signals cocotb may access (e.g. the ports of a
+    gate-level netlist); by default every signal is accessible.
     """
     build_args = [*build_args, *(["--trace"] if waves else [])]
-    directory = cache_root() / block / _key(block, params, verilog, build_args)
+    key_args = build_args if public is None else [*build_args, "public", *public]
+    directory = cache_root() / block / _key(block, params, verilog, key_args)
     with _locked(directory.with_suffix(".lock")):
         if (directory / BUILD_STAMP).exists():
             return directory
@@ -70,8 +89,12 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False):
         source = directory / f"{toplevel}.v"
         source.write_text(verilog)
         (directory / "params.json").write_text(json.dumps(params, indent=2, sort_keys=True))
-        runner = _runner()
-        runner.build(sources=[source], hdl_toplevel=toplevel, build_dir=directory,
+        sources = [source]
+        if public is not None:
+            sources.append(directory / "public.vlt")
+            sources[-1].write_text(_public_config(toplevel, public))
+        runner = _runner(public)
+        runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=directory,
                      build_args=["-Wall", *waiver_args(), *build_args], waves=waves,
                      log_file=directory / "build.log")
         (directory / BUILD_STAMP).write_text("ok\n")
@@ -103,14 +126,16 @@ def _results(xml_path):
 
 
 def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
-        waves=False, build_args=(), extra_env=None, replay=None, keep=False):
+        waves=False, build_args=(), extra_env=None, replay=None, keep=False, public=None):
     """Build (or reuse) and run ``test_module``'s cocotb tests with ``seed``.
 
     Returns a :class:`RunResult`; raises :class:`SimulationFailed` (naming the failing
     tests, the seed and ``replay``, the command that reruns it) when any test fails.
-    The run directory is removed after a pass unless ``keep`` or ``waves``.
+    The run directory is removed after a pass unless ``keep`` or ``waves``. ``public`` as
+    for :func:`build`.
     """
-    directory = build(block, params, verilog, toplevel, build_args=build_args, waves=waves)
+    directory = build(block, params, verilog, toplevel, build_args=build_args, waves=waves,
+                      public=public)
     test_dir = directory / "runs" / f"{seed}-{uuid.uuid4().hex[:8]}"
     test_dir.mkdir(parents=True)
     results, report, log = (test_dir / "results.xml", test_dir / "report.json",

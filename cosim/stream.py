@@ -15,7 +15,7 @@ from amaranth.lib import data
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-__all__ = ["pack", "to_signed", "StreamDriver", "StreamMonitor"]
+__all__ = ["pack", "unpack", "to_signed", "StreamDriver", "StreamMonitor"]
 
 
 def pack(shape, value):
@@ -27,6 +27,19 @@ def pack(shape, value):
             word |= pack(fld.shape, value[key]) << fld.offset
         return word
     return int(value) & ((1 << Shape.cast(shape).width) - 1)
+
+
+def unpack(shape, word):
+    """Inverse of :func:`pack`: dicts for structs, lists for arrays, ints (signed where the
+    shape is) for leaves."""
+    if isinstance(shape, data.StructLayout):
+        return {key: unpack(fld.shape, word >> fld.offset) for key, fld in shape}
+    if isinstance(shape, data.ArrayLayout):
+        width = Shape.cast(shape.elem_shape).width
+        return [unpack(shape.elem_shape, word >> (k * width)) for k in range(shape.length)]
+    shape = Shape.cast(shape)
+    word &= (1 << shape.width) - 1
+    return to_signed(word, shape.width) if shape.signed else word
 
 
 def to_signed(word, width):

@@ -14,58 +14,31 @@ Tests
 
 import cocotb
 import torch
-from amaranth.hdl import Shape
-from amaranth.lib import data
 from cocotb.triggers import RisingEdge
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack, to_signed
+from tilewright.cosim.bench import PERIOD_NS, params, record, rng, stimulus_kind
+from tilewright.cosim.stream import StreamDriver, pack, unpack
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.dynatran import DynaTran
 from tilewright.golden.dynatran import DynaTranModel
 
 
-def unpack(shape, word):
-    """Inverse of :func:`tilewright.cosim.stream.pack`: dicts, lists, signed/unsigned ints."""
-    if isinstance(shape, data.StructLayout):
-        return {key: unpack(fld.shape, word >> fld.offset) for key, fld in shape}
-    if isinstance(shape, data.ArrayLayout):
-        width = Shape.cast(shape.elem_shape).width
-        return [unpack(shape.elem_shape, word >> (k * width)) for k in range(shape.length)]
-    shape = Shape.cast(shape)
-    word &= (1 << shape.width) - 1
-    return to_signed(word, shape.width) if shape.signed else word
+class DynaTranBench(StreamBench):
+    """Stream bench with :class:`DynaTranModel` as reference model, and in calculator mode
+    a second driver that loads the transfer curve."""
 
-
-async def drain(dut, drivers, board, timeout_cycles=100_000):
-    """Wait until every driver is idle and every expected output was observed."""
-    for _ in range(timeout_cycles):
-        if all(d.idle() for d in drivers) and not board.expected:
-            return
-        await RisingEdge(dut.clk)
-    raise AssertionError("timed out waiting for outputs")
-
-
-class DynaTranBench:
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "dynatran", rand, gap, stall)
         self.unit = DynaTran(**params())
         self.model = DynaTranModel(self.unit)
-        self.in_layout, out_layout = self.unit.input_layout(), self.unit.output_layout()
-        self.board = Scoreboard("dynatran", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(unpack(out_layout, word), cycle))
+        self.in_layout, self.out_layout = self.unit.input_layout(), self.unit.output_layout()
         self.loader = None
         if self.unit.threshold == "calculator":
             self.loader = StreamDriver(dut, "load", dut.clk, PERIOD_NS, rand, gap)
-        self.dut = dut
+            self.drivers.append(self.loader)
 
-    async def start(self):
-        await start(self.dut)
-        for part in (self.driver, self.monitor, self.loader):
-            if part is not None:
-                cocotb.start_soon(part.run())
+    def decode(self, word):
+        return unpack(self.out_layout, word)
 
     def send(self, tile, tau=0, rho=0, transpose=False, context=""):
         unit = self.unit
@@ -92,9 +65,6 @@ class DynaTranBench:
             self.model.load(index, rho, tau)
         await self.drain()
         await RisingEdge(self.dut.clk)
-
-    async def drain(self):
-        await drain(self.dut, [d for d in (self.driver, self.loader) if d], self.board)
 
 
 def random_tile(rand, unit):
@@ -129,9 +99,7 @@ def random_curve(rand, unit, count):
 async def random_stream(dut):
     """Constrained-random tiles, thresholds and transposes with gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = DynaTranBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await DynaTranBench.started(dut, rand, *random_gaps(rand))
     unit, count = tb.unit, 0
     for phase in range(3):
         if unit.threshold == "calculator":
@@ -142,19 +110,15 @@ async def random_stream(dut):
                     rho=rand.randint(0, (1 << unit.rho_bits) - 1),
                     transpose=rand.random() < 0.5, context=f"(phase {phase}, tile #{n})")
             count += 1
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"tiles": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(tiles=count)
 
 
 @cocotb.test()
 async def corners(dut):
     """Directed corners of the comparators and of the threshold look-up."""
     rand = rng("corners")
-    tb = DynaTranBench(dut, rand, gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await DynaTranBench.started(dut, rand, 0.2, 0.2)
     unit, fmt = tb.unit, tb.unit.fmt
     shape = unit.shape
     lowest = torch.full(shape, fmt.min_int, dtype=torch.int64)
@@ -181,8 +145,7 @@ async def corners(dut):
         await tb.load([(last, top, (1 << fmt.width) - 1), (0, 0, 0)])
         tb.send(lowest, rho=top, transpose=True, context="(100 %: all pruned)")
         tb.send(lowest, rho=1 if top > 1 else 0, context="(nearest at or above)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -190,8 +153,7 @@ async def corners(dut):
 async def tile_throughput(dut):
     """Tiles at full rate: each pruned tile is valid one cycle after acceptance."""
     rand = rng("tile_throughput")
-    tb = DynaTranBench(dut, rand)
-    await tb.start()
+    tb = await DynaTranBench.started(dut, rand)
     unit = tb.unit
     if unit.threshold == "calculator":
         await tb.load(random_curve(rand, unit, unit.curve_points))
@@ -201,16 +163,17 @@ async def tile_throughput(dut):
         tile = random_tile(rand, unit)
         if stimulus_kind() == "zeros":
             tile = torch.zeros_like(tile)
-        tb.send(tile, tau=random_tau(rand, unit, tile), rho=rand.randint(0, (1 << unit.rho_bits) - 1), transpose=bool(n % 2), context=f"(tile #{n})")
-    await tb.drain()
-    tb.board.check()
+        tb.send(tile, tau=random_tau(rand, unit, tile),
+                rho=rand.randint(0, (1 << unit.rho_bits) - 1), transpose=bool(n % 2),
+                context=f"(tile #{n})")
+    await tb.finish()
     accepted = tb.driver.sent[first:]
     delivered = [cycle for _, cycle in tb.monitor.received[-tiles:]]
     # stamps are the edges of the transfers: accepted at edge e, valid after e, taken at e + 1
     latencies = {out - acc for acc, out in zip(accepted, delivered)}
-    measured = delivered[-1] - accepted[0]
-    assert latencies == {unit.latency}, f"pruned tiles were not valid one cycle after acceptance: " \
-                             f"{sorted(latencies)}"
+    measured = tb.span(first)
+    assert latencies == {unit.latency}, (
+        f"pruned tiles were not valid one cycle after acceptance: {sorted(latencies)}")
     assert measured == tiles, f"{tiles} tiles took {measured} cycles, not one per cycle"
     comparisons = tiles * unit.elements
     record("tile_throughput", {"tiles": tiles, "cycles": measured, "latency": unit.latency,

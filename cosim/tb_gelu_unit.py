@@ -16,34 +16,24 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack, to_signed
+from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.stream import pack, unpack
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.gelu import GeluPWL
 from tilewright.gen.gelu_unit import GeluUnit
 from tilewright.golden.gelu import gelu_pwl
 
 
-class GeluBench:
-    """Wires a driver, a monitor and the golden model to a scoreboard."""
+class GeluBench(StreamBench):
+    """Stream bench with :func:`gelu_pwl` as reference model."""
 
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "gelu_unit", rand, gap, stall)
         self.unit = GeluUnit(**params())
-        width = self.unit.fmt.width
-        self.layout = data.ArrayLayout(signed(width), self.unit.lanes)
-        self.board = Scoreboard("gelu_unit", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(
-                tuple(to_signed(word >> (k * width), width) for k in range(self.unit.lanes)),
-                cycle))
-        self.dut = dut
+        self.layout = data.ArrayLayout(signed(self.unit.fmt.width), self.unit.lanes)
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
+    def decode(self, word):
+        return tuple(unpack(self.layout, word))
 
     def send(self, values, context=""):
         """Queue values (any count; the last beat is padded with zeros)."""
@@ -55,13 +45,6 @@ class GeluBench:
             self.driver.append(pack(self.layout, row))
             self.board.expect(tuple(out), context)
         return len(q)
-
-    async def drain(self, timeout_cycles=100_000):
-        for _ in range(timeout_cycles):
-            if self.driver.idle() and not self.board.expected:
-                return
-            await cocotb.triggers.RisingEdge(self.dut.clk)
-        raise AssertionError("timed out waiting for outputs")
 
 
 def activations(rand, fmt, n):
@@ -79,31 +62,24 @@ def activations(rand, fmt, n):
 async def random_stream(dut):
     """Constrained-random beats with valid gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = GeluBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await GeluBench.started(dut, rand, *random_gaps(rand))
     beats = sum(tb.send(activations(rand, tb.unit.fmt, tb.unit.lanes * rand.randint(1, 8)),
                         f"(burst #{n})") for n in range(40))
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"beats": beats, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(beats=beats)
 
 
 @cocotb.test()
 async def corners(dut):
     """Segment boundaries ±1 LSB, domain edges, extremes."""
-    tb = GeluBench(dut, rng("corners"), gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await GeluBench.started(dut, rng("corners"), 0.2, 0.2)
     fmt = tb.unit.fmt
     r, shift, count = GeluPWL.geometry(fmt, tb.unit.segments)
     starts = torch.tensor([-(1 << r) + (i << shift) for i in range(count + 1)])
     values = torch.cat([starts - 1, starts, starts + 1,
                         torch.tensor([fmt.min_int, fmt.max_int, 0, -1, 1])])
     tb.send(values.clamp(fmt.min_int, fmt.max_int), "(segment boundaries and extremes)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -111,17 +87,15 @@ async def corners(dut):
 async def stream_throughput(dut):
     """Beats at full rate: ⌈n/lanes⌉ cycles plus the latency."""
     rand = rng("stream_throughput")
-    tb = GeluBench(dut, rand)
-    await tb.start()
+    tb = await GeluBench.started(dut, rand)
     unit = tb.unit
     n = 64 * unit.lanes
     values = activations(rand, unit.fmt, n)
     if stimulus_kind() == "zeros":
         values = torch.zeros_like(values)
     tb.send(values, "(full rate)")
-    await tb.drain()
-    tb.board.check()
-    measured = tb.monitor.received[-1][1] - tb.driver.sent[0]
+    await tb.finish()
+    measured = tb.span()
     latency = tb.monitor.received[0][1] - tb.driver.sent[0] - 1
     expected = GeluUnit.stream_cycles(n, unit.lanes)
     assert measured == expected, f"{n} values took {measured} cycles, expected {expected}"

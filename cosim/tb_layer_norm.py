@@ -14,31 +14,25 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack, to_signed
+from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.stream import pack, to_signed
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.layer_norm import LayerNorm
 from tilewright.golden.layer_norm import layer_norm_fixed
 
 
-class LayerNormBench:
-    """Wires a driver, a monitor and the golden model to a scoreboard."""
+class LayerNormBench(StreamBench):
+    """Stream bench with :func:`layer_norm_fixed` as reference model."""
+
+    timeout_cycles = 1_000_000
 
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "layer_norm", rand, gap, stall)
         self.unit = LayerNorm(**params())
-        width = self.unit.fmt.width
-        self.layout = LayerNorm.input_layout(width)
-        self.board = Scoreboard("layer_norm", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(to_signed(word, width), cycle))
-        self.dut = dut
+        self.layout = LayerNorm.input_layout(self.unit.fmt.width)
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
+    def decode(self, word):
+        return to_signed(word, self.unit.fmt.width)
 
     def send(self, x, gamma, beta, context=""):
         fmt = self.unit.fmt
@@ -46,13 +40,6 @@ class LayerNormBench:
         for xi, gi, bi, yi in zip(x.tolist(), gamma.tolist(), beta.tolist(), want.tolist()):
             self.driver.append(pack(self.layout, {"x": xi, "gamma": gi, "beta": bi}))
             self.board.expect(yi, context)
-
-    async def drain(self, timeout_cycles=1_000_000):
-        for _ in range(timeout_cycles):
-            if self.driver.idle() and not self.board.expected:
-                return
-            await cocotb.triggers.RisingEdge(self.dut.clk)
-        raise AssertionError("timed out waiting for outputs")
 
 
 def vector(rand, fmt, n):
@@ -75,24 +62,18 @@ def vector(rand, fmt, n):
 async def random_stream(dut):
     """Constrained-random vectors with valid gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = LayerNormBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await LayerNormBench.started(dut, rand, *random_gaps(rand))
     count = max(3, min(40, 2000 // tb.unit.n))
     for k in range(count):
         tb.send(*vector(rand, tb.unit.fmt, tb.unit.n), f"(vector #{k})")
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"vectors": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(vectors=count)
 
 
 @cocotb.test()
 async def corners(dut):
     """Zero variance, alternating extremes, one outlier, extreme γ and β."""
-    tb = LayerNormBench(dut, rng("corners"), gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await LayerNormBench.started(dut, rng("corners"), 0.2, 0.2)
     fmt, n = tb.unit.fmt, tb.unit.n
     one = torch.full((n,), min(fmt.max_int, fmt.scale))
     zero = torch.zeros(n, dtype=torch.int64)
@@ -107,8 +88,7 @@ async def corners(dut):
     outlier = zero.clone()
     outlier[n // 2] = fmt.max_int
     tb.send(outlier, one, zero, "(one outlier)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -116,8 +96,7 @@ async def corners(dut):
 async def vector_throughput(dut):
     """Vectors back to back at full rate take vector_cycles each; latency as stated."""
     rand = rng("vector_throughput")
-    tb = LayerNormBench(dut, rand)
-    await tb.start()
+    tb = await LayerNormBench.started(dut, rand)
     unit = tb.unit
     count = 4
     for k in range(count):
@@ -125,21 +104,14 @@ async def vector_throughput(dut):
         if stimulus_kind() == "zeros":
             x, g, b = (torch.zeros_like(v) for v in (x, g, b))
         tb.send(x, g, b, f"(vector #{k} at full rate)")
-    await tb.drain()
-    tb.board.check()
-    sent, received = tb.driver.sent, [c for _, c in tb.monitor.received]
-    n = unit.n
-    measured = received[-1] - sent[0]
-    per_vector = [sent[k * n] - sent[(k - 1) * n] for k in range(1, count)]
-    latency = received[0] - sent[n - 1] - 1
+    await tb.finish()
+    n, latency = unit.n, unit.latency
     expected = LayerNorm.vector_cycles(n, unit.fmt.il, unit.fmt.fl)
-    assert per_vector == [expected] * (count - 1) == [unit.cycles_per_vector] * (count - 1), (
-        f"vectors started {per_vector} cycles apart, expected {expected}")
-    assert measured == count * expected, f"{count} vectors took {measured}, expected " \
-                                         f"{count}·{expected}"
-    assert latency == unit.latency, f"latency {latency} cycles, expected {unit.latency}"
+    assert unit.cycles_per_vector == expected, (
+        f"cycles_per_vector {unit.cycles_per_vector}, vector_cycles {expected}")
+    measured = tb.check_vectors(n, count, expected, latency)
     record("vector_throughput", {"vectors": count, "n": n, "cycles": measured,
-                                 "cycles_per_vector": per_vector[0], "latency": latency})
+                                 "cycles_per_vector": expected, "latency": latency})
     record("stimulus", {"operations": count, "operation": "layer norm of one vector",
                         "cycles": measured, "latency": latency, "initiation_interval": expected,
                         "description": f"{stimulus_kind()} {count} vectors of n={n} at full "

@@ -13,32 +13,24 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack, to_signed
+from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.stream import pack, to_signed
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.mac_lane import MacLane
 from tilewright.golden.mac_lane import MacLaneModel
 
 
-class MacLaneBench:
-    """Wires a driver, a monitor and the golden model to a scoreboard."""
+class MacLaneBench(StreamBench):
+    """Stream bench with :class:`MacLaneModel` as reference model."""
 
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "mac_lane", rand, gap, stall)
         self.lane = MacLane(**params())
         self.model = MacLaneModel(self.lane)
         self.layout = MacLane.input_layout(self.lane.multipliers, self.lane.fmt.width)
-        self.board = Scoreboard("mac_lane", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(
-                to_signed(word, self.lane.fmt.width), cycle))
-        self.dut = dut
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
+    def decode(self, word):
+        return to_signed(word, self.lane.fmt.width)
 
     def send_dot(self, a, b, context=""):
         """Queue one dot product given as ``(beats, M)`` operand arrays."""
@@ -47,13 +39,6 @@ class MacLaneBench:
             self.driver.append(pack(self.layout, {
                 "a": a[k].tolist(), "b": b[k].tolist(), "last": int(k == a.shape[0] - 1)}))
         self.board.expect(self.model.dot(a, b), context)
-
-    async def drain(self, timeout_cycles=100_000):
-        for _ in range(timeout_cycles):
-            if self.driver.idle() and not self.board.expected:
-                return
-            await cocotb.triggers.RisingEdge(self.dut.clk)
-        raise AssertionError("timed out waiting for outputs")
 
 
 def operands(rand, fmt, shape):
@@ -94,28 +79,22 @@ def as_beats(pairs, m):
 async def random_stream(dut):
     """Constrained-random dot products with valid gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = MacLaneBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await MacLaneBench.started(dut, rand, *random_gaps(rand))
     m, fmt = tb.lane.multipliers, tb.lane.fmt
     count = 200
     for n in range(count):
         beats = rand.randint(1, 6)
         a, b = operands(rand, fmt, (beats, m)), operands(rand, fmt, (beats, m))
         tb.send_dot(a, b, f"(dot #{n}, {beats} beats)")
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"dot_products": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(dot_products=count)
 
 
 @cocotb.test()
 async def corners(dut):
     """Directed corners: extremes, accumulator limits and one past them, zeros."""
     rand = rng("corners")
-    tb = MacLaneBench(dut, rand, gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await MacLaneBench.started(dut, rand, 0.2, 0.2)
     m, fmt, lane = tb.lane.multipliers, tb.lane.fmt, tb.lane
     lo = fmt.min_int
     full = torch.full((3, m), lo, dtype=torch.int64)
@@ -133,8 +112,7 @@ async def corners(dut):
     zeros = torch.zeros((2, m), dtype=torch.int64)
     tb.send_dot(zeros, zeros, "(all zeros)")
     tb.send_dot(zeros[:1], operands(rand, fmt, (1, m)), "(zero × random)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -142,8 +120,7 @@ async def corners(dut):
 async def tile_throughput(dut):
     """A tile product at full rate takes n_o/M cycles plus the pipeline latency."""
     rand = rng("tile_throughput")
-    tb = MacLaneBench(dut, rand)
-    await tb.start()
+    tb = await MacLaneBench.started(dut, rand)
     lane, fmt = tb.lane, tb.lane.fmt
     x, y, z = 2, 4 * lane.multipliers, 3
     w, act = operands(rand, fmt, (x, y)), operands(rand, fmt, (y, z))
@@ -152,11 +129,8 @@ async def tile_throughput(dut):
     for i in range(x):
         for j in range(z):
             tb.send_dot(*tb.model.beats(w[i], act[:, j]), f"(tile W[{i}]·A[:,{j}])")
-    await tb.drain()
-    tb.board.check()
-    first_in = tb.driver.sent[0]
-    last_out = tb.monitor.received[-1][1]
-    measured = last_out - first_in
+    await tb.finish()
+    measured = tb.span()
     n_o = x * y * z
     expected = n_o // lane.multipliers + lane.latency
     assert measured == expected == MacLane.tile_cycles(x, y, z, lane.multipliers), (

@@ -19,44 +19,29 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack, to_signed
+from tilewright.cosim.bench import params, record, rng, start, stimulus_kind
+from tilewright.cosim.stream import pack, to_signed
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.multiplier import Multiplier
 from tilewright.golden.multiplier import approx_multiply
 
 
-class MultiplierBench:
-    """Wires a driver, a monitor and the golden model to a scoreboard."""
+class MultiplierBench(StreamBench):
+    """Stream bench with :func:`approx_multiply` as reference model."""
 
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "multiplier", rand, gap, stall)
         self.mul = Multiplier(**params())
         self.layout = Multiplier.input_layout(self.mul.bits)
-        self.board = Scoreboard("multiplier", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(
-                to_signed(word, 2 * self.mul.bits), cycle))
-        self.dut = dut
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
+    def decode(self, word):
+        return to_signed(word, 2 * self.mul.bits)
 
     def send(self, a, b, context=""):
         mul = self.mul
         self.driver.append(pack(self.layout, {"a": a, "b": b}))
         self.board.expect(int(approx_multiply(a, b, mul.kind, mul.bits, mul.k)),
                           f"({a} × {b}) {context}")
-
-    async def drain(self, timeout_cycles=100_000):
-        for _ in range(timeout_cycles):
-            if self.driver.idle() and not self.board.expected:
-                return
-            await RisingEdge(self.dut.clk)
-        raise AssertionError("timed out waiting for outputs")
 
 
 def operand(rand, bits):
@@ -72,25 +57,18 @@ def operand(rand, bits):
 async def random_stream(dut):
     """Constrained-random operand pairs with valid gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = MultiplierBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await MultiplierBench.started(dut, rand, *random_gaps(rand))
     count = 1000
     for _ in range(count):
         tb.send(operand(rand, tb.mul.bits), operand(rand, tb.mul.bits))
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"products": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(products=count)
 
 
 @cocotb.test()
 async def corners(dut):
     """All pairs of extremes, zero, ±1 and ±powers of two."""
-    rand = rng("corners")
-    tb = MultiplierBench(dut, rand, gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await MultiplierBench.started(dut, rng("corners"), 0.2, 0.2)
     bits = tb.mul.bits
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     values = sorted({lo, hi, 0, 1, -1, lo + 1, *(s * (1 << j) for j in range(bits - 1)
@@ -98,8 +76,7 @@ async def corners(dut):
     for a in values:
         for b in values:
             tb.send(a, b, "(corner)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -107,17 +84,15 @@ async def corners(dut):
 async def throughput(dut):
     """Products at full rate: one per cycle after a latency of one cycle."""
     rand = rng("throughput")
-    tb = MultiplierBench(dut, rand)
-    await tb.start()
+    tb = await MultiplierBench.started(dut, rand)
     bits, count = tb.mul.bits, 256
     zeros = stimulus_kind() == "zeros"
     for _ in range(count):
         a, b = (0, 0) if zeros else (operand(rand, bits), operand(rand, bits))
         tb.send(a, b, "(full rate)")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     first_latency = tb.monitor.received[0][1] - tb.driver.sent[0]
-    cycles = tb.monitor.received[-1][1] - tb.driver.sent[0]
+    cycles = tb.span()
     assert first_latency == tb.mul.latency, (
         f"latency measured {first_latency} cycles, expected {tb.mul.latency}")
     assert cycles == count - 1 + tb.mul.latency, (

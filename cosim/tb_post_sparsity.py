@@ -11,67 +11,51 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack
-from tilewright.cosim.tb_dynatran import drain, unpack
-from tilewright.cosim.tb_pre_sparsity import SPARSITIES, random_mask, random_vector
+from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.sparsity_stimulus import SPARSITIES, random_mask, random_vector
+from tilewright.cosim.stream import pack, unpack
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.post_sparsity import PostSparsity
 from tilewright.golden.dynatran import mask_bits
 from tilewright.golden.sparsity import expand
 
 
-class PostSparsityBench:
+class PostSparsityBench(StreamBench):
+    """Stream bench with the golden :func:`expand` as reference model."""
+
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "post_sparsity", rand, gap, stall)
         self.unit = PostSparsity(**params())
         n, width = self.unit.length, self.unit.fmt.width
         self.in_layout = PostSparsity.input_layout(n, width)
-        out_layout = PostSparsity.output_layout(n, width)
-        self.board = Scoreboard("post_sparsity", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(
-            dut, "o", dut.clk, PERIOD_NS, rand, stall,
-            callback=lambda word, cycle: self.board.observe(unpack(out_layout, word), cycle))
-        self.dut = dut
+        self.out_layout = PostSparsity.output_layout(n, width)
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
+    def decode(self, word):
+        return unpack(self.out_layout, word)
 
     def send(self, zero_free, mask, context=""):
         self.driver.append(pack(self.in_layout, {"data": zero_free.tolist(),
                                                  "mask": mask_bits(mask)}))
         self.board.expect({"data": expand(zero_free, mask).tolist()}, context)
 
-    async def drain(self):
-        await drain(self.dut, [self.driver], self.board)
-
 
 @cocotb.test()
 async def random_stream(dut):
     """Random zero-free vectors and masks, gaps and back-pressure."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = PostSparsityBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await PostSparsityBench.started(dut, rand, *random_gaps(rand))
     n, fmt, count = tb.unit.length, tb.unit.fmt, 200
     for k in range(count):
         rho = rand.choice(SPARSITIES)
         tb.send(random_vector(rand, fmt, n), random_mask(rand, n, rho), f"(#{k}, ρ {rho})")
-    await tb.drain()
-    tb.board.check()
-    record("random_stream", {"vectors": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall})
+    await tb.finish()
+    tb.record_random_stream(vectors=count)
 
 
 @cocotb.test()
 async def corners(dut):
     """All-zero, all-one and alternating masks with extreme values."""
-    rand = rng("corners")
-    tb = PostSparsityBench(dut, rand, gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await PostSparsityBench.started(dut, rng("corners"), 0.2, 0.2)
     n, fmt = tb.unit.length, tb.unit.fmt
     values = torch.tensor([fmt.min_int if k % 2 else fmt.max_int for k in range(n)])
     odd = torch.tensor([k % 2 == 1 for k in range(n)])
@@ -79,8 +63,7 @@ async def corners(dut):
                        (torch.ones(n, dtype=torch.bool), "all masked"),
                        (odd, "odd masked"), (~odd, "even masked")):
         tb.send(values, mask, f"({name})")
-    await tb.drain()
-    tb.board.check()
+    await tb.finish()
     record("corners", {"compared": tb.board.compared})
 
 
@@ -88,18 +71,15 @@ async def corners(dut):
 async def vector_throughput(dut):
     """One vector per cycle, each valid one cycle after acceptance."""
     rand = rng("vector_throughput")
-    tb = PostSparsityBench(dut, rand)
-    await tb.start()
+    tb = await PostSparsityBench.started(dut, rand)
     n, fmt, vectors = tb.unit.length, tb.unit.fmt, 32
     for k in range(vectors):
         values = random_vector(rand, fmt, n)
         if stimulus_kind() == "zeros":
             values = torch.zeros_like(values)
         tb.send(values, random_mask(rand, n, 0.5), f"(#{k})")
-    await tb.drain()
-    tb.board.check()
-    latencies = {out - acc for acc, (_, out) in zip(tb.driver.sent, tb.monitor.received)}
-    measured = tb.monitor.received[-1][1] - tb.driver.sent[0]
+    await tb.finish()
+    latencies, measured = tb.latencies(), tb.span()
     assert latencies == {tb.unit.latency}, f"latencies {sorted(latencies)}"
     assert measured == vectors, f"{vectors} vectors took {measured} cycles, not one per cycle"
     record("vector_throughput", {"vectors": vectors, "cycles": measured,

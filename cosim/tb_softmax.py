@@ -17,32 +17,33 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start, stimulus_kind
-from tilewright.cosim.scoreboard import Scoreboard
-from tilewright.cosim.stream import StreamDriver, StreamMonitor, pack
+from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.stream import pack
+from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.softmax import Softmax
 from tilewright.golden.softmax import SoftmaxModel
 
 
-class SoftmaxBench:
-    """Wires a driver, a monitor and the golden model to a scoreboard; checks the sum of
+class SoftmaxBench(StreamBench):
+    """Stream bench with :class:`SoftmaxModel` as reference model; also checks the sum of
     every output vector."""
 
+    timeout_cycles = 1_000_000
+
     def __init__(self, dut, rand, gap=0.0, stall=0.0):
+        super().__init__(dut, "softmax", rand, gap, stall)
         self.unit = Softmax(**params())
         self.model = SoftmaxModel(self.unit)
         self.layout = data.ArrayLayout(signed(self.unit.fmt.width), self.unit.heads)
-        self.board = Scoreboard("softmax", dut._log)
-        self.driver = StreamDriver(dut, "i", dut.clk, PERIOD_NS, rand, gap)
-        self.monitor = StreamMonitor(dut, "o", dut.clk, PERIOD_NS, rand, stall,
-                                     callback=self.observe)
         self.beats = []          # outputs of the vector being received
         self.sum_errors = []     # |Σ y − 1| of every vector and head, in real units
-        self.dut = dut
+
+    def decode(self, word):
+        bits = self.unit.out_fl + 1
+        return tuple((word >> (h * bits)) & ((1 << bits) - 1) for h in range(self.unit.heads))
 
     def observe(self, word, cycle):
-        bits = self.unit.out_fl + 1
-        beat = tuple((word >> (h * bits)) & ((1 << bits) - 1) for h in range(self.unit.heads))
+        beat = self.decode(word)
         self.board.observe(beat, cycle)
         self.beats.append(beat)
         if len(self.beats) == self.unit.t:
@@ -51,11 +52,6 @@ class SoftmaxBench:
                                 / (1 << self.unit.out_fl)).tolist()
             self.beats = []
 
-    async def start(self):
-        await start(self.dut)
-        cocotb.start_soon(self.driver.run())
-        cocotb.start_soon(self.monitor.run())
-
     def send(self, q, context=""):
         """Queue one vector per head, ``q`` of shape ``(t, heads)``."""
         q = torch.as_tensor(q, dtype=torch.int64)
@@ -63,15 +59,9 @@ class SoftmaxBench:
             self.driver.append(pack(self.layout, row))
             self.board.expect(tuple(want), context)
 
-    async def drain(self, timeout_cycles=1_000_000):
-        for _ in range(timeout_cycles):
-            if self.driver.idle() and not self.board.expected:
-                return
-            await cocotb.triggers.RisingEdge(self.dut.clk)
-        raise AssertionError("timed out waiting for outputs")
-
-    def check(self):
-        self.board.check()
+    async def finish(self):
+        """:meth:`StreamBench.finish`, then the sums; returns the worst sum error."""
+        await super().finish()
         bound = Softmax.sum_bound(self.unit.t, self.unit.out_fl)
         worst = max(self.sum_errors)
         assert worst <= bound, f"an output vector sums to 1 ± {worst}, bound {bound}"
@@ -99,27 +89,21 @@ def scores(rand, fmt, t, heads):
 async def random_stream(dut):
     """Constrained-random vectors with valid gaps and back-pressure; sums checked."""
     rand = rng("random_stream")
-    gap, stall = rand.choice([0.0, 0.3, 0.6]), rand.choice([0.0, 0.3, 0.6])
-    tb = SoftmaxBench(dut, rand, gap=gap, stall=stall)
-    await tb.start()
+    tb = await SoftmaxBench.started(dut, rand, *random_gaps(rand))
     unit = tb.unit
     count = max(3, min(40, 2000 // unit.t))
     for n in range(count):
         tb.send(scores(rand, unit.fmt, unit.t, unit.heads), f"(vector #{n})")
-    await tb.drain()
-    worst = tb.check()
-    record("random_stream", {"vectors": count, "compared": tb.board.compared,
-                             "mismatches": len(tb.board.mismatches), "gap": gap,
-                             "stall": stall, "worst_sum_error": worst,
-                             "sum_bound": Softmax.sum_bound(unit.t, unit.out_fl)})
+    worst = await tb.finish()
+    tb.record_random_stream(vectors=count, worst_sum_error=worst,
+                            sum_bound=Softmax.sum_bound(unit.t, unit.out_fl))
 
 
 @cocotb.test()
 async def corners(dut):
     """All-equal inputs, one dominant input, the most negative values, a staircase."""
     rand = rng("corners")
-    tb = SoftmaxBench(dut, rand, gap=0.2, stall=0.2)
-    await tb.start()
+    tb = await SoftmaxBench.started(dut, rand, 0.2, 0.2)
     unit, fmt = tb.unit, tb.unit.fmt
     t, heads = unit.t, unit.heads
     for value, name in ((0, "zero"), (fmt.min_int, "most negative"),
@@ -137,8 +121,7 @@ async def corners(dut):
     tb.send(q, "(most negative and one LSB above)")
     tb.send(torch.arange(t).clamp(max=fmt.max_int).view(t, 1).repeat(1, heads),
             "(one-LSB staircase)")
-    await tb.drain()
-    worst = tb.check()
+    worst = await tb.finish()
     record("corners", {"compared": tb.board.compared, "worst_sum_error": worst})
 
 
@@ -146,8 +129,7 @@ async def corners(dut):
 async def vector_throughput(dut):
     """Vectors back to back at full rate take vector_cycles each; latency as stated."""
     rand = rng("vector_throughput")
-    tb = SoftmaxBench(dut, rand)
-    await tb.start()
+    tb = await SoftmaxBench.started(dut, rand)
     unit = tb.unit
     count = 4
     for n in range(count):
@@ -155,22 +137,16 @@ async def vector_throughput(dut):
         if stimulus_kind() == "zeros":
             q = torch.zeros_like(q)
         tb.send(q, f"(vector #{n} at full rate)")
-    await tb.drain()
-    tb.check()
-    sent, received = tb.driver.sent, [c for _, c in tb.monitor.received]
-    measured = received[-1] - sent[0]
-    per_vector = [sent[k * unit.t] - sent[(k - 1) * unit.t] for k in range(1, count)]
-    latency = received[0] - sent[unit.t - 1] - 1
+    await tb.finish()
+    latency = unit.latency
     expected = Softmax.vector_cycles(unit.t, unit.out_fl)
-    assert per_vector == [expected] * (count - 1) == [unit.cycles_per_vector] * (count - 1), (
-        f"vectors started {per_vector} cycles apart, expected {expected}")
-    assert measured == count * expected, (
-        f"{count} vectors took {measured} cycles, expected {count}·{expected}")
-    assert latency == unit.latency, f"latency {latency} cycles, expected {unit.latency}"
+    assert unit.cycles_per_vector == expected, (
+        f"cycles_per_vector {unit.cycles_per_vector}, vector_cycles {expected}")
+    measured = tb.check_vectors(unit.t, count, expected, latency)
     dut._log.info("%d vectors of %d in %d cycles (%d per vector, latency %d)",
                   count, unit.t, measured, expected, latency)
     record("vector_throughput", {"vectors": count, "t": unit.t, "cycles": measured,
-                                 "cycles_per_vector": per_vector[0], "latency": latency})
+                                 "cycles_per_vector": expected, "latency": latency})
     record("stimulus", {"operations": count * unit.heads, "operation": "softmax of one vector",
                         "cycles": measured, "latency": latency,
                         "initiation_interval": expected / unit.heads,

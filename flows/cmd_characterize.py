@@ -57,20 +57,16 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
+    from tqdm import tqdm
     with open_db(db_url) as db:
-        bar = None
-        if len(jobs) > 1:
-            from tqdm import tqdm
-            bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
+        bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
         rows = []
         for inst, name, params in jobs:
-            rows.append((inst, characterize(name, params, liberty=liberty, db=db,
-                                            clock_mhz=clock_mhz, stimulus=stimulus,
-                                            force=force)))
-            if bar is not None:
-                bar.update()
-        if bar is not None:
-            bar.close()
+            rows.append((inst, characterize(
+                name, params, liberty=liberty, db=db, clock_mhz=clock_mhz, stimulus=stimulus,
+                force=force, on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
+            bar.update()
+        bar.close()
     click.echo(HEADER)
     for inst, r in rows:
         click.echo(_row(inst, r))

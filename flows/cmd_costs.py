@@ -118,3 +118,41 @@ def export_command(fmt, output, db_url):
             f.write(text)
     else:
         click.echo(text, nl=False)
+
+
+@COMMAND.command("scale")
+@click.argument("key", required=False, default="")
+@click.option("--node", type=int, required=True, help="target technology node (nm)")
+@click.option("--vdd", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="target supply (V)  [default: the node's nominal]")
+@click.option("--src-vdd", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="supply the records were measured at (V)  [default: the source node's "
+                   "nominal; sky130 runs at 1.8]")
+@click.option("--flavour", type=click.Choice(["HP", "LP"]), default="HP", show_default=True,
+              help="device model at 45 nm and below")
+@_db_option
+@fail_on_user_errors
+def scale_command(key, node, vdd, src_vdd, flavour, db_url):
+    """Records (all, or those whose key starts with KEY) scaled to another node with
+    Stillmaker & Baas 2017's equations: area, energy per operation, and dynamic power at
+    the record's clock. Leakage is not scaled: the equations describe total power, not
+    leakage (docs/characterization.md)."""
+    from tilewright.flows.scaling import scale
+    with _open(db_url) as db:
+        found = db.find(key)
+    if not found:
+        raise UserError(f"no cost record with a key starting {key!r}")
+    rows = []
+    for r in found:
+        if r.node_nm is None:
+            raise UserError(f"record {r.key[:12]} ({r.technology}) has no known technology "
+                            f"node to scale from")
+        rows.append((r, scale(r.area_um2, r.energy_per_op_pj, r.dynamic_mw, r.leakage_mw,
+                              r.node_nm, node, src_vdd=src_vdd, dst_vdd=vdd, flavour=flavour)))
+    click.echo(f"{'block':<16} {'from nm':>7} {'area um2':>12} {'pJ/op':>10} {'dyn mW':>10}  key")
+    for r, s in rows:
+        mark = "*" if s.extrapolated else ""
+        click.echo(f"{r.block:<16} {r.node_nm:>7} {s.area_um2:>12.1f} {s.energy_pj:>10.4g} "
+                   f"{s.dynamic_mw:>10.4g}  {r.key[:12]}{mark}")
+    if any(s.extrapolated for _, s in rows):
+        click.echo("* a supply above the fit's nominal: the energy polynomial is extrapolated")

@@ -5,7 +5,7 @@ The hardware twins of :func:`tilewright.fixedpoint.shift_right` and
 for bit.
 """
 
-from amaranth.hdl import Mux, signed
+from amaranth.hdl import Mux
 
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, check_choice
 

@@ -19,30 +19,16 @@ registered stage: latency 1 cycle, one vector pair per cycle; back-pressure on `
 stalls ``i``.
 """
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+import operator
+from functools import reduce
+
+from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
+from amaranth.lib import data
 from amaranth.utils import bits_for
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_int
+from tilewright.gen.sparsity_stage import SparsityStage, sparsity_block
 
-__all__ = ["PreSparsity", "compact", "equals", "check_length", "check_format"]
-
-MAX_LENGTH = 64
-MAX_WIDTH = 24
-
-
-def check_length(length):
-    return check_int("length", length, 1, MAX_LENGTH)
-
-
-def check_format(il, fl, what):
-    fmt = FixedFormat(il, fl)
-    if fmt.width > MAX_WIDTH:
-        raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for {what}, "
-                         f"not {fmt.width!r}")
-    return fmt
+__all__ = ["PreSparsity", "compact", "equals", "prefix_counts"]
 
 
 def equals(value, k):
@@ -51,29 +37,34 @@ def equals(value, k):
     return ~value.any() if k == 0 else value == k
 
 
+def prefix_counts(m, bits, name):
+    """Running counts of ``bits``: entry ``j`` is how many of ``bits[:j]`` are set (entry 0
+    the constant 0, entry ``j ≥ 1`` a signal ``{name}{j}``)."""
+    n = len(bits)
+    counts = [Const(0, bits_for(n))]
+    for j in range(n - 1):
+        count = Signal(bits_for(n), name=f"{name}{j + 1}")
+        m.d.comb += count.eq(counts[j] + bits[j])
+        counts.append(count)
+    return counts
+
+
 def compact(m, values, keep, name):
     """Zero-collapsing shifter: ``values[j]`` with ``keep[j]`` set move, in order, to the
     front; the other outputs are 0. Returns the list of outputs (same length)."""
     n = len(values)
-    prefix = [Const(0, bits_for(n))]
-    for j in range(n - 1):
-        count = Signal(bits_for(n), name=f"{name}_prefix{j + 1}")
-        m.d.comb += count.eq(prefix[j] + keep[j])
-        prefix.append(count)
+    prefix = prefix_counts(m, keep, f"{name}_prefix")
     outputs = []
     for i in range(n):
         picks = [Mux(keep[j] & equals(prefix[j], i) if j else keep[0], values[j], 0)
                  for j in range(i, n)]
         out = Signal(len(values[0]), name=f"{name}{i}")
-        acc = picks[0]
-        for pick in picks[1:]:
-            acc = acc | pick
-        m.d.comb += out.eq(acc)
+        m.d.comb += out.eq(reduce(operator.or_, picks))    # one-hot: the OR selects
         outputs.append(out)
     return outputs
 
 
-class PreSparsity(wiring.Component):
+class PreSparsity(SparsityStage):
     """Mask AND, XOR filter masks, filter and zero-collapsing shifter (Fig. 8).
 
     Parameters
@@ -93,14 +84,7 @@ class PreSparsity(wiring.Component):
         ``a``, ``b``: effectual pairs at the front; ``mask``: output mask; ``count``.
     """
 
-    def __init__(self, *, length=16, il=4, fl=16):
-        check_length(length)
-        self._length = length
-        self._fmt = check_format(il, fl, "the pre-compute sparsity module")
-        super().__init__({
-            "i": In(stream.Signature(self.input_layout(length, self._fmt.width))),
-            "o": Out(stream.Signature(self.output_layout(length, self._fmt.width))),
-        })
+    WHAT = "the pre-compute sparsity module"
 
     @staticmethod
     def input_layout(length, width):
@@ -117,24 +101,8 @@ class PreSparsity(wiring.Component):
             "mask": unsigned(length), "count": unsigned(bits_for(length)),
         })
 
-    @property
-    def length(self):
-        return self._length
-
-    @property
-    def fmt(self):
-        return self._fmt
-
-    @property
-    def latency(self):
-        return 1
-
-    def elaborate(self, platform):
-        m = Module()
+    def datapath(self, m):
         n, p = self._length, self.i.payload
-        advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
-
         eff_a, eff_b, common = Signal(n), Signal(n), Signal(n)
         filt_a, filt_b = Signal(n), Signal(n)
         m.d.comb += [eff_a.eq(~p.a_mask), eff_b.eq(~p.b_mask),
@@ -151,33 +119,13 @@ class PreSparsity(wiring.Component):
         count = Signal(bits_for(n))
         m.d.comb += count.eq(sum(common[j] for j in range(n)))
 
-        with m.If(advance):
-            m.d.sync += self.o.valid.eq(self.i.valid)
-            with m.If(self.i.valid):
-                for side in ("a", "b"):
-                    m.d.sync += [self.o.payload[side][j].eq(v.as_signed())
-                                 for j, v in enumerate(results[side])]
-                m.d.sync += [self.o.payload.mask.eq(~common), self.o.payload.count.eq(count)]
-        return m
+        return ([self.o.payload[side][j].eq(v.as_signed())
+                 for side in ("a", "b") for j, v in enumerate(results[side])]
+                + [self.o.payload.mask.eq(~common), self.o.payload.count.eq(count)])
 
 
-def _facts(unit):
-    return {"latency_cycles": unit.latency, "vector_pairs_per_cycle": 1,
-            "input_payload_bits": PreSparsity.input_layout(unit.length, unit.fmt.width).size}
-
-
-BLOCK = Block(
-    name="pre-sparsity",
-    summary="pre-compute sparsity: mask AND, XOR filters, filter, zero-collapsing shifter "
-            "(AccelTran §III-B6)",
-    component=PreSparsity,
-    params=(
-        Param("length", int, 16, "vector length n"),
-        Param("il", int, 4, "integer bits of the data, sign included"),
-        Param("fl", int, 16, "fraction bits of the data"),
-    ),
-    toplevel="pre_sparsity",
-    testbench="tilewright.cosim.tb_pre_sparsity",
-    facts=_facts,
-    stimulus="vector_throughput",
-)
+BLOCK = sparsity_block(
+    PreSparsity, "pre-sparsity",
+    "pre-compute sparsity: mask AND, XOR filters, filter, zero-collapsing shifter "
+    "(AccelTran §III-B6)",
+    rate="vector_pairs_per_cycle")

@@ -21,7 +21,8 @@ from amaranth.utils import bits_for
 from tilewright.blocks import Block, Param
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS
 from tilewright.gen.mac_lane import MacLane
-from tilewright.gen.pre_sparsity import PreSparsity, check_length
+from tilewright.gen.pre_sparsity import PreSparsity
+from tilewright.gen.sparsity_stage import check_length
 
 __all__ = ["SparseMac"]
 

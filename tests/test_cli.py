@@ -94,3 +94,15 @@ def test_malformed_configs(capsys, tmp_path, text, message):
     assert code == 2
     assert err.startswith(f"tilewright: error: {cfg}: {message}")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("param, message", [
+    # spelled as `tilewright blocks` lists it (hyphen) or as in configs (underscore)
+    ("lut-depth=3", "lut_depth must be a power of two from 2 to 4096, not 3"),
+    ("lut_depth=3", "lut_depth must be a power of two from 2 to 4096, not 3"),
+    ("lut-dept=3", "softmax: unknown parameter 'lut_dept'; parameters are t, il, fl, "
+                   "lut_depth, exp_bits, out_fl, heads"),
+])
+def test_param_names(capsys, param, message):
+    code, _, err = run(capsys, "regress", "--block", "softmax", "--param", param)
+    assert (code, err) == (2, f"tilewright: error: {message}\n")

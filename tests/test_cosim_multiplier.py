@@ -1,8 +1,9 @@
 """Multiplier regressions on Verilator, and behaviour extraction: the table simulated from
 the generated Verilog equals the golden model's on every input pair.
 
-Default suite: every kind at n=4 (256 pairs) and two kinds at n=8 (65,536 pairs); the
-other kinds at n=8, n=6 and wide operands (random regression only) are ``full``.
+Default suite: every kind but Mitchell's at n=4 (256 pairs) and Mitchell's at n=8 with its
+largest k (65,536 pairs); the other kinds at n=4, n=6 and n=8 and wide operands (random
+regression only) are ``full``.
 """
 
 import os
@@ -17,9 +18,10 @@ from tilewright.golden.multiplier import golden_table
 
 pytestmark = pytest.mark.cosim
 
-DEFAULT = [(kind, 4, None) for kind in KINDS] + [("drum", 8, 4), ("mitchell", 8, 7)]
-FULL = [("exact", 8, None), ("truncated", 8, 5), ("ssm", 8, 5), ("drum", 8, 3),
-        ("mitchell", 8, 3), ("truncated", 6, 1), ("ssm", 6, 3), ("mitchell", 6, 5)]
+DEFAULT = [(kind, 4, None) for kind in KINDS if kind != "mitchell"] + [("mitchell", 8, 7)]
+FULL = [("mitchell", 4, None), ("drum", 8, 4), ("exact", 8, None), ("truncated", 8, 5),
+        ("ssm", 8, 5), ("drum", 8, 3), ("mitchell", 8, 3), ("truncated", 6, 1), ("ssm", 6, 3),
+        ("mitchell", 6, 5)]
 WIDE = [("drum", 12, 6), ("mitchell", 16, 15), ("truncated", 16, 15), ("ssm", 11, 6),
         ("exact", 16, None)]
 

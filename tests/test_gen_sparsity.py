@@ -49,3 +49,11 @@ def test_layouts_and_latency():
 def test_generate(block, top):
     item = generate(block, {"length": 3})
     assert f"module {top}" in item.verilog and item.facts["latency_cycles"] >= 1
+
+
+def test_sparsity_facts():
+    params = {"length": 3, "il": 4, "fl": 4}
+    assert generate("pre-sparsity", params).facts == {
+        "latency_cycles": 1, "vector_pairs_per_cycle": 1, "input_payload_bits": 2 * 3 * 8 + 2 * 3}
+    assert generate("post-sparsity", params).facts == {
+        "latency_cycles": 1, "vectors_per_cycle": 1, "input_payload_bits": 3 * 8 + 3}

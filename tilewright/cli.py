@@ -238,6 +238,7 @@ def _parse_params(block, raw_params):
     given = {}
     for item in raw_params:
         name, sep, value = item.partition("=")
+        name = name.replace("-", "_")          # as `tilewright blocks` spells them
         if not sep:
             raise UserError(f"--param takes NAME=VALUE, not {item!r}")
         if name not in known:

@@ -1,0 +1,50 @@
+"""Characterization works for every registered block: a small instance of each is
+synthesized, simulated on the RTL and on the gate-level netlist (which must agree), and
+its energy rises from all-zero to random data.
+
+One block runs by default (the MAC lane in test_characterize.py); the rest are ``full``
+(each costs two Verilator builds, 1–2 minutes). ``test_every_block_has_a_case`` fails
+when a block is added without one.
+"""
+
+import pytest
+
+from tilewright.blocks import blocks
+from tilewright.flows.characterize import characterize
+
+pytestmark = pytest.mark.cosim
+
+#: A small instance of every block (one with its boundary-sized parameters where cheap).
+SMALL = {
+    "multiplier": {"kind": "drum", "bits": 6, "k": 3},
+    "post-sparsity": {"length": 4, "il": 4, "fl": 4},
+    "pre-sparsity": {"length": 4, "il": 4, "fl": 4},
+    "mac-lane": {"multipliers": 2, "il": 4, "fl": 4, "activation": "relu"},
+    "gelu": {"lanes": 2, "il": 4, "fl": 4, "gelu_segments": 8},
+    "dynatran": {"rows": 4, "cols": 4, "il": 4, "fl": 4, "threshold": "calculator",
+                 "curve_points": 4, "rho_bits": 4},
+    "sparse-mac": {"length": 4, "multipliers": 2, "il": 4, "fl": 4},
+    "softmax": {"t": 4, "il": 4, "fl": 4, "lut_depth": 16, "exp_bits": 8, "out_fl": 8},
+    "layer-norm": {"n": 4, "il": 4, "fl": 4},
+    "systolic": {"rows": 2, "cols": 2, "dataflow": "os", "il": 4, "fl": 0},
+}
+DEFAULT = ("post-sparsity",)
+
+
+def test_every_block_has_a_case():
+    assert sorted(SMALL) == sorted(blocks())
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=() if name in DEFAULT else pytest.mark.full) for name in SMALL])
+def test_characterize_block(name):
+    rand = characterize(name, SMALL[name])
+    zeros = characterize(name, SMALL[name], stimulus="zeros")
+    assert rand.details["gate_checked"] and zeros.details["gate_checked"]
+    assert rand.area_um2 > 0 and rand.leakage_mw > 0
+    assert rand.operations > 0 and rand.cycles >= rand.operations * rand.initiation_interval
+    assert rand.details["energy_pj"]["total"] == pytest.approx(
+        rand.energy_per_op_pj * rand.operations)
+    assert 0 < zeros.energy_per_op_pj < rand.energy_per_op_pj
+    assert zeros.details["gate_toggles"] < rand.details["gate_toggles"]
+    assert (zeros.area_um2, zeros.cycles) == (rand.area_um2, rand.cycles)

@@ -1,0 +1,57 @@
+"""`tilewright costs scale`: records scaled to another node, and its errors."""
+
+import dataclasses
+
+from click.testing import CliRunner
+
+from tests.test_cli import run
+from tests.test_costs import record
+from tilewright.cli import cli
+from tilewright.flows.costs import CostDB
+from tilewright.flows.scaling import energy_factor
+
+
+def _db(tmp_path, *records):
+    path = tmp_path / "c.sqlite"
+    with CostDB(path) as db:
+        for r in records:
+            db.put(r)
+    return str(path)
+
+
+def test_scale_to_14nm(tmp_path):
+    r = record(2)                     # 102 um2, 1.0 pJ/op, II 0.5 at 700 MHz: 1.4 mW
+    db = _db(tmp_path, r)
+    out = CliRunner().invoke(cli, ["costs", "scale", r.key[:6], "--node", "14", "--db", db])
+    assert out.exit_code == 0, out.output
+    header, row = out.output.splitlines()
+    assert header.split() == ["block", "from", "nm", "area", "um2", "pJ/op", "dyn", "mW", "key"]
+    f = energy_factor(130, 14)
+    assert row.split() == ["mac-lane", "130", f"{102 * 0.027:.1f}", f"{f:.4g}",
+                           f"{1.4 * f:.4g}", r.key[:12]]
+
+
+def test_scale_above_nominal_supply_is_flagged(tmp_path):
+    db = _db(tmp_path, record(2))
+    out = CliRunner().invoke(cli, ["costs", "scale", "--node", "14", "--src-vdd", "1.8",
+                                   "--db", db])
+    lines = out.output.splitlines()
+    assert out.exit_code == 0 and lines[1].endswith("*")
+    f = energy_factor(130, 14, src_vdd=1.8)
+    assert lines[1].split()[3] == f"{f:.4g}"
+    assert lines[2] == "* a supply above the fit's nominal: the energy polynomial is extrapolated"
+
+
+def test_scale_errors(tmp_path, capsys):
+    unknown_node = dataclasses.replace(record(3), node_nm=None, technology="mylib")
+    db = _db(tmp_path, record(2), unknown_node)
+    for argv, message in [
+        ([record(2).key[:8], "--node", "12"],
+         "node must be one of 180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7 (nm), not 12"),
+        (["zz", "--node", "14"], "no cost record with a key starting 'zz'"),
+        ([unknown_node.key[:8], "--node", "14"],
+         f"record {unknown_node.key[:12]} (mylib) has no known technology node to scale from"),
+        (["--node", "14", "--vdd", "0"], "Invalid value for '--vdd': 0.0 is not in the range x>0."),
+    ]:
+        assert run(capsys, "costs", "scale", *argv, "--db", db)[::2] == (
+            2, f"tilewright: error: {message}\n")
