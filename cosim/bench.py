@@ -9,7 +9,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-__all__ = ["PERIOD_NS", "params", "rng", "start", "record", "stimulus_kind"]
+__all__ = ["PERIOD_NS", "params", "rng", "start", "record", "stimulus_kind",
+           "stimulus_repeats"]
 
 PERIOD_NS = 10
 
@@ -52,3 +53,14 @@ def stimulus_kind():
     if kind not in ("random", "zeros"):
         raise ValueError(f"TILEWRIGHT_STIMULUS must be one of 'random', 'zeros', not {kind!r}")
     return kind
+
+
+def stimulus_repeats():
+    """How many times over a block's stimulus test runs its workload
+    (``TILEWRIGHT_STIMULUS_REPEATS``, default 1). Characterization runs it once and twice
+    and charges the difference in energy to the difference in operations, so that reset,
+    pipeline fill and drain cancel out."""
+    raw = os.environ.get("TILEWRIGHT_STIMULUS_REPEATS", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"TILEWRIGHT_STIMULUS_REPEATS must be a positive integer, not {raw!r}")
+    return int(raw)

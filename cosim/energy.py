@@ -41,6 +41,16 @@ class EnergyReport:
     def total_pj(self):
         return self.internal_pj + self.switching_pj + self.input_pin_pj + self.clock_pj
 
+    def __sub__(self, other):
+        """The energy of this run beyond ``other`` (a shorter run of the same netlist),
+        component by component."""
+        types = sorted(set(self.by_cell_type) | set(other.by_cell_type))
+        return EnergyReport(
+            self.internal_pj - other.internal_pj, self.switching_pj - other.switching_pj,
+            self.input_pin_pj - other.input_pin_pj, self.clock_pj - other.clock_pj,
+            self.toggles - other.toggles, self.clock_cycles - other.clock_cycles,
+            {t: self.by_cell_type.get(t, 0.0) - other.by_cell_type.get(t, 0.0) for t in types})
+
 
 def _bit_names(netlist):
     """Net bit id → the signal-bit names toggle coverage reports for it."""

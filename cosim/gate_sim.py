@@ -77,18 +77,20 @@ def _clock_cycles(results_xml):
 
 
 def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
-             stimulus="random", replay=None, public=None):
+             stimulus="random", repeats=1, replay=None, public=None):
     """Run ``testbench``'s ``testcase`` on ``verilog`` with toggle coverage.
 
-    ``label`` names the build (e.g. ``"mac-lane-gate"``); ``stimulus`` is passed as
-    ``TILEWRIGHT_STIMULUS``. Raises :class:`~tilewright.cosim.runner.SimulationFailed` when
-    the testbench fails (e.g. the netlist disagrees with the golden model). ``public``: the
-    only signals the testbench may access (the ports, for a gate-level netlist), so that
-    Verilator may optimize the rest (:func:`~tilewright.cosim.runner.build`).
+    ``label`` names the build (e.g. ``"mac-lane-gate"``); ``stimulus`` and ``repeats`` are
+    passed as ``TILEWRIGHT_STIMULUS`` and ``TILEWRIGHT_STIMULUS_REPEATS``. Raises
+    :class:`~tilewright.cosim.runner.SimulationFailed` when the testbench fails (e.g. the
+    netlist disagrees with the golden model). ``public``: the only signals the testbench
+    may access (the ports, for a gate-level netlist), so that Verilator may optimize the
+    rest (:func:`~tilewright.cosim.runner.build`).
     """
+    env = {"TILEWRIGHT_STIMULUS": stimulus, "TILEWRIGHT_STIMULUS_REPEATS": str(repeats)}
     result = run(label, params, verilog, toplevel, testbench, seed=seed, testcase=testcase,
-                 build_args=list(COVERAGE_ARGS), extra_env={"TILEWRIGHT_STIMULUS": stimulus},
-                 replay=replay, keep=True, public=public)
+                 build_args=list(COVERAGE_ARGS), extra_env=env, replay=replay, keep=True,
+                 public=public)
     try:
         toggles = parse_coverage(result.directory / "coverage.dat", toplevel)
         cycles = _clock_cycles(result.directory / "results.xml")

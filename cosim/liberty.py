@@ -1,10 +1,14 @@
 """Read the figures characterization needs from a Liberty (``.lib`` / ``.lib.gz``) file.
 
 Per cell: area (µm²), ``cell_leakage_power``, and per pin its direction, input
-capacitance and ``internal_power`` tables (``rise_power`` / ``fall_power``, energy per
-transition, indexed by input transition and output load). Library-wide: the units and the
-nominal voltage. Parsing the 13 MB SkyWater library takes seconds, so the result is cached
-(pickled, keyed by the file's sha256) under the build cache.
+capacitance, ``internal_power`` tables (``rise_power`` / ``fall_power``, energy per
+transition) and ``timing`` arcs (``cell_rise`` / ``cell_fall`` delays and
+``rise_transition`` / ``fall_transition`` output slews, or ``rise_constraint`` /
+``fall_constraint`` for setup checks). Every two-dimensional table is stored indexed by
+(input transition, output load) — or (clock transition, data transition) for
+constraints — whatever order the file's template declares. Library-wide: the units and
+the nominal voltage. Parsing the 13 MB SkyWater library takes seconds, so the result is
+cached (pickled, keyed by the file's sha256) under the build cache.
 
 The default library is SkyWater ``sky130_fd_sc_hd`` at ``tt_025C_1v80`` (Apache-2.0),
 shipped in ``tilewright/tech/``.
@@ -20,12 +24,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Library", "Cell", "Pin", "PowerArc", "Table", "LibertyError", "default_liberty",
-           "load_liberty", "parse_liberty"]
+__all__ = ["Library", "Cell", "Pin", "PowerArc", "TimingArc", "Table", "LibertyError",
+           "default_liberty", "load_liberty", "parse_liberty"]
 
 DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
 #: Bumped when the parsed representation changes (invalidates the cache).
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 
 class LibertyError(ValueError):
@@ -74,11 +78,34 @@ class PowerArc:
 
 
 @dataclass(frozen=True)
+class TimingArc:
+    """One ``timing`` group of a pin, from ``related_pin`` to this pin.
+
+    ``kind`` is the ``timing_type`` (``combinational`` when absent, ``rising_edge`` for
+    a flip-flop's clock-to-output arc, ``setup_rising`` for a setup check, ...) and
+    ``sense`` the ``timing_sense`` (``positive_unate``, ``negative_unate`` or
+    ``non_unate``). Delay arcs have ``rise`` / ``fall`` delay tables (of this pin's
+    rising / falling edge) and ``rise_slew`` / ``fall_slew`` output transition tables;
+    constraint arcs have ``rise`` / ``fall`` constraint tables (for this pin rising /
+    falling) and no slews. A table the file leaves out is ``None``.
+    """
+
+    related_pin: str
+    kind: str
+    sense: str = "non_unate"
+    rise: Table = None
+    fall: Table = None
+    rise_slew: Table = None
+    fall_slew: Table = None
+
+
+@dataclass(frozen=True)
 class Pin:
     name: str
     direction: str
     capacitance: float
     power: tuple = ()
+    timing: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +217,11 @@ def _numbers(text):
     return tuple(float(x) for x in re.split(r"[,\s]+", text.strip()) if x)
 
 
+#: Template variables that belong on a table's second axis (the output load of a delay
+#: or power table, the constrained pin's transition of a constraint table).
+_SECOND_AXIS = ("total_output_net_capacitance", "constrained_pin_transition")
+
+
 def _table(group, templates):
     template = templates.get(group.args[0] if group.args else "", {})
     index_1 = _numbers(group.attrs.get("index_1", template.get("index_1", ["0"]))[0])
@@ -199,10 +231,31 @@ def _table(group, templates):
     if index_2 and len(values) != len(index_1):
         raise LibertyError(f"table {group.kind} has {len(values)} rows for "
                            f"{len(index_1)} index_1 entries")
+    if index_2 and template.get("variable_1") in _SECOND_AXIS:
+        values = tuple(zip(*values))
+        index_1, index_2 = index_2, index_1
     return Table(index_1, index_2, values)
 
 
-def _pin(group, templates):
+_TIMING_TABLES = {"cell_rise": "rise", "cell_fall": "fall", "rise_transition": "rise_slew",
+                  "fall_transition": "fall_slew", "rise_constraint": "rise",
+                  "fall_constraint": "fall"}
+
+
+def _timing(group, templates):
+    arcs = []
+    for t in group.groups:
+        if t.kind != "timing":
+            continue
+        tables = {_TIMING_TABLES[g.kind]: _table(g, templates) for g in t.groups
+                  if g.kind in _TIMING_TABLES}
+        for related in t.attrs.get("related_pin", "").split():
+            arcs.append(TimingArc(related, t.attrs.get("timing_type", "combinational"),
+                                  t.attrs.get("timing_sense", "non_unate"), **tables))
+    return arcs
+
+
+def _power(group, templates):
     arcs = []
     for ip in group.groups:
         if ip.kind != "internal_power":
@@ -239,7 +292,7 @@ def parse_liberty(text, path="<text>", sha256=""):
             for name in names:
                 pins[name] = Pin(name, p.attrs.get("direction", ""),
                                  float(p.attrs.get("capacitance", 0.0)),
-                                 tuple(_pin(p, templates)))
+                                 tuple(_power(p, templates)), tuple(_timing(p, templates)))
         sequential = any(s.kind in ("ff", "latch", "ff_bank", "latch_bank", "statetable")
                          for s in g.groups)
         cells[g.args[0]] = Cell(g.args[0], float(g.attrs.get("area", 0.0)),

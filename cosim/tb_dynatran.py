@@ -16,7 +16,7 @@ import cocotb
 import torch
 from cocotb.triggers import RisingEdge
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, stimulus_kind
+from tilewright.cosim.bench import PERIOD_NS, params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import StreamDriver, pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.dynatran import DynaTran
@@ -158,7 +158,7 @@ async def tile_throughput(dut):
     if unit.threshold == "calculator":
         await tb.load(random_curve(rand, unit, unit.curve_points))
     first = len(tb.driver.sent)
-    tiles = 32
+    tiles = 32 * stimulus_repeats()
     for n in range(tiles):
         tile = random_tile(rand, unit)
         if stimulus_kind() == "zeros":

@@ -16,7 +16,7 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.gelu import GeluPWL
@@ -89,7 +89,7 @@ async def stream_throughput(dut):
     rand = rng("stream_throughput")
     tb = await GeluBench.started(dut, rand)
     unit = tb.unit
-    n = 64 * unit.lanes
+    n = 64 * unit.lanes * stimulus_repeats()
     values = activations(rand, unit.fmt, n)
     if stimulus_kind() == "zeros":
         values = torch.zeros_like(values)

@@ -14,7 +14,7 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.layer_norm import LayerNorm
@@ -98,7 +98,7 @@ async def vector_throughput(dut):
     rand = rng("vector_throughput")
     tb = await LayerNormBench.started(dut, rand)
     unit = tb.unit
-    count = 4
+    count = 4 * stimulus_repeats()
     for k in range(count):
         x, g, b = vector(rand, unit.fmt, unit.n)
         if stimulus_kind() == "zeros":

@@ -13,7 +13,7 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.mac_lane import MacLane
@@ -122,7 +122,7 @@ async def tile_throughput(dut):
     rand = rng("tile_throughput")
     tb = await MacLaneBench.started(dut, rand)
     lane, fmt = tb.lane, tb.lane.fmt
-    x, y, z = 2, 4 * lane.multipliers, 3
+    x, y, z = 2 * stimulus_repeats(), 4 * lane.multipliers, 3
     w, act = operands(rand, fmt, (x, y)), operands(rand, fmt, (y, z))
     if stimulus_kind() == "zeros":
         w, act = torch.zeros_like(w), torch.zeros_like(act)

@@ -19,7 +19,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.multiplier import Multiplier
@@ -85,7 +85,7 @@ async def throughput(dut):
     """Products at full rate: one per cycle after a latency of one cycle."""
     rand = rng("throughput")
     tb = await MultiplierBench.started(dut, rand)
-    bits, count = tb.mul.bits, 256
+    bits, count = tb.mul.bits, 256 * stimulus_repeats()
     zeros = stimulus_kind() == "zeros"
     for _ in range(count):
         a, b = (0, 0) if zeros else (operand(rand, bits), operand(rand, bits))

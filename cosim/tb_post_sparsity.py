@@ -11,7 +11,7 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.sparsity_stimulus import SPARSITIES, random_mask, random_vector
 from tilewright.cosim.stream import pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
@@ -72,7 +72,7 @@ async def vector_throughput(dut):
     """One vector per cycle, each valid one cycle after acceptance."""
     rand = rng("vector_throughput")
     tb = await PostSparsityBench.started(dut, rand)
-    n, fmt, vectors = tb.unit.length, tb.unit.fmt, 32
+    n, fmt, vectors = tb.unit.length, tb.unit.fmt, 32 * stimulus_repeats()
     for k in range(vectors):
         values = random_vector(rand, fmt, n)
         if stimulus_kind() == "zeros":

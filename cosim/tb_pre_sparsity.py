@@ -13,7 +13,7 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import unpack
@@ -79,7 +79,7 @@ async def vector_throughput(dut):
     rand = rng("vector_throughput")
     tb = await PreSparsityBench.started(dut, rand)
     n, fmt = tb.unit.length, tb.unit.fmt
-    pairs = 32
+    pairs = 32 * stimulus_repeats()
     for k in range(pairs):
         a, b = random_vector(rand, fmt, n), random_vector(rand, fmt, n)
         if stimulus_kind() == "zeros":

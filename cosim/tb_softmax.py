@@ -17,7 +17,7 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.stream import pack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.softmax import Softmax
@@ -131,7 +131,7 @@ async def vector_throughput(dut):
     rand = rng("vector_throughput")
     tb = await SoftmaxBench.started(dut, rand)
     unit = tb.unit
-    count = 4
+    count = 4 * stimulus_repeats()
     for n in range(count):
         q = scores(rand, unit.fmt, unit.t, unit.heads)
         if stimulus_kind() == "zeros":

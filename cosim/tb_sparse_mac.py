@@ -13,7 +13,7 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import to_signed
@@ -76,7 +76,7 @@ async def sparsity_cycles(dut):
     rand = rng("sparsity_cycles")
     tb = await SparseMacBench.started(dut, rand)
     unit, n, fmt = tb.unit, tb.unit.length, tb.unit.fmt
-    dots, measured = 16, {}
+    dots, measured = 16 * stimulus_repeats(), {}
     for rho in (0.0, 0.5, 0.9, 1.0):
         first_in, first_out = len(tb.driver.sent), len(tb.monitor.received)
         beats = pairs = 0

@@ -19,7 +19,7 @@ import os
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind
+from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
 from tilewright.cosim.gemm_driver import GemmDriver
 from tilewright.gen.systolic import SystolicArray
 
@@ -107,6 +107,7 @@ async def gemm_throughput(dut):
     p = params()
     R, C, flow = p["rows"], p["cols"], p["dataflow"]
     m, k, n = _throughput_shape(R, C)
+    m *= stimulus_repeats()
     array = SystolicArray(**p)
     a, b = operands(rand, array.fmt, m, k), operands(rand, array.fmt, k, n)
     if stimulus_kind() == "zeros":

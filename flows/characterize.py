@@ -11,8 +11,13 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
 4. Run the same test, same seed, on the gate-level netlist: its scoreboard checks the
    netlist against the golden model, and its report and its port toggles must equal the
    RTL's (the netlist agrees with the RTL on that stimulus).
-5. Dynamic energy from the netlist's toggles (:mod:`tilewright.cosim.energy`) divided by
-   the operations the stimulus performed.
+5. Run the netlist again on the workload repeated twice over
+   (``TILEWRIGHT_STIMULUS_REPEATS=2``; its scoreboard checks it too). Dynamic energy per
+   operation is the difference of the two runs' energies (:mod:`tilewright.cosim.energy`,
+   from the netlist's toggles) over the difference of their operations: the steady-state
+   energy of an operation, with reset, pipeline fill and drain cancelled out.
+6. The critical path of the mapped netlist (:mod:`tilewright.cosim.timing`): the highest
+   clock the block allows, beside the clock assumed for power.
 
 The record's key hashes everything that decides the numbers, so a stored record is
 returned instead of measuring again (``force=True`` re-measures).
@@ -26,15 +31,18 @@ from tilewright.cosim.energy import NOMINAL_SLEW_NS, dynamic_energy
 from tilewright.cosim.gate_sim import simulate
 from tilewright.cosim.liberty import default_liberty, load_liberty
 from tilewright.cosim.synth import synthesize
+from tilewright.cosim.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs import CostRecord, cost_key
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "LIBRARY_NODES"]
+           "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
+#: Bumped when what a record measures, or how, changes: older records are not reused.
+METHOD_VERSION = 2
 #: Technology node (nm) of known libraries, by library-name prefix.
 LIBRARY_NODES = {"sky130": 130}
 
@@ -69,8 +77,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     tools = {**tool_versions(), "tilewright": version("tilewright")}
     generator_version = (f"{version('tilewright')}+"
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
-    context = {"library": library.sha256, "clock_mhz": float(clock_mhz), "seed": seed,
-               "stimulus": stimulus, "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS}
+    context = {"method": METHOD_VERSION, "library": library.sha256,
+               "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
+               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS}
     key = cost_key(block_name, item.params, generator_version, tools, context)
     if db is not None and not force:
         found = db.get(key)
@@ -79,6 +88,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
 
     stage("synthesis")
     synth = synthesize(item.verilog, item.instance, liberty=lib_path)
+    timing = critical_path(synth.netlist, library, item.verilog)
     stage("RTL simulation")
     rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
                    block.stimulus, seed=seed, stimulus=stimulus)
@@ -95,26 +105,44 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         raise GateMismatch(f"{block_name}: gate-level netlist differs from the RTL on "
                            f"{block.stimulus} (seed {seed}); ports {diff}, reports "
                            f"{gate.report} vs {rtl.report}")
-    energy = dynamic_energy(synth.netlist, library, gate.toggles, gate.clock_cycles)
+    stage("gate-level simulation, workload twice over")
+    twice = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
+                     block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
+                     repeats=2, public=tuple(ports))
     stim = rtl.report["stimulus"]
     ops = stim["operations"]
+    more_ops = twice.report["stimulus"]["operations"] - ops
+    if more_ops <= 0:
+        raise ValueError(f"{block_name}: test {block.stimulus!r} does not scale its "
+                         f"operations with TILEWRIGHT_STIMULUS_REPEATS")
+    once = dynamic_energy(synth.netlist, library, gate.toggles, gate.clock_cycles)
+    energy = dynamic_energy(synth.netlist, library, twice.toggles, twice.clock_cycles) - once
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
-        energy_per_op_pj=energy.total_pj / ops, operation=stim.get("operation", "operation"),
+        energy_per_op_pj=energy.total_pj / more_ops,
+        operation=stim.get("operation", "operation"),
         operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
         initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
         technology=library.name, node_nm=_node(library.name),
         tools={**tools, "yosys": synth.yosys}, stimulus={**stim, "kind": stimulus,
                                                          "seed": seed, "test": block.stimulus},
-        cells=synth.cells,
+        fmax_mhz=timing.fmax_mhz, cells=synth.cells,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
                  "energy_pj": {"internal": energy.internal_pj, "switching": energy.switching_pj,
                                "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
                                "total": energy.total_pj},
                  "energy_by_cell_type_pj": energy.by_cell_type,
-                 "gate_toggles": energy.toggles, "clock_cycles": gate.clock_cycles,
+                 "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,
+                 "run_energy_pj": {"operations": [ops, ops + more_ops],
+                                   "clock_cycles": [gate.clock_cycles, twice.clock_cycles],
+                                   "total": [once.total_pj, once.total_pj + energy.total_pj]},
+                 "timing": {"period_ns": timing.period_ns, "setup_ns": timing.setup_ns,
+                            "start": timing.start, "end": timing.end,
+                            "logic_depth": timing.logic_depth,
+                            "path": [list(step) for step in timing.path]},
+                 "gate_toggles": once.toggles, "clock_cycles": gate.clock_cycles,
                  "rtl_port_toggles": rtl_ports, "gate_checked": True})
     if db is not None:
         db.put(record)

@@ -7,18 +7,34 @@ import click
 
 from tilewright.cli import UserError, fail_on_user_errors
 
-__all__ = ["COMMAND"]
+__all__ = ["COMMAND", "cost_table"]
+
+
+def _number(value):
+    return value if value is not None else float("nan")
 
 
 def _row(inst, r):
-    dyn = r.dynamic_mw
+    mark = "!" if r.clock_reachable is False else " "
     return (f"{inst:<20} {r.area_um2:>12.1f} {r.energy_per_op_pj:>12.4f} "
-            f"{(dyn if dyn is not None else float('nan')):>10.4f} {r.leakage_mw:>12.3e} "
-            f"{r.latency_cycles:>7} {r.initiation_interval:>7.4g}  {r.key[:12]}")
+            f"{_number(r.dynamic_mw):>10.4f} {r.leakage_mw:>12.3e} "
+            f"{r.latency_cycles:>7} {r.initiation_interval:>7.4g} "
+            f"{_number(r.fmax_mhz):>9.1f}{mark} {r.key[:12]}")
 
 
 HEADER = (f"{'instance':<20} {'area um2':>12} {'pJ/op':>12} {'dyn mW':>10} {'leak mW':>12} "
-          f"{'latency':>7} {'II':>7}  key")
+          f"{'latency':>7} {'II':>7} {'fmax MHz':>9}  key")
+
+
+def cost_table(rows):
+    """The lines of the cost table of ``rows``, ``[(name, CostRecord), ...]``: a header, a
+    line per record, and a footnote when an assumed clock exceeds a record's fmax."""
+    lines = [HEADER] + [_row(name, r) for name, r in rows]
+    slow = sorted({r.clock_mhz for _, r in rows if r.clock_reachable is False})
+    if slow:
+        lines.append(f"! fmax below the assumed clock ({', '.join(f'{c:g}' for c in slow)} "
+                     f"MHz): dyn mW is the power at a clock the netlist cannot reach")
+    return lines
 
 
 @click.command("characterize")
@@ -67,6 +83,4 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
                 force=force, on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
             bar.update()
         bar.close()
-    click.echo(HEADER)
-    for inst, r in rows:
-        click.echo(_row(inst, r))
+    click.echo("\n".join(cost_table(rows)))

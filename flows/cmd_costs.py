@@ -12,7 +12,7 @@ __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
 CSV_FIELDS = ("key", "block", "params", "area_um2", "leakage_mw", "energy_per_op_pj",
               "dynamic_mw", "operation", "latency_cycles", "initiation_interval",
-              "clock_mhz", "technology", "node_nm", "stimulus")
+              "clock_mhz", "fmax_mhz", "technology", "node_nm", "stimulus")
 
 
 def export_csv(records):
@@ -82,11 +82,10 @@ def _open(db_url):
 @fail_on_user_errors
 def list_command(block, db_url):
     """One line per record."""
-    from tilewright.flows.cmd_characterize import HEADER, _row
+    from tilewright.flows.cmd_characterize import cost_table
     with _open(db_url) as db:
-        click.echo(HEADER)
-        for r in db.records(block):
-            click.echo(_row(r.block, r))
+        records = db.records(block)
+    click.echo("\n".join(cost_table([(r.block, r) for r in records])))
 
 
 @COMMAND.command("show")

@@ -45,7 +45,9 @@ class CostRecord:
     Units: ``area_um2`` µm²; ``leakage_mw`` mW; ``energy_per_op_pj`` pJ per operation
     (``operation`` says what one is); ``latency_cycles`` and ``initiation_interval``
     cycles (per operation); ``clock_mhz`` the clock assumed; ``dynamic_mw`` =
-    energy/op × ops/cycle × clock. ``technology`` names the library (and node).
+    energy/op × ops/cycle × clock. ``fmax_mhz`` is the highest clock the mapped
+    netlist's critical path allows (:mod:`tilewright.cosim.timing`; ``None`` where it was
+    not timed). ``technology`` names the library (and node).
     """
 
     key: str
@@ -65,6 +67,7 @@ class CostRecord:
     node_nm: float
     tools: dict
     stimulus: dict
+    fmax_mhz: float = None
     cells: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
     created: float = 0.0
@@ -76,6 +79,11 @@ class CostRecord:
         if not self.initiation_interval:
             return None
         return self.energy_per_op_pj / self.initiation_interval * self.clock_mhz * 1e-3
+
+    @property
+    def clock_reachable(self):
+        """Whether the assumed clock is at most ``fmax_mhz`` (``None`` when untimed)."""
+        return None if self.fmax_mhz is None else self.clock_mhz <= self.fmax_mhz
 
     def to_dict(self):
         return {**asdict(self), "dynamic_mw": self.dynamic_mw}

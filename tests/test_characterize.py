@@ -38,11 +38,23 @@ def check_record_contents(measured):
     assert rand.operation == "multiply-accumulate"
     assert rand.latency_cycles == 2 and rand.initiation_interval == 1
     assert rand.cycles == rand.operations + rand.latency_cycles
-    e = rand.details["energy_pj"]
+    # energy per operation: a run with the workload twice over less a run with it once
+    e, runs = rand.details["energy_pj"], rand.details["run_energy_pj"]
+    assert rand.details["marginal_operations"] == rand.operations
+    assert runs["operations"] == [rand.operations, 2 * rand.operations]
+    assert e["total"] == pytest.approx(runs["total"][1] - runs["total"][0])
     assert e["total"] == pytest.approx(rand.energy_per_op_pj * rand.operations)
+    assert rand.details["marginal_cycles"] == runs["clock_cycles"][1] - runs["clock_cycles"][0]
+    # reset, fill and drain cost energy that the difference leaves out
+    assert runs["total"][0] / rand.operations > rand.energy_per_op_pj
     assert rand.dynamic_mw == pytest.approx(rand.energy_per_op_pj * 0.7)
     assert set(rand.details["rtl_port_toggles"]) >= {"i__payload", "o__payload", "clk"}
     assert rand.tools["yosys"].startswith("Yosys 0.70") and len(db) == 2
+    # static timing of the mapped netlist: a register-to-register path, far below 700 MHz
+    timing = rand.details["timing"]
+    assert rand.fmax_mhz == pytest.approx(1e3 / timing["period_ns"])
+    assert 50 < rand.fmax_mhz < 700 and rand.clock_reachable is False
+    assert timing["end"].endswith(".D") and timing["logic_depth"] > 5
 
 
 def check_energy_rises_with_activity(measured):
@@ -75,6 +87,9 @@ def check_cli(measured):
     out = runner.invoke(cli, args)
     assert out.exit_code == 0, out.output
     assert rand.key[:12] in out.output and f"{rand.area_um2:.1f}" in out.output
+    assert f"{rand.fmax_mhz:.1f}! " in out.output
+    assert out.stdout.splitlines()[-1] == ("! fmax below the assumed clock (700 MHz): dyn mW "
+                                           "is the power at a clock the netlist cannot reach")
     listed = runner.invoke(cli, ["costs", "list", "--db", db.url])
     assert listed.output.count("mac-lane") == 2
     shown = json.loads(runner.invoke(cli, ["costs", "show", rand.key[:10], "--db", db.url])

@@ -4,16 +4,8 @@ import csv
 
 import pytest
 
-from tilewright.cli import main
+from tests.test_cli import run
 from tilewright.golden.accuracy import GELU_SEGMENTS, LN_FLS, LUT_DEPTHS
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_help(capsys):

@@ -6,16 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from tilewright.cli import main
+from tests.test_cli import run
 from tilewright.golden.multiplier import error_metrics, golden_table
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 @pytest.mark.parametrize("argv", [["multiplier"], ["multiplier", "report"],

@@ -4,17 +4,9 @@ import json
 
 import pytest
 
-from tilewright.cli import main
+from tests.test_cli import run
 from tilewright.gen.layer_norm import LayerNorm
 from tilewright.gen.softmax import Softmax
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 @pytest.mark.parametrize("block", ["softmax", "layer-norm", "gelu"])

@@ -4,16 +4,8 @@ import json
 
 import pytest
 
-from tilewright.cli import main
+from tests.test_cli import run
 from tilewright.gen.systolic import SystolicArray
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 @pytest.mark.parametrize("argv", [["systolic"], ["systolic", "cycles"], ["gen", "systolic"]])

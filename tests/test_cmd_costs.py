@@ -55,3 +55,20 @@ def test_scale_errors(tmp_path, capsys):
     ]:
         assert run(capsys, "costs", "scale", *argv, "--db", db)[::2] == (
             2, f"tilewright: error: {message}\n")
+
+
+def test_list_marks_a_clock_above_fmax(tmp_path):
+    fast = dataclasses.replace(record(2), fmax_mhz=900.0)
+    slow = dataclasses.replace(record(3), fmax_mhz=250.0)
+    untimed = record(4)
+    out = CliRunner().invoke(cli, ["costs", "list", "--db", _db(tmp_path, fast, slow,
+                                                                 untimed)])
+    lines = out.output.splitlines()
+    assert out.exit_code == 0 and lines[0].split()[-3:] == ["fmax", "MHz", "key"]
+    rows = {line.split()[-1]: line.split()[-2] for line in lines[1:4]}
+    assert rows == {fast.key[:12]: "900.0", slow.key[:12]: "250.0!", untimed.key[:12]: "nan"}
+    assert lines[4] == ("! fmax below the assumed clock (700 MHz): dyn mW is the power at a "
+                        "clock the netlist cannot reach")
+    (tmp_path / "fast").mkdir()
+    alone = CliRunner().invoke(cli, ["costs", "list", "--db", _db(tmp_path / "fast", fast)])
+    assert len(alone.output.splitlines()) == 2

@@ -9,15 +9,7 @@ import json
 
 import pytest
 
-from tilewright.cli import main
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
+from tests.test_cli import run
 
 
 def rows(path):

@@ -56,3 +56,29 @@ def test_energy_formula():
     quiet = dynamic_energy(netlist, lib, {}, clock_cycles=10, slew=0.2)
     assert quiet.total_pj == pytest.approx(clock)
     assert quiet.total_pj < report.total_pj
+    # a longer run less a shorter one: component by component
+    beyond = report - quiet
+    assert (beyond.internal_pj, beyond.switching_pj, beyond.clock_pj) == pytest.approx(
+        (internal, switching, 0.0))
+    assert beyond.total_pj == pytest.approx(report.total_pj - quiet.total_pj)
+    assert (beyond.toggles, beyond.clock_cycles) == (13, 0)
+    assert beyond.by_cell_type["inv"] == pytest.approx(report.by_cell_type["inv"])
+
+
+@pytest.mark.parametrize("raw, expected", [(None, 1), ("1", 1), ("3", 3)])
+def test_stimulus_repeats(monkeypatch, raw, expected):
+    from tilewright.cosim.bench import stimulus_repeats
+    if raw is None:
+        monkeypatch.delenv("TILEWRIGHT_STIMULUS_REPEATS", raising=False)
+    else:
+        monkeypatch.setenv("TILEWRIGHT_STIMULUS_REPEATS", raw)
+    assert stimulus_repeats() == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "two", ""])
+def test_stimulus_repeats_rejects(monkeypatch, raw):
+    from tilewright.cosim.bench import stimulus_repeats
+    monkeypatch.setenv("TILEWRIGHT_STIMULUS_REPEATS", raw)
+    with pytest.raises(ValueError) as e:
+        stimulus_repeats()
+    assert str(e.value) == f"TILEWRIGHT_STIMULUS_REPEATS must be a positive integer, not {raw!r}"

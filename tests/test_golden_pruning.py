@@ -1,4 +1,3 @@
-import pytest
 import torch
 
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics

@@ -108,3 +108,27 @@ def test_shipped_sky130():
     assert sorted(a.related_pin for a in nand.pins["Y"].power) == ["A", "B"]
     dff = lib.cell("sky130_fd_sc_hd__dfxtp_1")
     assert dff.sequential and [a.related_pin for a in dff.pins["Q"].power] == ["CLK"]
+
+
+def test_timing_arcs_of_sky130():
+    lib = load_liberty()
+    nand = lib.cell("sky130_fd_sc_hd__nand2_1")
+    arcs = nand.pins["Y"].timing
+    assert sorted((a.related_pin, a.kind, a.sense) for a in arcs) == [
+        ("A", "combinational", "negative_unate"), ("B", "combinational", "negative_unate")]
+    assert all(a.rise and a.fall and a.rise_slew and a.fall_slew for a in arcs)
+    dff = lib.cell("sky130_fd_sc_hd__dfxtp_1")
+    assert [(a.related_pin, a.kind) for a in dff.pins["Q"].timing] == [("CLK", "rising_edge")]
+    setup, = [a for a in dff.pins["D"].timing if a.kind == "setup_rising"]
+    assert setup.rise_slew is None and 0 < setup.rise.at(0.1, 0.1) < 0.2
+
+
+def test_tables_stored_as_slew_by_load_whatever_the_template_order():
+    swapped = SMALL.replace(
+        'variable_1 : "input_transition_time";\n    variable_2 : "total_output_net_capacitance";',
+        'variable_1 : "total_output_net_capacitance";\n    variable_2 : "input_transition_time";')
+    assert swapped != SMALL
+    arc, = parse_liberty(swapped).cell("inv").pins["Y"].power
+    # the file's rows are now loads 0.1, 0.3 and its columns slews 0.01, 0.03
+    assert arc.rise.index_1 == (0.01, 0.03) and arc.rise.index_2 == (0.1, 0.3)
+    assert arc.rise.values == ((1.0, 3.0), (2.0, 4.0))
