@@ -96,8 +96,8 @@ def _launch(arc, slew, load):
             (_at(arc.fall, slew, load), _at(arc.fall_slew, slew, load)))
 
 
-def _causes(sense, edge):
-    """The input edges that can cause output ``edge`` through an arc of ``sense``."""
+def _effects(sense, edge):
+    """The output edges an input ``edge`` can cause through an arc of ``sense``."""
     if sense == "positive_unate":
         return (edge,)
     if sense == "negative_unate":
@@ -221,12 +221,12 @@ def _propagate(cells, loads, timing, scale):
                 src = conn.get(arc.related_pin)
                 if arc.kind != "combinational" or src is None:
                     continue
-                for edge in _EDGES:
-                    for cause in _causes(arc.sense, edge):
-                        if (src, cause) not in timing.arrival:
-                            continue
-                        in_slew = timing.slew[src, cause]
-                        delay, out_slew = _launch(arc, in_slew, load)[edge]
+                for cause in _EDGES:
+                    if (src, cause) not in timing.arrival:
+                        continue
+                    launched = _launch(arc, timing.slew[src, cause], load)
+                    for edge in _effects(arc.sense, cause):
+                        delay, out_slew = launched[edge]
                         timing.offer((out, edge), timing.arrival[src, cause] + delay * scale,
                                      out_slew, (lib_cell.name, ((src, cause), pin_name)))
             for reader in readers.get(out, ()):

@@ -93,10 +93,13 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
                    block.stimulus, seed=seed, stimulus=stimulus)
     ports = _ports(synth.netlist)
+
+    def on_netlist(repeats):
+        return simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
+                        block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
+                        repeats=repeats, public=tuple(ports))
     stage("gate-level simulation")
-    gate = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
-                    block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
-                    public=tuple(ports))
+    gate = on_netlist(1)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
     if "stimulus" not in rtl.report:
         raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' report")
@@ -106,9 +109,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
                            f"{block.stimulus} (seed {seed}); ports {diff}, reports "
                            f"{gate.report} vs {rtl.report}")
     stage("gate-level simulation, workload twice over")
-    twice = simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
-                     block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
-                     repeats=2, public=tuple(ports))
+    twice = on_netlist(2)
     stim = rtl.report["stimulus"]
     ops = stim["operations"]
     more_ops = twice.report["stimulus"]["operations"] - ops
