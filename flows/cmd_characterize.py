@@ -54,8 +54,9 @@ def cost_table(rows):
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus, force):
-    """Synthesize, simulate (RTL and gate level) and record area, leakage, energy per
-    operation and cycles of BLOCK or of every block of --config."""
+    """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
+    steady-state energy per operation, cycles and fmax of BLOCK or of every block of
+    --config. A row marked ! assumes a clock above its fmax."""
     from tilewright.blocks import get_block
     from tilewright.cli import _parse_params
     from tilewright.flows.characterize import characterize
