@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from tilewright.cosim.liberty import load_liberty, parse_liberty, read_text, default_liberty
-from tilewright.cosim.synth import DONT_USE, synthesize
+from tests.test_synth import COUNTER
+from tilewright.cosim.synth import _WORKER, script, synthesize
 from tilewright.cosim.timing import TimingError, critical_path
 from tilewright.flows.generate import generate
 
@@ -113,20 +114,17 @@ def test_loop_and_unit_errors():
 
 
 def _abc_delay_ps(verilog, top, work):
-    """ABC's own timer (``stime``) on the same mapping: ABC's default liberty script
-    with ``stime -p`` appended."""
+    """ABC's own timer (``stime``) on the same mapping: tilewright's synthesis script up to
+    its ``abc`` step, which runs ABC's default liberty script with ``stime -p`` appended."""
     (work / "design.v").write_text(verilog)
     (work / "cells.lib").write_bytes(read_text(default_liberty()))
-    avoid = " ".join(f"-dont_use {p}" for p in DONT_USE)
+    lines = script(top, "cells.lib")
+    k = next(i for i, line in enumerate(lines) if line.startswith("abc "))
     abc = ("+strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&nf;"
            "&put;stime,-p")
-    (work / "s.ys").write_text(
-        f"read_verilog -sv design.v\nsynth -top {top} -flatten\ndelete t:$scopeinfo\n"
-        f"dfflibmap {avoid} -liberty cells.lib\nabc {avoid} -liberty cells.lib -script {abc}\n")
-    runner = ("import sys\nfrom pyosys import libyosys as ys\nd = ys.Design()\n"
-              "for line in open('s.ys').read().splitlines():\n    ys.run_pass(line, d)\n")
-    log = subprocess.run([sys.executable, "-c", runner], cwd=work, capture_output=True,
-                         text=True, check=True).stdout
+    (work / "s.ys").write_text("\n".join(lines[:k] + [f"{lines[k]} -script {abc}"]) + "\n")
+    log = subprocess.run([sys.executable, "-c", _WORKER, "s.ys"], cwd=work,
+                         capture_output=True, text=True, check=True).stdout
     return float(re.search(r"Delay =\s*([\d.]+) ps", log).group(1))
 
 
@@ -148,10 +146,8 @@ def test_agrees_with_abc_timer(block, params, tmp_path):
 
 
 def test_path_ends_named_by_their_registers():
-    counter = ("module counter(input clk, input rst, output reg [3:0] q);\n"
-               "  always @(posedge clk) if (rst) q <= 0; else q <= q + 1;\nendmodule\n")
-    synth = synthesize(counter, "counter")
-    report = critical_path(synth.netlist, load_liberty(), counter)
+    synth = synthesize(COUNTER, "counter")
+    report = critical_path(synth.netlist, load_liberty(), COUNTER)
     assert report.start == "q: sky130_fd_sc_hd__dfxtp_1.Q (clock to output)"
     assert report.end.startswith("q: sky130_fd_sc_hd__") and report.end.endswith(".D")
     unnamed = critical_path(synth.netlist, load_liberty())
