@@ -147,7 +147,9 @@ def test_matmul_gradients_are_straight_through():
     assert torch.allclose(b.grad, qa.transpose(-1, -2) @ g)
 
 
-def test_benchmark_runs():
+def test_benchmark_runs(capsys):
+    # Runs the benchmark end to end; its speed ratio is the benchmark's report, not a
+    # unit-test assertion (a loaded CI machine can time either side slower).
     import importlib.util
     from pathlib import Path
     path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_approx_linear.py"
@@ -155,7 +157,11 @@ def test_benchmark_runs():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     t_float, t_approx = bench.main(["--images", "1", "--depth", "1", "--repeats", "1"])
-    assert 0 < t_float < t_approx
+    assert t_float > 0 and t_approx > 0
+    out = capsys.readouterr().out
+    # one encoder block: qkv, proj, fc1, fc2 and the two attention matmuls
+    assert "TinyViT depth 1, 6 approximate layers (drum, bits=8, k=None)" in out
+    assert "approx:" in out and "top-1 agreement" in out
 
 
 def test_uncalibrated_layer_is_an_error():
