@@ -77,17 +77,20 @@ def _clock_cycles(results_xml):
 
 
 def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
-             stimulus="random", repeats=1, replay=None, public=None):
+             stimulus="random", repeats=1, replay=None, public=None, env=None):
     """Run ``testbench``'s ``testcase`` on ``verilog`` with toggle coverage.
 
     ``label`` names the build (e.g. ``"mac-lane-gate"``); ``stimulus`` and ``repeats`` are
-    passed as ``TILEWRIGHT_STIMULUS`` and ``TILEWRIGHT_STIMULUS_REPEATS``. Raises
+    passed as ``TILEWRIGHT_STIMULUS`` and ``TILEWRIGHT_STIMULUS_REPEATS``, ``env`` adds
+    more variables (e.g. :mod:`~tilewright.cosim.tb_idle`'s). The build depends on
+    ``label``, ``params`` and ``verilog`` only, so other test modules reuse it. Raises
     :class:`~tilewright.cosim.runner.SimulationFailed` when the testbench fails (e.g. the
     netlist disagrees with the golden model). ``public``: the only signals the testbench
     may access (the ports, for a gate-level netlist), so that Verilator may optimize the
     rest (:func:`~tilewright.cosim.runner.build`).
     """
-    env = {"TILEWRIGHT_STIMULUS": stimulus, "TILEWRIGHT_STIMULUS_REPEATS": str(repeats)}
+    env = {"TILEWRIGHT_STIMULUS": stimulus, "TILEWRIGHT_STIMULUS_REPEATS": str(repeats),
+           **(env or {})}
     result = run(label, params, verilog, toplevel, testbench, seed=seed, testcase=testcase,
                  build_args=list(COVERAGE_ARGS), extra_env=env, replay=replay, keep=True,
                  public=public)

@@ -16,7 +16,10 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
    operation is the difference of the two runs' energies (:mod:`tilewright.cosim.energy`,
    from the netlist's toggles) over the difference of their operations: the steady-state
    energy of an operation, with reset, pipeline fill and drain cancelled out.
-6. The critical path of the mapped netlist (:mod:`tilewright.cosim.timing`): the highest
+6. Run the netlist at rest (:mod:`tilewright.cosim.tb_idle`: inputs at 0, clock
+   running) for two lengths: the difference of their energies over the difference of
+   their cycles is the idle energy per cycle of a block that is clocked but not gated.
+7. The critical path of the mapped netlist (:mod:`tilewright.cosim.timing`): the highest
    clock the block allows, beside the clock assumed for power.
 
 The record's key hashes everything that decides the numbers, so a stored record is
@@ -37,12 +40,14 @@ from tilewright.flows.costs import CostRecord, cost_key
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "LIBRARY_NODES", "METHOD_VERSION"]
+           "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
 #: Bumped when what a record measures, or how, changes: older records are not reused.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
+#: The two lengths (cycles after reset) of the idle runs; their difference is charged.
+IDLE_CYCLES = (32, 160)
 #: Technology node (nm) of known libraries, by library-name prefix.
 LIBRARY_NODES = {"sky130": 130}
 
@@ -56,6 +61,12 @@ def _node(library_name):
         if library_name.startswith(prefix):
             return node
     return None
+
+
+def _components(energy):
+    return {"internal": energy.internal_pj, "switching": energy.switching_pj,
+            "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
+            "total": energy.total_pj}
 
 
 def _ports(netlist):
@@ -79,7 +90,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
     context = {"method": METHOD_VERSION, "library": library.sha256,
                "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
-               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS}
+               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES}
     key = cost_key(block_name, item.params, generator_version, tools, context)
     if db is not None and not force:
         found = db.get(key)
@@ -94,10 +105,10 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
                    block.stimulus, seed=seed, stimulus=stimulus)
     ports = _ports(synth.netlist)
 
-    def on_netlist(repeats):
+    def on_netlist(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
         return simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
-                        block.testbench, block.stimulus, seed=seed, stimulus=stimulus,
-                        repeats=repeats, public=tuple(ports))
+                        testbench, testcase, seed=seed, stimulus=stimulus,
+                        repeats=repeats, public=tuple(ports), env=env)
     stage("gate-level simulation")
     gate = on_netlist(1)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
@@ -118,6 +129,14 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
                          f"operations with TILEWRIGHT_STIMULUS_REPEATS")
     once = dynamic_energy(synth.netlist, library, gate.toggles, gate.clock_cycles)
     energy = dynamic_energy(synth.netlist, library, twice.toggles, twice.clock_cycles) - once
+    stage("gate-level simulation, idle")
+    inputs = ",".join(n for n, p in synth.netlist["ports"].items() if p["direction"] == "input")
+    idle = [on_netlist(1, "tilewright.cosim.tb_idle", "idle",
+                       {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
+            for n in IDLE_CYCLES]
+    idle_energy = (dynamic_energy(synth.netlist, library, idle[1].toggles, idle[1].clock_cycles)
+                   - dynamic_energy(synth.netlist, library, idle[0].toggles,
+                                    idle[0].clock_cycles))
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
@@ -129,13 +148,14 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         tools={**tools, "yosys": synth.yosys}, stimulus={**stim, "kind": stimulus,
                                                          "seed": seed, "test": block.stimulus},
         fmax_mhz=timing.fmax_mhz, cells=synth.cells,
+        idle_pj_per_cycle=idle_energy.total_pj / idle_energy.clock_cycles,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
-                 "energy_pj": {"internal": energy.internal_pj, "switching": energy.switching_pj,
-                               "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
-                               "total": energy.total_pj},
+                 "energy_pj": _components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,
+                 "idle": {"cycles": idle_energy.clock_cycles, "toggles": idle_energy.toggles,
+                          "energy_pj": _components(idle_energy)},
                  "run_energy_pj": {"operations": [ops, ops + more_ops],
                                    "clock_cycles": [gate.clock_cycles, twice.clock_cycles],
                                    "total": [once.total_pj, once.total_pj + energy.total_pj]},

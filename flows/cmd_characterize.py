@@ -17,13 +17,13 @@ def _number(value):
 def _row(inst, r):
     mark = "!" if r.clock_reachable is False else " "
     return (f"{inst:<20} {r.area_um2:>12.1f} {r.energy_per_op_pj:>12.4f} "
-            f"{_number(r.dynamic_mw):>10.4f} {r.leakage_mw:>12.3e} "
+            f"{_number(r.dynamic_mw):>10.4f} {_number(r.idle_mw):>10.4f} {r.leakage_mw:>12.3e} "
             f"{r.latency_cycles:>7} {r.initiation_interval:>7.4g} "
             f"{_number(r.fmax_mhz):>9.1f}{mark} {r.key[:12]}")
 
 
-HEADER = (f"{'instance':<20} {'area um2':>12} {'pJ/op':>12} {'dyn mW':>10} {'leak mW':>12} "
-          f"{'latency':>7} {'II':>7} {'fmax MHz':>9}  key")
+HEADER = (f"{'instance':<20} {'area um2':>12} {'pJ/op':>12} {'dyn mW':>10} {'idle mW':>10} "
+          f"{'leak mW':>12} {'latency':>7} {'II':>7} {'fmax MHz':>9}  key")
 
 
 def cost_table(rows):
@@ -55,8 +55,8 @@ def cost_table(rows):
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus, force):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
-    steady-state energy per operation, cycles and fmax of BLOCK or of every block of
-    --config. A row marked ! assumes a clock above its fmax."""
+    steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
+    BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
     from tilewright.blocks import get_block
     from tilewright.cli import _parse_params
     from tilewright.flows.characterize import characterize

@@ -11,8 +11,9 @@ from tilewright.cli import UserError, fail_on_user_errors
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
 CSV_FIELDS = ("key", "block", "params", "area_um2", "leakage_mw", "energy_per_op_pj",
-              "dynamic_mw", "operation", "latency_cycles", "initiation_interval",
-              "clock_mhz", "fmax_mhz", "technology", "node_nm", "stimulus")
+              "dynamic_mw", "idle_pj_per_cycle", "idle_mw", "operation", "latency_cycles",
+              "initiation_interval", "clock_mhz", "fmax_mhz", "technology", "node_nm",
+              "stimulus")
 
 
 def export_csv(records):
@@ -37,17 +38,24 @@ def _name(r):
 
 def export_accelergy(records):
     """An Accelergy-style energy reference table (ERT) and area reference table (ART),
-    as YAML: one component per record, action ``compute`` = one operation, plus ``idle``
-    = leakage energy per clock cycle."""
+    as YAML: one component per record, with actions ``compute`` = one operation (pJ),
+    ``idle`` = a clock cycle with no work and the clock not gated (the measured idle
+    energy plus leakage), and ``leak`` = a clock cycle of leakage alone (the clock gated).
+    A record measured before idle energy was keeps leakage alone as its ``idle``."""
     lines = ["# tilewright cost database: Accelergy energy/area reference tables",
              "ERT:", "  version: '0.4'", "  tables:"]
     for r in records:
-        idle_pj = r.leakage_mw * 1e-3 / (r.clock_mhz * 1e6) * 1e12
+        leak_pj = r.leakage_mw * 1e-3 / (r.clock_mhz * 1e6) * 1e12
+        if r.idle_pj_per_cycle is None:
+            idle = f"{leak_pj:.6g}   # pJ per cycle (leakage; idle energy not measured)"
+        else:
+            idle = f"{r.idle_pj_per_cycle + leak_pj:.6g}   # pJ per cycle (clocked + leakage)"
         lines += [f"  - name: {_name(r)}", "    actions:",
                   "    - name: compute", "      arguments: null",
                   f"      energy: {r.energy_per_op_pj:.6g}   # pJ per {r.operation}",
-                  "    - name: idle", "      arguments: null",
-                  f"      energy: {idle_pj:.6g}   # pJ per cycle (leakage)"]
+                  "    - name: idle", "      arguments: null", f"      energy: {idle}",
+                  "    - name: leak", "      arguments: null",
+                  f"      energy: {leak_pj:.6g}   # pJ per cycle (leakage, clock gated)"]
     lines += ["ART:", "  version: '0.4'", "  tables:"]
     for r in records:
         lines += [f"  - name: {_name(r)}", f"    area: {r.area_um2:.6g}   # um^2, "

@@ -47,7 +47,10 @@ class CostRecord:
     cycles (per operation); ``clock_mhz`` the clock assumed; ``dynamic_mw`` =
     energy/op × ops/cycle × clock. ``fmax_mhz`` is the highest clock the mapped
     netlist's critical path allows (:mod:`tilewright.cosim.timing`; ``None`` where it was
-    not timed). ``technology`` names the library (and node).
+    not timed). ``idle_pj_per_cycle`` is the energy per cycle of the block clocked but at
+    rest (no transfers; clock pins of its flip-flops and whatever else switches), without
+    leakage; ``None`` in records measured before it was. ``technology`` names the library
+    (and node).
     """
 
     key: str
@@ -68,6 +71,7 @@ class CostRecord:
     tools: dict
     stimulus: dict
     fmax_mhz: float = None
+    idle_pj_per_cycle: float = None
     cells: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
     created: float = 0.0
@@ -81,12 +85,19 @@ class CostRecord:
         return self.energy_per_op_pj / self.initiation_interval * self.clock_mhz * 1e-3
 
     @property
+    def idle_mw(self):
+        """Dynamic power when clocked at the assumed clock but idle (not power-gated)."""
+        if self.idle_pj_per_cycle is None:
+            return None
+        return self.idle_pj_per_cycle * self.clock_mhz * 1e-3
+
+    @property
     def clock_reachable(self):
         """Whether the assumed clock is at most ``fmax_mhz`` (``None`` when untimed)."""
         return None if self.fmax_mhz is None else self.clock_mhz <= self.fmax_mhz
 
     def to_dict(self):
-        return {**asdict(self), "dynamic_mw": self.dynamic_mw}
+        return {**asdict(self), "dynamic_mw": self.dynamic_mw, "idle_mw": self.idle_mw}
 
     @classmethod
     def from_dict(cls, data):

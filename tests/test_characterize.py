@@ -48,6 +48,14 @@ def check_record_contents(measured):
     # reset, fill and drain cost energy that the difference leaves out
     assert runs["total"][0] / rand.operations > rand.energy_per_op_pj
     assert rand.dynamic_mw == pytest.approx(rand.energy_per_op_pj * 0.7)
+    # at rest (inputs 0, clock running) nothing but the clock switches; busy, the clock is
+    # charged the same per cycle and the data on top
+    idle = rand.details["idle"]
+    assert idle["cycles"] == ch.IDLE_CYCLES[1] - ch.IDLE_CYCLES[0] and idle["toggles"] == 0
+    assert idle["energy_pj"]["total"] == idle["energy_pj"]["clock"] > 0
+    assert rand.idle_pj_per_cycle == pytest.approx(idle["energy_pj"]["total"] / idle["cycles"])
+    assert rand.idle_pj_per_cycle == pytest.approx(e["clock"] / rand.details["marginal_cycles"])
+    assert 0 < rand.idle_mw < rand.dynamic_mw
     assert set(rand.details["rtl_port_toggles"]) >= {"i__payload", "o__payload", "clk"}
     assert rand.tools["yosys"].startswith("Yosys 0.70") and len(db) == 2
     # static timing of the mapped netlist: a register-to-register path, far below 700 MHz
@@ -101,6 +109,10 @@ def check_cli(measured):
     ert = runner.invoke(cli, ["costs", "export", "--format", "accelergy", "--db",
                               db.url]).output
     assert "ERT:" in ert and "ART:" in ert and f"energy: {rand.energy_per_op_pj:.6g}" in ert
+    leak_pj = rand.leakage_mw / rand.clock_mhz * 1e3
+    assert (f"    - name: idle\n      arguments: null\n      energy: "
+            f"{rand.idle_pj_per_cycle + leak_pj:.6g}   # pJ per cycle (clocked + leakage)\n"
+            f"    - name: leak\n      arguments: null\n      energy: {leak_pj:.6g}   ") in ert
 
 
 def check_cli_config(measured, tmp_path):

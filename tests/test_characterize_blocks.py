@@ -1,6 +1,6 @@
 """Characterization works for every registered block: a small instance of each is
 synthesized, simulated on the RTL and on the gate-level netlist (which must agree), and
-timed; its energy rises from all-zero to random data.
+timed; its energy rises from all-zero to random data, and exceeds its energy at rest.
 
 Post-sparsity runs here by default (and the MAC lane in test_characterize.py); the rest
 are ``full`` (each costs two Verilator builds, 1–2 minutes).
@@ -51,3 +51,6 @@ def test_characterize_block(name):
     assert zeros.details["gate_toggles"] < rand.details["gate_toggles"]
     assert (zeros.area_um2, zeros.cycles) == (rand.area_um2, rand.cycles)
     assert rand.fmax_mhz == zeros.fmax_mhz and 10 < rand.fmax_mhz < 2000
+    # at rest the data do not matter, and a clocked idle block costs less than a busy one
+    assert 0 < rand.idle_pj_per_cycle == zeros.idle_pj_per_cycle
+    assert rand.idle_mw < rand.dynamic_mw

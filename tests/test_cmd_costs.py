@@ -72,3 +72,17 @@ def test_list_marks_a_clock_above_fmax(tmp_path):
     (tmp_path / "fast").mkdir()
     alone = CliRunner().invoke(cli, ["costs", "list", "--db", _db(tmp_path / "fast", fast)])
     assert len(alone.output.splitlines()) == 2
+
+
+def test_accelergy_idle_and_leak():
+    from tilewright.flows.cmd_costs import export_accelergy
+    measured = dataclasses.replace(record(2), idle_pj_per_cycle=0.25)
+    old = record(3)                                   # measured before idle energy was
+    ert = export_accelergy([measured, old]).splitlines()
+    leak = [2e-6 / 700 * 1e3, 3e-6 / 700 * 1e3]      # mW / MHz = nJ; pJ per cycle
+    energies = [line.split("#")[0].split()[-1] for line in ert if "energy:" in line]
+    assert energies == [f"{1.0:.6g}", f"{0.25 + leak[0]:.6g}", f"{leak[0]:.6g}",
+                        f"{1.5:.6g}", f"{leak[1]:.6g}", f"{leak[1]:.6g}"]
+    assert ert[ert.index("    - name: idle", 20) + 2].endswith(
+        "# pJ per cycle (leakage; idle energy not measured)")
+    assert measured.idle_mw == 0.25 * 700 * 1e-3 and old.idle_mw is None
