@@ -6,7 +6,9 @@ For every net bit with ``t`` toggles (from :mod:`tilewright.cosim.gate_sim`):
   the pin's ``internal_power`` arcs (one per related input pin) of ``(rise + fall) / 2``,
   read from the tables by bilinear interpolation at the nominal input transition
   :data:`NOMINAL_SLEW_NS` and at the net's load ``C`` = the sum of the input-pin
-  capacitances it drives (no wire capacitance; clamped to the table range);
+  capacitances it drives plus, given a :class:`~tilewright.cosim.liberty.WireLoad`, the
+  wire capacitance that model estimates from the net's fanout (clamped to the table
+  range);
 - the load itself adds ``t × ½·C·V²`` (switching energy, ``V`` the library voltage);
 - each cell input pin on it with its own ``internal_power`` (e.g. flip-flop data pins)
   adds ``t × (rise + fall) / 2`` at the nominal transition.
@@ -18,7 +20,7 @@ Units follow sky130's: pF × V² = pJ, so the energies are in pJ.
 
 from dataclasses import dataclass
 
-__all__ = ["NOMINAL_SLEW_NS", "EnergyReport", "net_loads", "dynamic_energy"]
+__all__ = ["NOMINAL_SLEW_NS", "EnergyReport", "net_fanouts", "net_loads", "dynamic_energy"]
 
 #: Input transition at which the ``internal_power`` tables are read (ns): a typical
 #: slew of lightly loaded sky130 HD gates (the tables span 0.01–1.5 ns).
@@ -76,19 +78,39 @@ def _pins(netlist, library):
                     yield cell["type"], pin_name, pin, bit
 
 
-def net_loads(netlist, library):
-    """Load capacitance per net bit id: the sum of the input pins it drives (pF)."""
+def net_fanouts(netlist, library):
+    """Fanout per net bit id: the cell input pins and output-port bits it drives."""
+    fanout = {}
+    for _, _, pin, bit in _pins(netlist, library):
+        if pin.direction == "input":
+            fanout[bit] = fanout.get(bit, 0) + 1
+    for port in netlist["ports"].values():
+        if port["direction"] == "output":
+            for bit in port["bits"]:
+                if isinstance(bit, int):
+                    fanout[bit] = fanout.get(bit, 0) + 1
+    return fanout
+
+
+def net_loads(netlist, library, wire_load=None):
+    """Load capacitance per net bit id (pF): the input pins it drives, plus the wire
+    capacitance ``wire_load`` (a :class:`~tilewright.cosim.liberty.WireLoad`, or
+    ``None`` for none) estimates for its fanout (:func:`net_fanouts`)."""
     loads = {}
     for _, _, pin, bit in _pins(netlist, library):
         if pin.direction == "input":
             loads[bit] = loads.get(bit, 0.0) + pin.capacitance
+    if wire_load is not None:
+        for bit, n in net_fanouts(netlist, library).items():
+            loads[bit] = loads.get(bit, 0.0) + wire_load.net_capacitance(n)
     return loads
 
 
 def dynamic_energy(netlist, library, toggles, clock_cycles, clock="clk",
-                   slew=NOMINAL_SLEW_NS):
+                   slew=NOMINAL_SLEW_NS, wire_load=None):
     """The :class:`EnergyReport` of ``netlist`` (Yosys JSON of the mapped top module) for
-    ``toggles`` (signal-bit name → toggles) over ``clock_cycles`` cycles."""
+    ``toggles`` (signal-bit name → toggles) over ``clock_cycles`` cycles, with net loads
+    from :func:`net_loads` (``wire_load`` as there)."""
     names = _bit_names(netlist)
     clock_bits = set(netlist["ports"][clock]["bits"]) if clock in netlist["ports"] else set()
     bit_toggles = {}
@@ -97,7 +119,7 @@ def dynamic_energy(netlist, library, toggles, clock_cycles, clock="clk",
             bit_toggles[bit] = 2 * clock_cycles
         else:
             bit_toggles[bit] = max(toggles.get(a, 0) for a in aliases)
-    loads = net_loads(netlist, library)
+    loads = net_loads(netlist, library, wire_load)
     volts = library.voltage
     internal = switching = input_pin = clock_e = 0.0
     by_type = {}

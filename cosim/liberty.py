@@ -6,15 +6,17 @@ transition) and ``timing`` arcs (``cell_rise`` / ``cell_fall`` delays and
 ``rise_transition`` / ``fall_transition`` output slews, or ``rise_constraint`` /
 ``fall_constraint`` for setup checks). Every two-dimensional table is stored indexed by
 (input transition, output load) — or (clock transition, data transition) for
-constraints — whatever order the file's template declares. Library-wide: the units and
-the nominal voltage. Parsing the 13 MB SkyWater library takes seconds, so the result is
-cached (pickled, keyed by the file's sha256) under the build cache.
+constraints — whatever order the file's template declares. Library-wide: the units, the
+nominal voltage, the ``wire_load`` models (with ``default_wire_load``) and the default
+operating conditions' ``tree_type``. Parsing the 13 MB SkyWater library takes seconds, so
+the result is cached (pickled, keyed by the file's sha256) under the build cache.
 
 The default library is SkyWater ``sky130_fd_sc_hd`` at ``tt_025C_1v80`` (Apache-2.0),
 shipped in ``tilewright/tech/``.
 """
 
 import bisect
+import dataclasses
 import gzip
 import hashlib
 import os
@@ -24,12 +26,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Library", "Cell", "Pin", "PowerArc", "TimingArc", "Table", "LibertyError",
+__all__ = ["Library", "Cell", "Pin", "PowerArc", "TimingArc", "Table", "WireLoad",
+           "LibertyError",
            "default_liberty", "load_liberty", "parse_liberty"]
 
 DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
 #: Bumped when the parsed representation changes (invalidates the cache).
-PARSER_VERSION = 2
+PARSER_VERSION = 4
 
 
 class LibertyError(ValueError):
@@ -100,6 +103,37 @@ class TimingArc:
 
 
 @dataclass(frozen=True)
+class WireLoad:
+    """A ``wire_load`` model: the estimated length of a net from its fanout, before
+    placement (``fanout_length`` pairs, linear between them, extended by ``slope`` past
+    the last), times ``capacitance`` (capacitive load unit) and ``resistance`` per unit
+    length."""
+
+    name: str
+    capacitance: float
+    resistance: float
+    slope: float
+    fanout_length: tuple
+
+    def length(self, fanout):
+        """Estimated length of a net driving ``fanout`` pins (0 for none)."""
+        if fanout <= 0 or not self.fanout_length:
+            return 0.0
+        points = self.fanout_length
+        if fanout >= points[-1][0]:
+            return points[-1][1] + self.slope * (fanout - points[-1][0])
+        if fanout <= points[0][0]:
+            return points[0][1] * fanout / points[0][0]
+        k = bisect.bisect_right([f for f, _ in points], fanout) - 1
+        (f0, l0), (f1, l1) = points[k], points[k + 1]
+        return l0 + (l1 - l0) * (fanout - f0) / (f1 - f0)
+
+    def net_capacitance(self, fanout):
+        """Estimated wire capacitance of a net driving ``fanout`` pins."""
+        return self.capacitance * self.length(fanout)
+
+
+@dataclass(frozen=True)
 class Pin:
     name: str
     direction: str
@@ -120,7 +154,11 @@ class Cell:
 @dataclass(frozen=True)
 class Library:
     """Parsed library: ``cells`` by name; ``voltage`` in V; ``units`` as written in the
-    file (``time_unit``, ``leakage_power_unit``, ``capacitive_load_unit``)."""
+    file (``time_unit``, ``leakage_power_unit``, ``capacitive_load_unit``);
+    ``wire_loads`` (:class:`WireLoad`) by name and the ``default_wire_load``'s name
+    (``None`` when the file names none); ``tree_type`` of the default operating
+    conditions (how a net's wire resistance and capacitance are distributed:
+    ``balanced_tree`` when the file does not say)."""
 
     name: str
     path: str
@@ -128,6 +166,22 @@ class Library:
     voltage: float
     units: dict
     cells: dict
+    wire_loads: dict = field(default_factory=dict)
+    default_wire_load: str = None
+    tree_type: str = "balanced_tree"
+
+    def wire_load(self, name="default"):
+        """The :class:`WireLoad` called ``name``: ``"default"`` is the library's
+        ``default_wire_load`` and ``"none"`` (or a library without one) is ``None``, pin
+        loads only."""
+        if name == "none" or (name == "default" and self.default_wire_load is None):
+            return None
+        if name == "default":
+            name = self.default_wire_load
+        if name not in self.wire_loads:
+            allowed = ", ".join(repr(n) for n in ["default", "none", *self.wire_loads])
+            raise LibertyError(f"wire load must be one of {allowed}, not {name!r}")
+        return self.wire_loads[name]
 
     def cell(self, name):
         try:
@@ -160,10 +214,11 @@ def _tokens(text):
 
 
 class _Group:
-    __slots__ = ("kind", "args", "attrs", "groups")
+    __slots__ = ("kind", "args", "attrs", "groups", "repeated")
 
     def __init__(self, kind, args):
         self.kind, self.args, self.attrs, self.groups = kind, args, {}, []
+        self.repeated = {}     # complex attributes by name, every occurrence
 
 
 def _parse_tree(text):
@@ -205,6 +260,7 @@ def _parse_tree(text):
                 i += 1
             else:
                 stack[-1].attrs.setdefault(name, args)
+                stack[-1].repeated.setdefault(name, []).append(args)
         else:
             raise LibertyError(f"unexpected token {name!r} near token {i}")
     libs = [g for g in root.groups if g.kind == "library"]
@@ -271,6 +327,17 @@ def _power(group, templates):
     return arcs
 
 
+def _wire_load(group):
+    try:
+        points = sorted((float(f), float(length))
+                        for f, length in group.repeated.get("fanout_length", []))
+        return WireLoad(group.args[0], float(group.attrs.get("capacitance", 0.0)),
+                        float(group.attrs.get("resistance", 0.0)),
+                        float(group.attrs.get("slope", 0.0)), tuple(points))
+    except (ValueError, IndexError):
+        raise LibertyError(f"wire_load {' '.join(group.args)!r} is malformed") from None
+
+
 def parse_liberty(text, path="<text>", sha256=""):
     """Parse Liberty ``text`` into a :class:`Library`."""
     lib = _parse_tree(text)
@@ -298,10 +365,21 @@ def parse_liberty(text, path="<text>", sha256=""):
         cells[g.args[0]] = Cell(g.args[0], float(g.attrs.get("area", 0.0)),
                                 float(g.attrs.get("cell_leakage_power", 0.0)), pins,
                                 sequential)
-    units = {k: lib.attrs.get(k) for k in ("time_unit", "leakage_power_unit", "voltage_unit")}
+    units = {k: lib.attrs.get(k) for k in ("time_unit", "leakage_power_unit", "voltage_unit",
+                                           "pulling_resistance_unit")}
     cap = lib.attrs.get("capacitive_load_unit")
     units["capacitive_load_unit"] = " ".join(cap) if isinstance(cap, list) else cap
-    return Library(lib.args[0] if lib.args else "", path, sha256, voltage, units, cells)
+    wire_loads = {g.args[0]: _wire_load(g) for g in lib.groups
+                  if g.kind == "wire_load" and g.args}
+    default = lib.attrs.get("default_wire_load")
+    if default is not None and default not in wire_loads:
+        raise LibertyError(f"default_wire_load {default!r} names no wire_load group")
+    conditions = {g.args[0] if g.args else "": g for g in lib.groups
+                  if g.kind == "operating_conditions"}
+    chosen = conditions.get(lib.attrs.get("default_operating_conditions"))
+    tree = (chosen.attrs.get("tree_type") if chosen else None) or "balanced_tree"
+    return Library(lib.args[0] if lib.args else "", path, sha256, voltage, units, cells,
+                   wire_loads, default, tree)
 
 
 def _cache_dir():
@@ -331,7 +409,7 @@ def load_liberty(path=None):
         try:
             with open(cached, "rb") as f:
                 lib = pickle.load(f)
-            return Library(lib.name, str(path), sha, lib.voltage, lib.units, lib.cells)
+            return dataclasses.replace(lib, path=str(path), sha256=sha)
         except Exception:
             pass
     lib = parse_liberty(data.decode("utf-8", errors="replace"), str(path), sha)

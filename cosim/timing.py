@@ -15,9 +15,15 @@ block-level static timing analysis on the Yosys JSON netlist of the mapped top m
   of the input edge that causes it, by the arc's ``timing_sense``, + the ``cell_rise``
   or ``cell_fall`` delay), read at that input edge's propagated transition and the
   output net's load; its transition comes from ``rise_transition`` / ``fall_transition``
-  there. Loads are the input-pin capacitances a net drives, as in
-  :mod:`tilewright.cosim.energy` (no wire capacitance), so the estimate is optimistic by
-  the wiring a layout would add.
+  there. Loads are those of :func:`tilewright.cosim.energy.net_loads`: the input-pin
+  capacitances a net drives and, given a wire-load model, its estimated wire
+  capacitance ``C``.
+- **Wires**: given a wire-load model, a sink also waits for the wire's resistance ``R``
+  (per unit length × the model's length for the net's fanout ``N``) by the Elmore delay
+  of the library's ``tree_type``: ``R/N · (C/N + C_pin)`` for a ``balanced_tree`` (each
+  sink on its own branch), ``R · (C + ΣC_pin)`` for a ``worst_case_tree``, nothing for a
+  ``best_case_tree``. The transition at the sink is the driver's (no degradation). A
+  placed and routed block is still slower than a wire-load estimate.
 - **End points**: flip-flop inputs with a setup (or recovery) check, required one
   ``setup`` before the clock edge, and output ports, required at the edge.
 
@@ -31,13 +37,16 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from tilewright.cosim.energy import NOMINAL_SLEW_NS, net_loads
+from tilewright.cosim.energy import NOMINAL_SLEW_NS, net_fanouts, net_loads
 
 __all__ = ["TimingReport", "TimingError", "critical_path"]
 
 _LAUNCH = ("rising_edge", "falling_edge")
 _CHECK = ("setup_rising", "setup_falling", "recovery_rising", "recovery_falling")
 _TIME_UNITS_NS = {"1ns": 1.0, "1ps": 1e-3, "10ps": 1e-2, "100ps": 1e-1}
+_RESISTANCE_OHM = {"1ohm": 1.0, "10ohm": 10.0, "100ohm": 100.0, "1kohm": 1e3}
+_CAPACITANCE_F = {"pf": 1e-12, "ff": 1e-15}
+_TREES = ("balanced_tree", "worst_case_tree", "best_case_tree")
 
 
 class TimingError(ValueError):
@@ -79,6 +88,36 @@ def _time_scale(library):
         raise TimingError(f"{library.name}: time_unit must be one of "
                           f"{', '.join(_TIME_UNITS_NS)}, not {unit!r}")
     return _TIME_UNITS_NS[unit]
+
+
+def _wire_delay(netlist, library, wire_load, loads):
+    """``delay(bit, pin_capacitance)``: the wire's Elmore delay (ns) from the driver of
+    net ``bit`` to a sink pin of that capacitance (see the module's **Wires**)."""
+    if wire_load is None or library.tree_type == "best_case_tree":
+        return lambda bit, pin_cap: 0.0
+    if library.tree_type not in _TREES:
+        raise TimingError(f"{library.name}: tree_type must be one of {', '.join(_TREES)}, "
+                          f"not {library.tree_type!r}")
+    r_unit = (library.units.get("pulling_resistance_unit") or "1kohm").replace(" ", "")
+    value, _, c_unit = (library.units.get("capacitive_load_unit") or "1 pf").partition(" ")
+    if r_unit.lower() not in _RESISTANCE_OHM or c_unit.lower() not in _CAPACITANCE_F:
+        raise TimingError(f"{library.name}: pulling_resistance_unit must be one of "
+                          f"{', '.join(_RESISTANCE_OHM)} and capacitive_load_unit's unit one "
+                          f"of {', '.join(_CAPACITANCE_F)}, not {r_unit!r} and {c_unit!r}")
+    ohm, farad = _RESISTANCE_OHM[r_unit.lower()], float(value) * _CAPACITANCE_F[c_unit.lower()]
+    scale = ohm * farad * 1e9
+    fanout = net_fanouts(netlist, library)
+
+    def delay(bit, pin_cap):
+        n = fanout.get(bit, 0)
+        if not n:
+            return 0.0
+        length = wire_load.length(n)
+        r, c = wire_load.resistance * length, wire_load.capacitance * length
+        if library.tree_type == "worst_case_tree":
+            return r * loads.get(bit, 0.0) * scale
+        return r / n * (c / n + pin_cap) * scale
+    return delay
 
 
 _RISE, _FALL = 0, 1
@@ -132,13 +171,16 @@ def _register(cell, lines):
     return None
 
 
-def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW_NS):
+def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW_NS,
+                  wire_load=None):
     """The :class:`TimingReport` of ``netlist`` (Yosys JSON of the mapped top module)
     under ``library``'s timing arcs; ``verilog``, the synthesized source, names the
-    registers at the path's ends; ``clock`` names the ideal clock port."""
+    registers at the path's ends; ``clock`` names the ideal clock port; ``wire_load``
+    (a :class:`~tilewright.cosim.liberty.WireLoad` or ``None``) adds wire capacitance."""
     scale = _time_scale(library)
     lines = verilog.splitlines() if verilog else None
-    loads = net_loads(netlist, library)
+    loads = net_loads(netlist, library, wire_load)
+    wire = _wire_delay(netlist, library, wire_load, loads)
     timing = _Timing()
     clock_bits = set(netlist["ports"].get(clock, {}).get("bits", ()))
     for name, port in netlist["ports"].items():
@@ -148,7 +190,7 @@ def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW
                     for edge in _EDGES:
                         timing.offer((bit, edge), 0.0, slew, (f"input {name}", None))
 
-    checks = []         # (data bit, setup arc, capturing cell type.pin)
+    checks = []         # (data bit, pin capacitance, setup arc, capturing cell type.pin)
     combinational = []  # (lib cell, connections)
     for cell in netlist["cells"].values():
         lib_cell = library.cell(cell["type"])
@@ -166,19 +208,20 @@ def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW
                     for edge, (t, s) in zip(_EDGES, _launch(arc, slew, loads.get(bit, 0.0))):
                         timing.offer((bit, edge), t * scale, s, how)
                 elif arc.kind in _CHECK and bit not in clock_bits:
-                    checks.append((bit, arc, where))
+                    checks.append((bit, pin.capacitance, arc, where))
 
-    _propagate(combinational, loads, timing, scale)
+    _propagate(combinational, loads, wire, timing, scale)
 
     ends = []
-    for bit, arc, where in checks:
+    for bit, pin_cap, arc, where in checks:
         for edge, table in zip(_EDGES, (arc.rise, arc.fall)):
             if (bit, edge) in timing.arrival:
                 setup = _at(table, slew, timing.slew[bit, edge]) * scale
-                ends.append((timing.arrival[bit, edge] + setup, setup, (bit, edge), where))
+                ends.append((timing.arrival[bit, edge] + wire(bit, pin_cap) + setup, setup,
+                             (bit, edge), where))
     for name, port in netlist["ports"].items():
         if port["direction"] == "output":
-            ends += [(timing.arrival[b, e], 0.0, (b, e), f"output {name}")
+            ends += [(timing.arrival[b, e] + wire(b, 0.0), 0.0, (b, e), f"output {name}")
                      for b in port["bits"] for e in _EDGES if (b, e) in timing.arrival]
     if not ends:
         return TimingReport(0.0, 0.0, "", "", (), 0)
@@ -193,9 +236,10 @@ def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW
     return TimingReport(period, setup, path[-1][0], end, tuple(reversed(path)), len(ends))
 
 
-def _propagate(cells, loads, timing, scale):
+def _propagate(cells, loads, wire, timing, scale):
     """Arrivals and transitions of every combinational cell output, in topological order
-    (Kahn's algorithm over the cells' input nets)."""
+    (Kahn's algorithm over the cells' input nets); ``wire(bit, pin_cap)`` is the wire
+    delay to an input pin."""
     drivers = {bit for lib_cell, conn in cells for p, bit in conn.items()
                if p in lib_cell.pins and lib_cell.pins[p].direction == "output"}
     waiting = [0] * len(cells)
@@ -221,13 +265,16 @@ def _propagate(cells, loads, timing, scale):
                 src = conn.get(arc.related_pin)
                 if arc.kind != "combinational" or src is None:
                     continue
+                related = lib_cell.pins.get(arc.related_pin)
+                on_wire = wire(src, related.capacitance if related else 0.0)
                 for cause in _EDGES:
                     if (src, cause) not in timing.arrival:
                         continue
                     launched = _launch(arc, timing.slew[src, cause], load)
                     for edge in _effects(arc.sense, cause):
                         delay, out_slew = launched[edge]
-                        timing.offer((out, edge), timing.arrival[src, cause] + delay * scale,
+                        timing.offer((out, edge),
+                                     timing.arrival[src, cause] + on_wire + delay * scale,
                                      out_slew, (lib_cell.name, ((src, cause), pin_name)))
             for reader in readers.get(out, ()):
                 waiting[reader] -= 1

@@ -22,10 +22,15 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
 7. The critical path of the mapped netlist (:mod:`tilewright.cosim.timing`): the highest
    clock the block allows, beside the clock assumed for power.
 
+Net loads, in energy and timing, are the input pins a net drives plus the wire
+capacitance the library's wire-load model estimates from the net's fanout (``wire_load``),
+as synthesis tools estimate wiring before layout.
+
 The record's key hashes everything that decides the numbers, so a stored record is
 returned instead of measuring again (``force=True`` re-measures).
 """
 
+import dataclasses
 import hashlib
 from importlib.metadata import version
 
@@ -74,10 +79,14 @@ def _ports(netlist):
 
 
 def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                 seed=DEFAULT_SEED, stimulus="random", force=False, on_stage=None):
+                 seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
+                 on_stage=None):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
     parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
-    ``on_stage(name)``, when given, is called as each measurement stage starts."""
+    ``wire_load`` names the library's wire-load model for net capacitance in energy and
+    timing: ``"default"`` (the library's ``default_wire_load``), a model's name, or
+    ``"none"`` (pin loads only). ``on_stage(name)``, when given, is called as each
+    measurement stage starts."""
     stage = on_stage or (lambda name: None)
     block = get_block(block_name)
     if block.testbench is None or block.stimulus is None:
@@ -85,12 +94,15 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     item = generate(block_name, given)
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
+    wires = library.wire_load(wire_load)
+    wire_figures = None if wires is None else dataclasses.asdict(wires)
     tools = {**tool_versions(), "tilewright": version("tilewright")}
     generator_version = (f"{version('tilewright')}+"
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
     context = {"method": METHOD_VERSION, "library": library.sha256,
                "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
-               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES}
+               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
+               "wire_load": wire_figures}
     key = cost_key(block_name, item.params, generator_version, tools, context)
     if db is not None and not force:
         found = db.get(key)
@@ -99,7 +111,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
 
     stage("synthesis")
     synth = synthesize(item.verilog, item.instance, liberty=lib_path)
-    timing = critical_path(synth.netlist, library, item.verilog)
+    timing = critical_path(synth.netlist, library, item.verilog, wire_load=wires)
     stage("RTL simulation")
     rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
                    block.stimulus, seed=seed, stimulus=stimulus)
@@ -109,6 +121,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         return simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
                         testbench, testcase, seed=seed, stimulus=stimulus,
                         repeats=repeats, public=tuple(ports), env=env)
+    def energy_of(activity):
+        return dynamic_energy(synth.netlist, library, activity.toggles, activity.clock_cycles,
+                              wire_load=wires)
     stage("gate-level simulation")
     gate = on_netlist(1)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
@@ -127,16 +142,14 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     if more_ops <= 0:
         raise ValueError(f"{block_name}: test {block.stimulus!r} does not scale its "
                          f"operations with TILEWRIGHT_STIMULUS_REPEATS")
-    once = dynamic_energy(synth.netlist, library, gate.toggles, gate.clock_cycles)
-    energy = dynamic_energy(synth.netlist, library, twice.toggles, twice.clock_cycles) - once
+    once = energy_of(gate)
+    energy = energy_of(twice) - once
     stage("gate-level simulation, idle")
     inputs = ",".join(n for n, p in synth.netlist["ports"].items() if p["direction"] == "input")
     idle = [on_netlist(1, "tilewright.cosim.tb_idle", "idle",
                        {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
             for n in IDLE_CYCLES]
-    idle_energy = (dynamic_energy(synth.netlist, library, idle[1].toggles, idle[1].clock_cycles)
-                   - dynamic_energy(synth.netlist, library, idle[0].toggles,
-                                    idle[0].clock_cycles))
+    idle_energy = energy_of(idle[1]) - energy_of(idle[0])
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
@@ -151,6 +164,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         idle_pj_per_cycle=idle_energy.total_pj / idle_energy.clock_cycles,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
+                 "wire_load": wire_figures,
                  "energy_pj": _components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,

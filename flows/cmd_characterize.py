@@ -51,9 +51,13 @@ def cost_table(rows):
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
               show_default=True, help="data of the stimulus test")
+@click.option("--wire-load", default="default", show_default=True, metavar="MODEL",
+              help="the library's wire-load model for net capacitance: 'default' (its "
+                   "default_wire_load), a model's name, or 'none' (pin loads only)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @fail_on_user_errors
-def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus, force):
+def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus,
+            wire_load, force):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
@@ -74,6 +78,9 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
+    from tilewright.cosim.liberty import load_liberty
+    # a bad --liberty or --wire-load fails here, before anything is measured or written
+    load_liberty(liberty).wire_load(wire_load)
     from tqdm import tqdm
     with open_db(db_url) as db:
         bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
@@ -81,7 +88,8 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         for inst, name, params in jobs:
             rows.append((inst, characterize(
                 name, params, liberty=liberty, db=db, clock_mhz=clock_mhz, stimulus=stimulus,
-                force=force, on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
+                wire_load=wire_load, force=force,
+                on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
             bar.update()
         bar.close()
     click.echo("\n".join(cost_table(rows)))

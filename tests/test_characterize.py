@@ -6,6 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from tests.test_cli import run
 from tilewright.cli import cli
 from tilewright.flows import characterize as ch
 from tilewright.flows.costs import CostDB
@@ -22,6 +23,7 @@ def test_characterize_end_to_end(tmp_path, monkeypatch):
     zeros = ch.characterize("mac-lane", PARAMS, db=db, stimulus="zeros")
     measured = db, rand, zeros
     check_record_contents(measured)
+    check_wire_load(rand, ch.characterize("mac-lane", PARAMS, wire_load="none"))
     check_energy_rises_with_activity(measured)
     check_cli(measured)
     check_cli_config(measured, tmp_path)
@@ -63,6 +65,16 @@ def check_record_contents(measured):
     assert rand.fmax_mhz == pytest.approx(1e3 / timing["period_ns"])
     assert 50 < rand.fmax_mhz < 700 and rand.clock_reachable is False
     assert timing["end"].endswith(".D") and timing["logic_depth"] > 5
+
+
+def check_wire_load(rand, bare):
+    """The library's default wire-load model adds capacitance (energy) and wire delay."""
+    wires = rand.details["wire_load"]
+    assert wires["name"] == "Small" and bare.details["wire_load"] is None
+    assert bare.key != rand.key and bare.area_um2 == rand.area_um2
+    assert bare.energy_per_op_pj < rand.energy_per_op_pj < 1.5 * bare.energy_per_op_pj
+    assert bare.idle_pj_per_cycle < rand.idle_pj_per_cycle
+    assert rand.fmax_mhz < bare.fmax_mhz < 1.5 * rand.fmax_mhz
 
 
 def check_energy_rises_with_activity(measured):
@@ -136,3 +148,11 @@ def test_cli_errors(tmp_path):
     assert out.exit_code == 2 and "give exactly one of BLOCK or --config" in out.output
     out = runner.invoke(cli, ["characterize", "mac-lane", "--clock-mhz", "0"])
     assert "--clock-mhz must be positive, not 0" in out.output
+
+
+def test_bad_wire_load_one_line_nothing_written(tmp_path, capsys):
+    db = tmp_path / "c.sqlite"
+    assert run(capsys, "characterize", "mac-lane", "--wire-load", "Tiny", "--db", str(db)) == (
+        2, "", "tilewright: error: wire load must be one of 'default', 'none', 'Small', "
+        "'Medium', 'Large', 'Huge', not 'Tiny'\n")
+    assert not db.exists()

@@ -82,3 +82,33 @@ def test_stimulus_repeats_rejects(monkeypatch, raw):
     with pytest.raises(ValueError) as e:
         stimulus_repeats()
     assert str(e.value) == f"TILEWRIGHT_STIMULUS_REPEATS must be a positive integer, not {raw!r}"
+
+
+def test_wire_load_adds_capacitance_by_fanout():
+    from tilewright.cosim.energy import net_fanouts
+    from tilewright.cosim.liberty import WireLoad
+    lib = parse_liberty(SMALL)
+    # in -> inv1.A; inv1.Y (5) -> inv2.A and dff.D; inv2.Y (6) -> output port out
+    netlist = {
+        "ports": {"clk": {"direction": "input", "bits": [2]},
+                  "in": {"direction": "input", "bits": [3]},
+                  "out": {"direction": "output", "bits": [6]}},
+        "netnames": {"clk": {"bits": [2]}, "in": {"bits": [3]}, "n5": {"bits": [5]},
+                     "out": {"bits": [6]}},
+        "cells": {
+            "u1": {"type": "inv", "connections": {"A": [3], "Y": [5]}},
+            "u2": {"type": "inv", "connections": {"A": [5], "Y": [6]}},
+            "u3": {"type": "dff", "connections": {"CLK": [2], "D": [5], "Q": [7]}},
+        },
+    }
+    assert net_fanouts(netlist, lib) == {3: 1, 5: 2, 2: 1, 6: 1}
+    wires = WireLoad("w", capacitance=0.0001, resistance=0.0, slope=1.0,
+                     fanout_length=((1.0, 1.0), (2.0, 3.0)))
+    assert net_loads(netlist, lib, wires) == pytest.approx(
+        {3: 0.0021, 5: 0.0033, 2: 0.0011, 6: 0.0001})
+    toggles = {"in": 4, "n5": 4, "out": 4}
+    bare = dynamic_energy(netlist, lib, toggles, clock_cycles=10, slew=0.2)
+    wired = dynamic_energy(netlist, lib, toggles, clock_cycles=10, slew=0.2, wire_load=wires)
+    extra = 0.5 * 1.2**2 * (4 * 0.0001 + 4 * 0.0003 + 4 * 0.0001)
+    assert wired.switching_pj - bare.switching_pj == pytest.approx(extra)
+    assert wired.clock_pj - bare.clock_pj == pytest.approx(0.5 * 1.2**2 * 0.0001 * 20)

@@ -132,3 +132,52 @@ def test_tables_stored_as_slew_by_load_whatever_the_template_order():
     # the file's rows are now loads 0.1, 0.3 and its columns slews 0.01, 0.03
     assert arc.rise.index_1 == (0.01, 0.03) and arc.rise.index_2 == (0.1, 0.3)
     assert arc.rise.values == ((1.0, 3.0), (2.0, 4.0))
+
+
+WIRES = SMALL.replace('  /* a comment */', '''  wire_load ("short") {
+    capacitance : 0.5; resistance : 2; slope : 10;
+    fanout_length(1, 2.0);
+    fanout_length(3, 8.0);
+  }
+  wire_load ("none_listed") { capacitance : 1; }
+  default_wire_load : "short";
+  /* a comment */''')
+
+
+def test_wire_load_models():
+    lib = parse_liberty(WIRES)
+    assert lib.default_wire_load == "short" and sorted(lib.wire_loads) == ["none_listed",
+                                                                           "short"]
+    short = lib.wire_load()
+    assert lib.wire_load("short") is short
+    assert (short.capacitance, short.resistance, short.slope) == (0.5, 2.0, 10.0)
+    # none, the listed points, linear between them, the slope beyond the last
+    lengths = [short.length(n) for n in (0, 1, 2, 3, 5)]
+    assert lengths == [0.0, 2.0, 5.0, 8.0, 28.0]
+    assert short.net_capacitance(2) == 2.5
+    assert lib.wire_load("none_listed").net_capacitance(4) == 0.0
+    assert lib.wire_load("none") is None and parse_liberty(SMALL).wire_load() is None
+
+
+def test_wire_load_errors():
+    lib = parse_liberty(WIRES)
+    with pytest.raises(LibertyError) as e:
+        lib.wire_load("Huge")
+    assert str(e.value) == ("wire load must be one of 'default', 'none', 'short', "
+                            "'none_listed', not 'Huge'")
+    with pytest.raises(LibertyError) as e:
+        parse_liberty(WIRES.replace('default_wire_load : "short"', 'default_wire_load : "x"'))
+    assert str(e.value) == "default_wire_load 'x' names no wire_load group"
+    with pytest.raises(LibertyError) as e:
+        parse_liberty(WIRES.replace("fanout_length(3, 8.0)", "fanout_length(3)"))
+    assert str(e.value) == "wire_load 'short' is malformed"
+
+
+def test_sky130_wire_load():
+    lib = load_liberty()
+    small = lib.wire_load()
+    assert lib.default_wire_load == "Small" and small.fanout_length[0] == (1.0, 23.2746)
+    assert small.net_capacitance(1) == pytest.approx(1.42e-05 * 23.2746)
+    assert small.length(10) == pytest.approx(84.2649 + 8.3631 * 4)
+    assert small.resistance == 0.0745 and lib.tree_type == "balanced_tree"
+    assert lib.units["pulling_resistance_unit"] == "1kohm"

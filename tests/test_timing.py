@@ -153,3 +153,26 @@ def test_path_ends_named_by_their_registers():
     unnamed = critical_path(synth.netlist, load_liberty())
     assert unnamed.start == "sky130_fd_sc_hd__dfxtp_1.Q (clock to output)"
     assert unnamed.period_ns == report.period_ns > 0
+
+
+def test_wire_load_by_hand():
+    # every net has fanout 1: 0.001 pF of wire and 10 kOhm, so a sink of C_pin waits
+    # 10 * (0.001 + C_pin) ns and each driver sees 0.001 pF more.
+    # Q fall 0.5 + 0.06 -> inv1 rise (0.006 pF: 0.42) 0.98 + 0.06 -> inv2 fall 1.14
+    #   + 0.03 to ff2.D + setup 0.07 = 1.24   (rise first: 1.21)
+    import dataclasses
+    from tilewright.cosim.liberty import WireLoad
+    wires = WireLoad("w", capacitance=0.001, resistance=10.0, slope=0.0,
+                     fanout_length=((1.0, 1.0),))
+    lib = toy_library()
+    assert critical_path(PIPE, lib, wire_load=wires).period_ns == pytest.approx(1.24)
+    # capacitance alone (a best-case tree: the sinks see no resistance): 1.09
+    best = dataclasses.replace(lib, tree_type="best_case_tree")
+    assert critical_path(PIPE, best, wire_load=wires).period_ns == pytest.approx(1.09)
+    worst = dataclasses.replace(lib, tree_type="worst_case_tree")   # one sink: the same
+    assert critical_path(PIPE, worst, wire_load=wires).period_ns == pytest.approx(1.24)
+    odd = dataclasses.replace(lib, tree_type="star")
+    with pytest.raises(TimingError) as e:
+        critical_path(PIPE, odd, wire_load=wires)
+    assert str(e.value) == ("toy: tree_type must be one of balanced_tree, worst_case_tree, "
+                            "best_case_tree, not 'star'")
