@@ -127,6 +127,25 @@ def export_command(fmt, output, db_url):
         click.echo(text, nl=False)
 
 
+@COMMAND.command("plot")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="image file to write (.png, .svg or .pdf)")
+@click.option("--block", default=None, help="only this block")
+@_db_option
+@fail_on_user_errors
+def plot_command(output, block, db_url):
+    """Power (by energy component, with idle power), area (flip-flops and the rest) and
+    fmax against the assumed clock of every record, one row each."""
+    from tilewright.flows.cost_plot import plot_costs
+    with _open(db_url) as db:
+        records = db.records(block)
+    if not records:
+        raise UserError(f"no cost records{f' of block {block!r}' if block else ''} in "
+                        f"{db_url!r}")
+    plot_costs(records, output)
+    click.echo(output)
+
+
 @COMMAND.command("scale")
 @click.argument("key", required=False, default="")
 @click.option("--node", type=int, required=True, help="target technology node (nm)")
@@ -141,8 +160,8 @@ def export_command(fmt, output, db_url):
 @fail_on_user_errors
 def scale_command(key, node, vdd, src_vdd, flavour, db_url):
     """Records (all, or those whose key starts with KEY) scaled to another node with
-    Stillmaker & Baas 2017's equations: area, energy per operation, and dynamic power at
-    the record's clock. Leakage is not scaled: the equations describe total power, not
+    Stillmaker & Baas 2017's equations: area, energy per operation, and dynamic and idle
+    power at the record's clock (both scale like energy). Leakage is not scaled: the equations describe total power, not
     leakage (docs/characterization.md)."""
     from tilewright.flows.scaling import scale
     with _open(db_url) as db:
@@ -156,10 +175,12 @@ def scale_command(key, node, vdd, src_vdd, flavour, db_url):
                             f"node to scale from")
         rows.append((r, scale(r.area_um2, r.energy_per_op_pj, r.dynamic_mw, r.leakage_mw,
                               r.node_nm, node, src_vdd=src_vdd, dst_vdd=vdd, flavour=flavour)))
-    click.echo(f"{'block':<16} {'from nm':>7} {'area um2':>12} {'pJ/op':>10} {'dyn mW':>10}  key")
+    click.echo(f"{'block':<16} {'from nm':>7} {'area um2':>12} {'pJ/op':>10} {'dyn mW':>10} "
+               f"{'idle mW':>10}  key")
     for r, s in rows:
         mark = "*" if s.extrapolated else ""
+        idle = r.idle_mw * s.factors["energy"] if r.idle_mw is not None else float("nan")
         click.echo(f"{r.block:<16} {r.node_nm:>7} {s.area_um2:>12.1f} {s.energy_pj:>10.4g} "
-                   f"{s.dynamic_mw:>10.4g}  {r.key[:12]}{mark}")
+                   f"{s.dynamic_mw:>10.4g} {idle:>10.4g}  {r.key[:12]}{mark}")
     if any(s.extrapolated for _, s in rows):
         click.echo("* a supply above the fit's nominal: the energy polynomial is extrapolated")

@@ -21,6 +21,26 @@ def test_help_everywhere(capsys, argv):
     assert code == 0 and out.startswith("Usage: tilewright")
 
 
+def _commands(group, path=()):
+    """Every command path under ``group``, the ones its groups make on demand included."""
+    import click
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+def test_help_on_every_command(capsys):
+    from tilewright.cli import cli
+    paths = list(_commands(cli))
+    assert {("costs", "plot"), ("characterize",), ("gen", "mac-lane")} <= set(paths)
+    for path in paths:
+        code, out, _ = run(capsys, *path, "--help")
+        assert code == 0 and out.startswith(f"Usage: tilewright {' '.join(path)}"), path
+
+
 @pytest.mark.parametrize("args, message", [
     (["--multipliers", "12"], "multipliers must be a power of two from 1 to 64, not 12"),
     (["--il", "0", "--fl", "0"], "il must be an integer from 1 to 32, not 0"),

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pytest
 from click.testing import CliRunner
 
 from tests.test_cli import run
@@ -25,10 +26,16 @@ def test_scale_to_14nm(tmp_path):
     out = CliRunner().invoke(cli, ["costs", "scale", r.key[:6], "--node", "14", "--db", db])
     assert out.exit_code == 0, out.output
     header, row = out.output.splitlines()
-    assert header.split() == ["block", "from", "nm", "area", "um2", "pJ/op", "dyn", "mW", "key"]
+    assert header.split() == ["block", "from", "nm", "area", "um2", "pJ/op", "dyn", "mW",
+                              "idle", "mW", "key"]
     f = energy_factor(130, 14)
     assert row.split() == ["mac-lane", "130", f"{102 * 0.027:.1f}", f"{f:.4g}",
-                           f"{1.4 * f:.4g}", r.key[:12]]
+                           f"{1.4 * f:.4g}", "nan", r.key[:12]]
+    idle = dataclasses.replace(r, idle_pj_per_cycle=0.5)       # 0.35 mW at 700 MHz
+    (tmp_path / "idle").mkdir()
+    out = CliRunner().invoke(cli, ["costs", "scale", "--node", "14", "--db",
+                                   _db(tmp_path / "idle", idle)])
+    assert out.output.splitlines()[1].split()[-2] == f"{0.35 * f:.4g}"
 
 
 def test_scale_above_nominal_supply_is_flagged(tmp_path):
@@ -86,3 +93,35 @@ def test_accelergy_idle_and_leak():
     assert ert[ert.index("    - name: idle", 20) + 2].endswith(
         "# pJ per cycle (leakage; idle energy not measured)")
     assert measured.idle_mw == 0.25 * 700 * 1e-3 and old.idle_mw is None
+
+
+def test_plot(tmp_path, capsys):
+    from tilewright.flows.cost_plot import label, power_split
+    split = dataclasses.replace(record(2), idle_pj_per_cycle=0.5, fmax_mhz=300.0, details={
+        "energy_pj": {"internal": 2.0, "switching": 1.0, "input_pins": 0.5, "clock": 0.5,
+                      "total": 4.0}, "sequential_area_um2": 40.0})
+    assert power_split(split) == pytest.approx(
+        {"internal": 0.7, "switching": 0.35, "input_pins": 0.175, "clock": 0.175})
+    assert power_split(record(3)) == {"total": pytest.approx(2.1)}     # no split recorded
+    # rows are named by the parameters that differ from the block's defaults
+    assert label(split) == f"mac-lane (multipliers=2, seed=2) {split.key[:6]}"
+    lane = dataclasses.replace(split, params={"multipliers": 16, "activation": "gelu"})
+    assert label(lane).startswith("mac-lane (activation=gelu) ")
+    assert label(dataclasses.replace(split, params={})).startswith("mac-lane (defaults) ")
+    db = _db(tmp_path, split, record(3), record(4, block="softmax"))
+    image = tmp_path / "costs.png"
+    assert run(capsys, "costs", "plot", "-o", str(image), "--db", db) == (0, f"{image}\n", "")
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 20_000
+    svg = tmp_path / "mac.svg"
+    assert run(capsys, "costs", "plot", "-o", str(svg), "--block", "mac-lane", "--db", db)[0] == 0
+    assert svg.read_text().count("mac-lane (") == 2 and "softmax" not in svg.read_text()
+
+
+def test_plot_errors(tmp_path, capsys):
+    db = _db(tmp_path, record(2))
+    assert run(capsys, "costs", "plot", "-o", str(tmp_path / "x.png"), "--block", "gelu",
+               "--db", db) == (2, "", f"tilewright: error: no cost records of block 'gelu' "
+                                      f"in {db!r}\n")
+    code, _, err = run(capsys, "costs", "plot", "-o", str(tmp_path / "x.bmp2"), "--db", db)
+    assert code == 2 and err.startswith("tilewright: error: Format 'bmp2' is not supported")
+    assert not (tmp_path / "x.bmp2").exists() and not (tmp_path / "x.png").exists()
