@@ -82,8 +82,8 @@ def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
 
     ``label`` names the build (e.g. ``"mac-lane-gate"``); ``stimulus`` and ``repeats`` are
     passed as ``TILEWRIGHT_STIMULUS`` and ``TILEWRIGHT_STIMULUS_REPEATS``, ``env`` adds
-    more variables (e.g. :mod:`~tilewright.cosim.tb_idle`'s). The build depends on
-    ``label``, ``params`` and ``verilog`` only, so other test modules reuse it. Raises
+    more variables (e.g. :mod:`~tilewright.cosim.tb_idle`'s). The build does not depend on
+    ``testbench`` or ``testcase``, so runs of other test modules reuse it. Raises
     :class:`~tilewright.cosim.runner.SimulationFailed` when the testbench fails (e.g. the
     netlist disagrees with the golden model). ``public``: the only signals the testbench
     may access (the ports, for a gate-level netlist), so that Verilator may optimize the

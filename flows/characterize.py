@@ -121,6 +121,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         return simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
                         testbench, testcase, seed=seed, stimulus=stimulus,
                         repeats=repeats, public=tuple(ports), env=env)
+
     def energy_of(activity):
         return dynamic_energy(synth.netlist, library, activity.toggles, activity.clock_cycles,
                               wire_load=wires)
