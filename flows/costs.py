@@ -30,6 +30,19 @@ class CostDBError(RuntimeError):
     """The cost database cannot be opened or has an unknown schema."""
 
 
+def _while_busy(action, url, attempts=200, pause=0.05):
+    """``action()``, tried again while SQLite reports the database locked or busy (another
+    process holds it) for up to ``attempts`` × ``pause`` seconds."""
+    for _ in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            time.sleep(pause)
+    raise CostDBError(f"cost database {url!r} stayed locked")
+
+
 def cost_key(block, params, generator_version, tools, context=None):
     """Hash key of (block, parameters, generator version, tool versions, context): the
     context names the library, clock and stimulus, which also decide the numbers."""
@@ -135,12 +148,22 @@ class CostDB:
             except Exception as e:
                 raise CostDBError(f"cannot connect to {self.url}: {e}") from None
         try:
-            conn = sqlite3.connect(self.url, timeout=60, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=60000")
+            return _while_busy(self._open_sqlite, self.url)
         except sqlite3.Error as e:
             raise CostDBError(f"cannot open cost database {self.url!r}: {e}") from None
+
+    def _open_sqlite(self):
+        conn = sqlite3.connect(self.url, timeout=60, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=60000")
+            # switching to WAL takes an exclusive lock and, while another process opens
+            # the same new file, fails at once as "locked" without waiting: retried
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _sql(self, text):
@@ -151,27 +174,21 @@ class CostDB:
 
     def _transaction(self, statements):
         """Run ``[(sql, args), ...]`` as one transaction (all or nothing)."""
-        for attempt in range(200):
-            try:
-                if self.postgres:
-                    with self._conn.transaction():
-                        for sql, args in statements:
-                            self._execute(sql, args)
-                else:
-                    self._conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for sql, args in statements:
-                            self._execute(sql, args)
-                        self._conn.execute("COMMIT")
-                    except BaseException:
-                        self._conn.execute("ROLLBACK")
-                        raise
+        def attempt():
+            if self.postgres:
+                with self._conn.transaction():
+                    for sql, args in statements:
+                        self._execute(sql, args)
                 return
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) and "busy" not in str(e):
-                    raise
-                time.sleep(0.05)
-        raise CostDBError(f"cost database {self.url!r} stayed locked")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    self._execute(sql, args)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        _while_busy(attempt, self.url)
 
     def _init_schema(self):
         self._transaction([(s, ()) for s in _SCHEMA] + [(

@@ -85,6 +85,31 @@ def test_four_concurrent_writers_lose_nothing(tmp_path):
     assert keys == {record(k * 1000 + i).key for k in range(4) for i in range(50)}
 
 
+def _opener(path, barrier, errors):
+    barrier.wait()
+    try:
+        CostDB(path).close()
+    except CostDBError as e:
+        errors.put(str(e))
+
+
+def test_simultaneous_first_opens(tmp_path):
+    # 8 processes opening one new file at once: switching it to WAL fails at once as
+    # "locked" in all but one (14 of 320 opens failed before opening retried it)
+    ctx = multiprocessing.get_context("fork")
+    errors = ctx.Queue()
+    for trial in range(10):
+        path = str(tmp_path / f"c{trial}.sqlite")
+        barrier = ctx.Barrier(8)
+        procs = [ctx.Process(target=_opener, args=(path, barrier, errors)) for _ in range(8)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+            assert p.exitcode == 0
+    assert errors.empty()
+
+
 KILLED = """
 import sys
 from tests.test_costs import record
