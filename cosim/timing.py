@@ -50,7 +50,8 @@ _TREES = ("balanced_tree", "worst_case_tree", "best_case_tree")
 
 
 class TimingError(ValueError):
-    """The netlist cannot be timed (a combinational loop, an unknown time unit)."""
+    """The netlist cannot be timed (a combinational loop; an unknown time unit, wire
+    resistance or capacitance unit, or tree type)."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW
     """The :class:`TimingReport` of ``netlist`` (Yosys JSON of the mapped top module)
     under ``library``'s timing arcs; ``verilog``, the synthesized source, names the
     registers at the path's ends; ``clock`` names the ideal clock port; ``wire_load``
-    (a :class:`~tilewright.cosim.liberty.WireLoad` or ``None``) adds wire capacitance."""
+    (a :class:`~tilewright.cosim.liberty.WireLoad` or ``None``) adds wire capacitance to
+    the loads and wire delay to the sinks."""
     scale = _time_scale(library)
     lines = verilog.splitlines() if verilog else None
     loads = net_loads(netlist, library, wire_load)

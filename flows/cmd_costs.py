@@ -161,8 +161,8 @@ def plot_command(output, block, db_url):
 def scale_command(key, node, vdd, src_vdd, flavour, db_url):
     """Records (all, or those whose key starts with KEY) scaled to another node with
     Stillmaker & Baas 2017's equations: area, energy per operation, and dynamic and idle
-    power at the record's clock (both scale like energy). Leakage is not scaled: the equations describe total power, not
-    leakage (docs/characterization.md)."""
+    power at the record's clock (both scale like energy). Leakage is not scaled: the
+    equations describe total power, not leakage (docs/characterization.md)."""
     from tilewright.flows.scaling import scale
     with _open(db_url) as db:
         found = db.find(key)
