@@ -10,7 +10,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 __all__ = ["PERIOD_NS", "params", "rng", "start", "record", "stimulus_kind",
-           "stimulus_repeats"]
+           "stimulus_repeats", "positive_env"]
 
 PERIOD_NS = 10
 
@@ -60,7 +60,13 @@ def stimulus_repeats():
     (``TILEWRIGHT_STIMULUS_REPEATS``, default 1). Characterization runs it once and twice
     and charges the difference in energy to the difference in operations, so that reset,
     pipeline fill and drain cancel out."""
-    raw = os.environ.get("TILEWRIGHT_STIMULUS_REPEATS", "1")
+    return positive_env("TILEWRIGHT_STIMULUS_REPEATS", "1")
+
+
+def positive_env(name, default=""):
+    """The positive integer in environment variable ``name`` (``default`` when unset);
+    ``ValueError`` naming it otherwise."""
+    raw = os.environ.get(name, default)
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"TILEWRIGHT_STIMULUS_REPEATS must be a positive integer, not {raw!r}")
+        raise ValueError(f"{name} must be a positive integer, not {raw!r}")
     return int(raw)

@@ -18,7 +18,7 @@ import os
 import cocotb
 from cocotb.triggers import ClockCycles
 
-from tilewright.cosim.bench import record, start
+from tilewright.cosim.bench import positive_env, record, start
 
 __all__ = ["idle_inputs", "idle_cycles"]
 
@@ -31,10 +31,7 @@ def idle_inputs():
 
 def idle_cycles():
     """How many cycles the clock runs after reset (``TILEWRIGHT_IDLE_CYCLES``)."""
-    raw = os.environ.get("TILEWRIGHT_IDLE_CYCLES", "")
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"TILEWRIGHT_IDLE_CYCLES must be a positive integer, not {raw!r}")
-    return int(raw)
+    return positive_env("TILEWRIGHT_IDLE_CYCLES")
 
 
 @cocotb.test()

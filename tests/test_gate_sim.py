@@ -112,3 +112,14 @@ def test_wire_load_adds_capacitance_by_fanout():
     extra = 0.5 * 1.2**2 * (4 * 0.0001 + 4 * 0.0003 + 4 * 0.0001)
     assert wired.switching_pj - bare.switching_pj == pytest.approx(extra)
     assert wired.clock_pj - bare.clock_pj == pytest.approx(0.5 * 1.2**2 * 0.0001 * 20)
+
+
+def test_idle_settings(monkeypatch):
+    from tilewright.cosim.tb_idle import idle_cycles, idle_inputs
+    monkeypatch.setenv("TILEWRIGHT_IDLE_INPUTS", "clk,rst,i__valid,o__ready")
+    monkeypatch.setenv("TILEWRIGHT_IDLE_CYCLES", "32")
+    assert idle_inputs() == ["i__valid", "o__ready"] and idle_cycles() == 32
+    monkeypatch.delenv("TILEWRIGHT_IDLE_CYCLES")
+    with pytest.raises(ValueError) as e:
+        idle_cycles()
+    assert str(e.value) == "TILEWRIGHT_IDLE_CYCLES must be a positive integer, not ''"
