@@ -16,7 +16,8 @@ import cocotb
 import torch
 from cocotb.triggers import RisingEdge
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (PERIOD_NS, Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import StreamDriver, pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.dynatran import DynaTran
@@ -178,8 +179,8 @@ async def tile_throughput(dut):
     comparisons = tiles * unit.elements
     record("tile_throughput", {"tiles": tiles, "cycles": measured, "latency": unit.latency,
                                "comparisons": comparisons})
-    record("stimulus", {"operations": comparisons, "operation": "magnitude comparison",
-                        "cycles": measured, "latency": unit.latency,
-                        "initiation_interval": 1 / unit.elements,
-                        "description": f"{stimulus_kind()} {'x'.join(map(str, unit.shape))} "
-                                       f"tiles at full rate"})
+    Stimulus(unit="tile", unit_shape=unit.shape, operations=tiles, cycles=measured,
+             latency=unit.latency, initiation_interval=1,
+             operation="pruning of one tile (a magnitude comparison per element)",
+             description=f"{stimulus_kind()} {'x'.join(map(str, unit.shape))} tiles at "
+                         f"full rate").record()

@@ -16,7 +16,8 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.gelu import GeluPWL
@@ -101,6 +102,6 @@ async def stream_throughput(dut):
     assert measured == expected, f"{n} values took {measured} cycles, expected {expected}"
     assert latency == unit.latency, f"latency {latency}, expected {unit.latency}"
     record("stream_throughput", {"values": n, "cycles": measured, "latency": latency})
-    record("stimulus", {"operations": n, "operation": "GeLU of one value", "cycles": measured,
-                        "latency": latency, "initiation_interval": 1 / unit.lanes,
-                        "description": f"{stimulus_kind()} {n} values at full rate"})
+    Stimulus(unit="element", unit_shape=(), operations=n, cycles=measured, latency=latency,
+             initiation_interval=1 / unit.lanes, operation="GeLU of one value",
+             description=f"{stimulus_kind()} {n} values at full rate").record()

@@ -14,7 +14,8 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.layer_norm import LayerNorm
@@ -112,7 +113,7 @@ async def vector_throughput(dut):
     measured = tb.check_vectors(n, count, expected, latency)
     record("vector_throughput", {"vectors": count, "n": n, "cycles": measured,
                                  "cycles_per_vector": expected, "latency": latency})
-    record("stimulus", {"operations": count, "operation": "layer norm of one vector",
-                        "cycles": measured, "latency": latency, "initiation_interval": expected,
-                        "description": f"{stimulus_kind()} {count} vectors of n={n} at full "
-                                      f"rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=count, cycles=measured,
+             latency=latency, initiation_interval=expected,
+             operation="layer norm of one vector",
+             description=f"{stimulus_kind()} {count} vectors of n={n} at full rate").record()

@@ -13,7 +13,8 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.mac_lane import MacLane
@@ -141,7 +142,6 @@ async def tile_throughput(dut):
     record("tile_throughput", {"x": x, "y": y, "z": z, "multiplications": n_o,
                                "cycles": measured, "latency": lane.latency,
                                "cycles_per_dot_product": measured / (x * z)})
-    record("stimulus", {"operations": n_o, "operation": "multiply-accumulate",
-                        "cycles": measured, "latency": lane.latency,
-                        "initiation_interval": 1 / lane.multipliers,
-                        "description": f"{stimulus_kind()} {x}x{y}x{z} tile product at full rate"})
+    Stimulus(unit="mac", unit_shape=(), operations=n_o, cycles=measured, latency=lane.latency,
+             initiation_interval=1 / lane.multipliers, operation="multiply-accumulate",
+             description=f"{stimulus_kind()} {x}x{y}x{z} tile product at full rate").record()

@@ -19,7 +19,8 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.multiplier import Multiplier
@@ -98,9 +99,9 @@ async def throughput(dut):
     assert cycles == count - 1 + tb.mul.latency, (
         f"{count} products took {cycles} cycles, expected {count - 1} + {tb.mul.latency}")
     record("throughput", {"products": count, "cycles": cycles, "latency": first_latency})
-    record("stimulus", {"operations": count, "operation": "multiplication",
-                        "cycles": cycles, "latency": first_latency, "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} operand pairs at full rate"})
+    Stimulus(unit="product", unit_shape=(), operations=count, cycles=cycles,
+             latency=first_latency, initiation_interval=1, operation="multiplication",
+             description=f"{stimulus_kind()} operand pairs at full rate").record()
 
 
 @cocotb.test(skip=not os.environ.get("TILEWRIGHT_TABLE"))

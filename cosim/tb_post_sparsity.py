@@ -11,7 +11,8 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.sparsity_stimulus import SPARSITIES, random_mask, random_vector
 from tilewright.cosim.stream import pack, unpack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
@@ -84,7 +85,7 @@ async def vector_throughput(dut):
     assert measured == vectors, f"{vectors} vectors took {measured} cycles, not one per cycle"
     record("vector_throughput", {"vectors": vectors, "cycles": measured,
                                  "latency": tb.unit.latency})
-    record("stimulus", {"operations": vectors, "operation": f"vector of {n}",
-                        "cycles": measured, "latency": tb.unit.latency,
-                        "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} vectors, 50 % masks, at full rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=vectors, cycles=measured,
+             latency=tb.unit.latency, initiation_interval=1,
+             operation=f"zero-free compaction of a vector of {n}",
+             description=f"{stimulus_kind()} vectors, 50 % masks, at full rate").record()

@@ -13,7 +13,8 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import unpack
@@ -91,8 +92,8 @@ async def vector_throughput(dut):
     assert measured == pairs, f"{pairs} pairs took {measured} cycles, not one per cycle"
     record("vector_throughput", {"vector_pairs": pairs, "cycles": measured,
                                  "latency": tb.unit.latency})
-    record("stimulus", {"operations": pairs, "operation": f"vector pair of {n}",
-                        "cycles": measured, "latency": tb.unit.latency,
-                        "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} vector pairs, 50 % masks, "
-                                       f"at full rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=pairs, cycles=measured,
+             latency=tb.unit.latency, initiation_interval=1,
+             operation=f"mask alignment of a vector pair of {n}",
+             description=f"{stimulus_kind()} vector pairs, 50 % masks, at full "
+                         f"rate").record()

@@ -17,7 +17,8 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack
 from tilewright.cosim.stream_bench import StreamBench, random_gaps
 from tilewright.gen.softmax import Softmax
@@ -147,8 +148,8 @@ async def vector_throughput(dut):
                   count, unit.t, measured, expected, latency)
     record("vector_throughput", {"vectors": count, "t": unit.t, "cycles": measured,
                                  "cycles_per_vector": expected, "latency": latency})
-    record("stimulus", {"operations": count * unit.heads, "operation": "softmax of one vector",
-                        "cycles": measured, "latency": latency,
-                        "initiation_interval": expected / unit.heads,
-                        "description": f"{stimulus_kind()} {count} vectors of t={unit.t} on "
-                                       f"{unit.heads} head(s) at full rate"})
+    Stimulus(unit="vector", unit_shape=(unit.t,), operations=count * unit.heads,
+             cycles=measured, latency=latency, initiation_interval=expected / unit.heads,
+             operation="softmax of one vector",
+             description=f"{stimulus_kind()} {count} vectors of t={unit.t} on {unit.heads} "
+                         f"head(s) at full rate").record()

@@ -13,7 +13,8 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import to_signed
@@ -100,9 +101,10 @@ async def sparsity_cycles(dut):
     record("sparsity_cycles", {"dot_products_per_sparsity": dots, "latency": unit.latency,
                                "by_sparsity": {str(k): v for k, v in measured.items()}})
     # the energy is that of the whole run, so the operations are those of all four phases
-    record("stimulus", {"operations": sum(m["effectual_pairs"] for m in measured.values()),
-                        "operation": "effectual multiply-accumulate",
-                        "cycles": sum(m["cycles"] for m in measured.values()),
-                        "latency": unit.latency, "initiation_interval": 1 / unit.multipliers,
-                        "description": f"{stimulus_kind()} {dots} dot products of {n} at "
-                                       f"each of 0, 50, 90 and 100 % sparsity, full rate"})
+    Stimulus(unit="mac", unit_shape=(),
+             operations=sum(m["effectual_pairs"] for m in measured.values()),
+             cycles=sum(m["cycles"] for m in measured.values()), latency=unit.latency,
+             initiation_interval=1 / unit.multipliers,
+             operation="effectual multiply-accumulate",
+             description=f"{stimulus_kind()} {dots} dot products of {n} at each of 0, 50, 90 "
+                         f"and 100 % sparsity, full rate").record()

@@ -19,7 +19,8 @@ import os
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.gemm_driver import GemmDriver
 from tilewright.gen.systolic import SystolicArray
 
@@ -132,8 +133,7 @@ async def gemm_throughput(dut):
         "mapping_efficiency": sum(f["mapping_efficiency"] for f in folds) / len(folds),
         "compute_utilisation": sum(f["compute_utilisation"] for f in folds) / len(folds),
         "per_fold": folds, "compared": tb.board.compared})
-    record("stimulus", {"operations": macs, "operation": "multiply-accumulate",
-                        "cycles": measured, "latency": per_fold,
-                        "initiation_interval": measured / macs,
-                        "description": f"{stimulus_kind()} {m}x{k}x{n} GEMM on the "
-                                       f"{R}x{C} {flow} array at full rate"})
+    Stimulus(unit="mac", unit_shape=(), operations=macs, cycles=measured, latency=per_fold,
+             initiation_interval=measured / macs, operation="multiply-accumulate",
+             description=f"{stimulus_kind()} {m}x{k}x{n} GEMM on the {R}x{C} {flow} array at "
+                         f"full rate").record()

@@ -41,16 +41,13 @@ from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
-from tilewright.flows.costs.store import CostRecord, cost_key
+from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
+                                          CostRecord, cost_key)
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "GateMismatch", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES"]
 
-DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
-#: Bumped when what a record measures, or how, changes: older records are not reused.
-METHOD_VERSION = 3
 #: The two lengths (cycles after reset) of the idle runs; their difference is charged.
 IDLE_CYCLES = (32, 160)
 #: Technology node (nm) of known libraries, by library-name prefix.
@@ -78,9 +75,9 @@ def _ports(netlist):
     return {name: len(p["bits"]) for name, p in netlist["ports"].items()}
 
 
-def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                 seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
-                 on_stage=None):
+def characterize(block_name, given=None, *, liberty=None, db=None,
+                 clock_mhz=DEFAULT_CLOCK_MHZ, seed=DEFAULT_SEED, stimulus="random",
+                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
     parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
     ``wire_load`` names the library's wire-load model for net capacitance in energy and
@@ -138,6 +135,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     stage("gate-level simulation, workload twice over")
     twice = on_netlist(2)
     stim = rtl.report["stimulus"]
+    if "unit" not in stim:
+        raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no operation unit "
+                         f"(write its report with tilewright.cosim.bench.Stimulus)")
     ops = stim["operations"]
     more_ops = twice.report["stimulus"]["operations"] - ops
     if more_ops <= 0:
@@ -155,7 +155,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
         energy_per_op_pj=energy.total_pj / more_ops,
-        operation=stim.get("operation", "operation"),
+        operation=stim["operation"], unit=stim["unit"], unit_shape=tuple(stim["unit_shape"]),
+        context={**context, "technology": library.name, "library_path": str(lib_path),
+                 "wire_load_model": wire_load},
         operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
         initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
         technology=library.name, node_nm=_node(library.name),

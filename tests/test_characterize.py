@@ -38,6 +38,9 @@ def check_record_contents(measured):
     # cycles come from the testbench's measurement of its tile product
     assert rand.stimulus["test"] == "tile_throughput"
     assert rand.operation == "multiply-accumulate"
+    assert (rand.unit, rand.unit_shape) == ("mac", ())
+    assert db.lookup("mac-lane", PARAMS).key == rand.key      # the random stimulus's
+    assert db.missing([("mac-lane", PARAMS)]) == []
     assert rand.latency_cycles == 2 and rand.initiation_interval == 1
     assert rand.cycles == rand.operations + rand.latency_cycles
     # energy per operation: a run with the workload twice over less a run with it once

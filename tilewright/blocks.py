@@ -8,7 +8,12 @@ CLI options, config validation and the JSON of resolved parameters.
 
 from dataclasses import dataclass, field
 
-__all__ = ["Param", "Block", "BlockError"]
+__all__ = ["Param", "Block", "BlockError", "OPERATION_UNITS"]
+
+#: What one operation of a block is, as its stimulus test counts them and its cost record
+#: charges energy to: one multiply-accumulate, one multiplication, one element (a value),
+#: one vector of the block's length parameter, one tile of the block's tile shape.
+OPERATION_UNITS = ("mac", "product", "element", "vector", "tile")
 
 
 class BlockError(ValueError):

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, block_instances, fail_on_user_errors
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND"]
 
@@ -18,13 +19,13 @@ __all__ = ["COMMAND"]
               help="characterize every block of a TOML config file or shipped preset")
 @click.option("--liberty", type=click.Path(dir_okay=False), default=None,
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
               help="cost database: a SQLite file or a postgresql:// URL")
-@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+@click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True,
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
               show_default=True, help="data of the stimulus test")
-@click.option("--wire-load", default="default", show_default=True, metavar="MODEL",
+@click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL",
               help="the library's wire-load model for net capacitance: 'default' (its "
                    "default_wire_load), a model's name, or 'none' (pin loads only)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
@@ -34,23 +35,12 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
-    from tilewright.gen.catalogue import get_block
-    from tilewright.flows.commands.common import parse_params
     from tilewright.flows.characterize import characterize
     from tilewright.flows.costs.store import open_db
 
-    if (block_name is None) == (config_spec is None):
-        raise UserError("give exactly one of BLOCK or --config")
+    jobs = block_instances(block_name, raw_params, config_spec)
     if clock_mhz <= 0:
         raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
-    if block_name is not None:
-        jobs = [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
-    else:
-        if raw_params:
-            raise UserError("--param goes with BLOCK")
-        from tilewright.flows.config import load_config
-        config = load_config(config_spec)
-        jobs = [(i.instance, i.block, i.params) for i in config.instances]
     from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
     load_liberty(liberty).wire_load(wire_load)

@@ -12,7 +12,7 @@ from tilewright.blocks import BlockError
 from tilewright.flows.config import ConfigError
 from tilewright.flows.generate import LintError, OutputError
 
-__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert"]
+__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "block_instances"]
 
 
 class UserError(click.ClickException):
@@ -66,3 +66,17 @@ def parse_params(block, raw_params):
                             f"{', '.join(known)}")
         given[name] = convert(known[name], value)
     return given
+
+
+def block_instances(block_name, raw_params, config_spec):
+    """``(instance, block, params)`` of BLOCK with ``--param`` items, or of every block of
+    ``--config``: exactly one of the two must be given."""
+    if (block_name is None) == (config_spec is None):
+        raise UserError("give exactly one of BLOCK or --config")
+    if block_name is not None:
+        from tilewright.gen.catalogue import get_block
+        return [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
+    if raw_params:
+        raise UserError("--param goes with BLOCK")
+    from tilewright.flows.config import load_config
+    return [(i.instance, i.block, i.params) for i in load_config(config_spec).instances]

@@ -6,14 +6,15 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, block_instances, fail_on_user_errors
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
 CSV_FIELDS = ("key", "block", "params", "area_um2", "leakage_mw", "energy_per_op_pj",
-              "dynamic_mw", "idle_pj_per_cycle", "idle_mw", "operation", "latency_cycles",
-              "initiation_interval", "clock_mhz", "fmax_mhz", "technology", "node_nm",
-              "stimulus")
+              "dynamic_mw", "idle_pj_per_cycle", "idle_mw", "unit", "unit_shape", "operation",
+              "latency_cycles", "initiation_interval", "clock_mhz", "fmax_mhz", "technology",
+              "node_nm", "stimulus")
 
 
 def export_csv(records):
@@ -22,8 +23,9 @@ def export_csv(records):
     writer.writeheader()
     for r in records:
         d = r.to_dict()
-        writer.writerow({f: json.dumps(d[f], sort_keys=True) if isinstance(d[f], dict)
-                         else d[f] for f in CSV_FIELDS})
+        writer.writerow({f: json.dumps(d[f], sort_keys=True)
+                         if isinstance(d[f], (dict, list, tuple)) else d[f]
+                         for f in CSV_FIELDS})
     return out.getvalue()
 
 
@@ -71,7 +73,7 @@ def COMMAND():
     """Read the cost database written by `tilewright characterize`."""
 
 
-_db_option = click.option("--db", "db_url", default="tilewright-costs.sqlite",
+_db_option = click.option("--db", "db_url", default=DEFAULT_DB,
                           show_default=True, help="a SQLite file or a postgresql:// URL")
 
 
@@ -94,6 +96,34 @@ def list_command(block, db_url):
     with _open(db_url) as db:
         records = db.records(block)
     click.echo("\n".join(cost_table([(r.block, r) for r in records])))
+
+
+@COMMAND.command("missing")
+@click.argument("block_name", required=False, metavar="BLOCK")
+@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
+              help="a parameter of BLOCK (repeatable)")
+@click.option("--config", "config_spec", metavar="CFG",
+              help="every block of a TOML config file or shipped preset")
+@click.option("--liberty", default=None, help="the library's file (default: shipped sky130)")
+@click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True)
+@click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL")
+@_db_option
+@fail_on_user_errors
+def missing_command(block_name, raw_params, config_spec, liberty, clock_mhz, wire_load,
+                    db_url):
+    """The `tilewright characterize` commands that would measure what BLOCK or --config
+    has no record of, one per line (none: everything is there)."""
+    from pathlib import Path
+
+    from tilewright.flows.costs.store import open_db
+    jobs = block_instances(block_name, raw_params, config_spec)
+    # no database yet: everything is missing, and none is created
+    url = db_url if "://" in db_url or Path(db_url).exists() else ":memory:"
+    with open_db(url) as db:
+        commands = db.missing([(name, params) for _, name, params in jobs], library=liberty,
+                              clock_mhz=clock_mhz, wire_load=wire_load)
+    for command in commands:
+        click.echo(command)
 
 
 @COMMAND.command("show")
