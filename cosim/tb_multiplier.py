@@ -22,7 +22,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
                                     stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.multiplier import Multiplier
 from tilewright.golden.multiplier import approx_multiply
 
@@ -69,7 +69,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """All pairs of extremes, zero, ±1 and ±powers of two."""
-    tb = await MultiplierBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await MultiplierBench.started(dut, rng("corners"), *CORNER_GAPS)
     bits = tb.mul.bits
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     values = sorted({lo, hi, 0, 1, -1, lo + 1, *(s * (1 << j) for j in range(bits - 1)

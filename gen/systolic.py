@@ -54,8 +54,8 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice, check_int
+from tilewright.blocks import Block, Param, accumulator_width, format_params, format_width
+from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice
 from tilewright.gen.fixed_ops import fit
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
@@ -88,8 +88,10 @@ class SystolicArray(wiring.Component):
     overflow : str
         ``"wrap"`` or ``"saturate"`` at every accumulation.
 
-    Latency (``ws``/``is``) is R + C cycles from accepting a beat on ``i`` to its output
-    beat being valid; throughput is one beat (R·C multiply-accumulates) per cycle.
+    Latency (:meth:`pipeline_latency`) is R + C cycles from the edge accepting a beat on
+    ``i`` to the edge where its output beat is valid (``ws``/``is``), R + C − 1 from a
+    fold's last beat to its first output row (``os``); throughput is one beat (R·C
+    multiply-accumulates) per cycle.
 
     Members
     -------
@@ -104,17 +106,10 @@ class SystolicArray(wiring.Component):
 
     def __init__(self, *, rows=8, cols=8, dataflow="ws", il=8, fl=0, acc_width=None,
                  overflow="wrap"):
-        check_int("rows", rows, 1, MAX_DIM)
-        check_int("cols", cols, 1, MAX_DIM)
-        check_choice("dataflow", dataflow, DATAFLOWS)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_OPERAND_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the "
-                             f"systolic array, not {fmt.width!r}")
         if acc_width is None:
             acc_width = max(32, 2 * fmt.width)
-        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
-        check_choice("overflow", overflow, OVERFLOWS)
         self._rows, self._cols, self._dataflow = rows, cols, dataflow
         self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
         members = {"i": In(stream.Signature(self.input_layout(rows, cols, dataflow,
@@ -169,9 +164,12 @@ class SystolicArray(wiring.Component):
                 * t / cycles)
 
     @staticmethod
-    def pipeline_latency(rows, cols):
-        """``ws``/``is``: cycles from accepting a streamed beat to its output beat."""
-        return rows + cols
+    def pipeline_latency(rows, cols, dataflow):
+        """Cycles from the edge accepting the last input a result depends on to the edge
+        where it is first valid: ``ws``/``is``, a streamed beat to its output beat,
+        ``R + C``; ``os``, a fold's last beat to its first output row, ``R + C − 1``."""
+        check_choice("dataflow", dataflow, DATAFLOWS)
+        return rows + cols - (dataflow == "os")
 
     @staticmethod
     def fold_period(rows, cols, t, dataflow):
@@ -237,9 +235,7 @@ class SystolicArray(wiring.Component):
 
     @property
     def latency(self):
-        if self._dataflow == "os":
-            return None
-        return self.pipeline_latency(self._rows, self._cols)
+        return self.pipeline_latency(self._rows, self._cols, self._dataflow)
 
     @property
     def throughput(self):
@@ -403,14 +399,16 @@ BLOCK = Block(
     summary="R×C systolic array, weight-/input-/output-stationary (PIVOT §3.4, SCALE-Sim)",
     component=SystolicArray,
     params=(
-        Param("rows", int, 8, "array rows R, from 1 to 64"),
-        Param("cols", int, 8, "array columns C, from 1 to 64"),
+        Param("rows", int, 8, "array rows R, from 1 to 64", low=1, high=MAX_DIM),
+        Param("cols", int, 8, "array columns C, from 1 to 64", low=1, high=MAX_DIM),
         Param("dataflow", str, "ws", "weight-, input- or output-stationary", DATAFLOWS),
-        Param("il", int, 8, "integer bits of the operands, sign included"),
-        Param("fl", int, 0, "fraction bits of the operands"),
-        Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))"),
+        *format_params(8, 0, " of the operands"),
+        Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))",
+              optional=True),
         Param("overflow", str, "wrap", "overflow at every accumulation", OVERFLOWS),
     ),
+    constraints=(format_width(MAX_OPERAND_WIDTH, "the systolic array"),
+                 accumulator_width(MAX_ACC_WIDTH)),
     toplevel="systolic",
     testbench="tilewright.cosim.tb_systolic",
     facts=_facts,

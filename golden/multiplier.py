@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tilewright.gen.multiplier import check_multiplier
+from tilewright.specs.multiplier import check_multiplier
 
 __all__ = ["approx_multiply", "golden_table", "operand_grid", "error_metrics", "load_table",
            "check_table", "TableError", "MAX_TABLE_BITS"]

@@ -6,7 +6,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.test_cli import run
 from tilewright.cli import cli
 from tilewright.flows import characterize as ch
 from tilewright.flows.costs.store import CostDB
@@ -153,9 +152,9 @@ def test_cli_errors(tmp_path):
     assert "--clock-mhz must be positive, not 0" in out.output
 
 
-def test_bad_wire_load_one_line_nothing_written(tmp_path, capsys):
+def test_bad_wire_load_one_line_nothing_written(tmp_path, run_cli):
     db = tmp_path / "c.sqlite"
-    assert run(capsys, "characterize", "mac-lane", "--wire-load", "Tiny", "--db", str(db)) == (
+    assert run_cli("characterize", "mac-lane", "--wire-load", "Tiny", "--db", str(db)) == (
         2, "", "tilewright: error: wire load must be one of 'default', 'none', 'Small', "
         "'Medium', 'Large', 'Huge', not 'Tiny'\n")
     assert not db.exists()

@@ -4,18 +4,17 @@ import json
 
 import pytest
 
-from tests.test_cli import run
 from tilewright.gen.systolic import SystolicArray
 
 
 @pytest.mark.parametrize("argv", [["systolic"], ["systolic", "cycles"], ["gen", "systolic"]])
-def test_help(capsys, argv):
-    code, out, _ = run(capsys, *argv, "--help")
+def test_help(run_cli, argv):
+    code, out, _ = run_cli(*argv, "--help")
     assert code == 0 and out.startswith("Usage: tilewright")
 
 
-def test_cycles_pivot_deit_qkv(capsys):
-    code, out, _ = run(capsys, "systolic", "cycles", "--rows", "64", "--cols", "36", "--m",
+def test_cycles_pivot_deit_qkv(run_cli):
+    code, out, _ = run_cli("systolic", "cycles", "--rows", "64", "--cols", "36", "--m",
                        "197", "--k", "384", "--n", "384", "--dataflow", "is",
                        "--clock-mhz", "125")
     assert code == 0
@@ -27,8 +26,8 @@ def test_cycles_pivot_deit_qkv(capsys):
     ]
 
 
-def test_cycles_json_matches_the_model(capsys):
-    code, out, _ = run(capsys, "systolic", "cycles", "--rows", "3", "--cols", "2", "--m",
+def test_cycles_json_matches_the_model(run_cli):
+    code, out, _ = run_cli("systolic", "cycles", "--rows", "3", "--cols", "2", "--m",
                        "5", "--k", "7", "--n", "4", "--dataflow", "os", "--json")
     assert code == 0
     report = json.loads(out)
@@ -43,17 +42,17 @@ def test_cycles_json_matches_the_model(capsys):
     (["--cols", "65"], "cols must be an integer from 1 to 64, not 65"),
     (["--m", "0"], "m must be an integer from 1 to 2147483648, not 0"),
 ])
-def test_cycles_errors(capsys, args, message):
+def test_cycles_errors(run_cli, args, message):
     base = {"--rows": "4", "--cols": "4", "--m": "4", "--k": "4", "--n": "4"}
     base.update(dict(zip(args[::2], args[1::2])))
     argv = [x for kv in base.items() for x in kv]
-    code, _, err = run(capsys, "systolic", "cycles", *argv, "--dataflow", "ws")
+    code, _, err = run_cli("systolic", "cycles", *argv, "--dataflow", "ws")
     assert code == 2
     assert err == f"tilewright: error: {message}\n"
 
 
-def test_gen_systolic_writes_verilog(capsys, tmp_path):
-    code, _, _ = run(capsys, "gen", "systolic", "--rows", "2", "--cols", "3", "--dataflow",
+def test_gen_systolic_writes_verilog(run_cli, tmp_path):
+    code, _, _ = run_cli("gen", "systolic", "--rows", "2", "--cols", "3", "--dataflow",
                      "os", "-o", str(tmp_path))
     assert code == 0
     assert "module systolic(" in (tmp_path / "systolic.v").read_text()

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from tests.test_cli import run
 
 
 def rows(path):
@@ -21,8 +20,8 @@ def rows(path):
                                   ["model", "sweep"], ["model", "sweep", "dynatran"],
                                   ["model", "sweep", "dynaprop"], ["model", "sweep", "reuse"],
                                   ["model", "sweep", "skip"]])
-def test_help(capsys, argv):
-    code, out, _ = run(capsys, *argv, "--help")
+def test_help(run_cli, argv):
+    code, out, _ = run_cli(*argv, "--help")
     assert code == 0 and out.startswith("Usage: tilewright")
 
 
@@ -40,23 +39,23 @@ def test_help(capsys, argv):
     (["sweep", "skip", "-o", "OUT", "--low-skip", "2"],
      "skip must list encoders from 0 to 1, not 2"),
 ])
-def test_errors_one_line(capsys, tmp_path, argv, message):
+def test_errors_one_line(run_cli, tmp_path, argv, message):
     argv = [str(tmp_path / "o") if a == "OUT" else a for a in argv]
-    code, out, err = run(capsys, "model", *argv, "--epochs", "1")
+    code, out, err = run_cli("model", *argv, "--epochs", "1")
     assert code == 2 and err == f"tilewright: error: {message}\n"
     assert not (tmp_path / "o").exists()
 
 
-def test_evaluate_prints_accuracy(capsys):
-    code, out, _ = run(capsys, "model", "evaluate", "--epochs", "1", "--il", "4", "--fl", "16",
+def test_evaluate_prints_accuracy(run_cli):
+    code, out, _ = run_cli("model", "evaluate", "--epochs", "1", "--il", "4", "--fl", "16",
                        "--gelu", "pwl", "--units", "--skip", "1")
     r = json.loads(out)
     assert code == 0 and r["format"] == [4, 16] and r["skip"] == [1] and r["units"]
     assert 0.1 < r["accuracy"] <= 1
 
 
-def test_sweep_dynatran_writes_table_and_plot(capsys, tmp_path):
-    code, out, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
+def test_sweep_dynatran_writes_table_and_plot(run_cli, tmp_path):
+    code, out, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
                        str(tmp_path), "--taus", "0,0.05,0.2", "--ks", "1,4", "--samples", "40")
     assert code == 0
     t = rows(tmp_path / "dynatran.csv")
@@ -71,18 +70,18 @@ def test_sweep_dynatran_writes_table_and_plot(capsys, tmp_path):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_sweep_skip_and_reuse_and_dynaprop(capsys, tmp_path):
-    code, _, _ = run(capsys, "model", "sweep", "skip", "--epochs", "1", "-o", str(tmp_path),
+def test_sweep_skip_and_reuse_and_dynaprop(run_cli, tmp_path):
+    code, _, _ = run_cli("model", "sweep", "skip", "--epochs", "1", "-o", str(tmp_path),
                      "--ths", "0,1", "--samples", "40")
     t = rows(tmp_path / "skip.csv")
     assert code == 0 and [float(r["F_L"]) for r in t] == [0.0, 1.0]
-    code, _, _ = run(capsys, "model", "sweep", "reuse", "--epochs", "1", "-o", str(tmp_path),
+    code, _, _ = run_cli("model", "sweep", "reuse", "--epochs", "1", "-o", str(tmp_path),
                      "--layers", "3", "--n-reuse", "1")
     t = rows(tmp_path / "reuse.csv")
     assert code == 0 and [r["pattern"] for r in t] == ["none", "strided", "continuous",
                                                        "pyramid"]
     assert [r["attentions"] for r in t] == ["3", "2", "2", "2"]
-    code, _, _ = run(capsys, "model", "sweep", "dynaprop", "--epochs", "1", "-o",
+    code, _, _ = run_cli("model", "sweep", "dynaprop", "--epochs", "1", "-o",
                      str(tmp_path), "--tau-ts", "0,0.001")
     t = rows(tmp_path / "dynaprop.csv")
     assert code == 0 and float(t[0]["gradient_sparsity"]) < float(t[1]["gradient_sparsity"])

@@ -14,20 +14,13 @@ import time
 import pytest
 
 from tilewright.flows.costs.store import (SCHEMA_VERSION, CostDB, CostDBError, CostRecord,
-                                    cost_key)
+                                          cost_key)
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
-def record(i, block="mac-lane"):
-    params = {"multipliers": 2, "seed": i}
-    return CostRecord(key=cost_key(block, params, "0.1.0", {"pyosys": "0.70"}), block=block,
-                      params=params, generator_version="0.1.0", area_um2=100.0 + i,
-                      leakage_mw=1e-6 * i, energy_per_op_pj=0.5 * i, operation="mac",
-                      operations=48, cycles=27, latency_cycles=3, initiation_interval=0.5,
-                      clock_mhz=700.0, technology="sky130", node_nm=130, tools={"x": "1"},
-                      stimulus={"description": "random"}, details={"blob": "x" * 2000})
-
-
-def test_round_trip_and_reuse(tmp_path):
+def test_round_trip_and_reuse(tmp_path, cost_record):
+    record = cost_record
     with CostDB(tmp_path / "c.sqlite") as db:
         assert db.schema_version == SCHEMA_VERSION and len(db) == 0
         r = record(3)
@@ -65,16 +58,18 @@ def test_newer_schema_refused(tmp_path):
                             f"tilewright reads up to {SCHEMA_VERSION}")
 
 
-def _writer(path, start, count):
+def _writer(path, records):
     with CostDB(path) as db:
-        for i in range(start, start + count):
-            db.put(record(i))
+        for r in records:
+            db.put(r)
 
 
-def test_four_concurrent_writers_lose_nothing(tmp_path):
+def test_four_concurrent_writers_lose_nothing(tmp_path, cost_record):
     path = str(tmp_path / "c.sqlite")
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(path, k * 1000, 50)) for k in range(4)]
+    procs = [ctx.Process(target=_writer,
+                         args=(path, [cost_record(k * 1000 + i) for i in range(50)]))
+             for k in range(4)]
     for p in procs:
         p.start()
     for p in procs:
@@ -82,7 +77,7 @@ def test_four_concurrent_writers_lose_nothing(tmp_path):
         assert p.exitcode == 0
     with CostDB(path) as db:
         keys = {r.key for r in db.records()}
-    assert keys == {record(k * 1000 + i).key for k in range(4) for i in range(50)}
+    assert keys == {cost_record(k * 1000 + i).key for k in range(4) for i in range(50)}
 
 
 def _opener(path, barrier, errors):
@@ -113,7 +108,8 @@ def test_simultaneous_first_opens(tmp_path):
 
 KILLED = """
 import sys
-from tests.test_costs import record
+sys.path.insert(0, sys.argv[2])
+from conftest import make_cost_record as record
 from tilewright.flows.costs.store import CostDB
 db = CostDB(sys.argv[1])
 i = 0
@@ -124,10 +120,10 @@ while True:
 """
 
 
-def test_killed_mid_write_leaves_whole_records(tmp_path):
+def test_killed_mid_write_leaves_whole_records(tmp_path, cost_record):
+    record = cost_record
     path = str(tmp_path / "c.sqlite")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, path], cwd=root,
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, path, TESTS],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "writing\n"
     time.sleep(0.5)
@@ -148,13 +144,13 @@ def test_killed_mid_write_leaves_whole_records(tmp_path):
         assert db.get(record(10_000).key) is not None
 
 
-def test_postgres_through_the_same_code():
+def test_postgres_through_the_same_code(cost_record):
     url = os.environ.get("TILEWRIGHT_TEST_POSTGRES")
     if not url:
         pytest.skip("no PostgreSQL server (set TILEWRIGHT_TEST_POSTGRES=postgresql://...)")
     pytest.importorskip("psycopg")
     with CostDB(url) as db:
-        r = record(7, block=f"pg-{os.getpid()}")
+        r = cost_record(7, block=f"pg-{os.getpid()}")
         db.put(r)
         assert db.get(r.key).area_um2 == r.area_um2
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tilewright.gen.multiplier import KINDS, k_range
+from tilewright.specs.multiplier import KINDS, k_range
 from tilewright.golden.multiplier import (TableError, approx_multiply, error_metrics,
                                           golden_table, load_table, operand_grid)
 

@@ -12,7 +12,7 @@ import json
 import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
-from tilewright.gen.multiplier import KINDS
+from tilewright.specs.multiplier import KINDS
 
 __all__ = ["COMMAND"]
 
@@ -44,7 +44,7 @@ def _options(fn):
 
 def _table(kind, bits, k, rtl, table_file):
     """``(table, description)`` for the options."""
-    from tilewright.gen.multiplier import check_multiplier
+    from tilewright.specs.multiplier import check_multiplier
     from tilewright.golden.multiplier import golden_table, load_table
     if table_file is not None:
         if rtl:
