@@ -2,7 +2,7 @@
 
 The array computes GEMMs ``C[M×N] = A[M×K] · B[K×N]`` one *fold* at a time; the mapping
 of the GEMM onto rows and columns is SCALE-Sim's (``Sr × Sc`` spatial, ``T`` streamed;
-/work/shared/DESIGN.md §8) and PIVOT runs every linear layer of a ViT on a 64×36
+DESIGN.md §8) and PIVOT runs every linear layer of a ViT on a 64×36
 input-stationary array (PIVOT §3.4, Table 1):
 
 ========  ===================================  =========  =========  ======

@@ -40,8 +40,8 @@ def check_record_contents(measured):
     assert (rand.unit, rand.unit_shape) == ("mac", ())
     assert db.lookup("mac-lane", PARAMS).key == rand.key      # the random stimulus's
     assert db.missing([("mac-lane", PARAMS)]) == []
-    assert rand.latency_cycles == 2 and rand.initiation_interval == 1
-    assert rand.cycles == rand.operations + rand.latency_cycles
+    assert rand.latency_cycles == 3 and rand.initiation_interval == 1
+    assert rand.cycles == rand.operations - 1 + rand.latency_cycles
     # energy per operation: a run with the workload twice over less a run with it once
     e, runs = rand.details["energy_pj"], rand.details["run_energy_pj"]
     assert rand.details["marginal_operations"] == rand.operations

@@ -134,3 +134,18 @@ def test_unit_must_be_known():
 def test_default_library_is_the_shipped_one():
     from tilewright.cosim.gate.liberty import default_liberty, load_liberty
     assert load_liberty(default_liberty()).name == DEFAULT_LIBRARY
+
+
+def test_costs_missing_command(run_cli, tmp_path):
+    path = tmp_path / "none.sqlite"
+    code, out, _ = run_cli("costs", "missing", "mac-lane", "--param", "multipliers=4",
+                           "--clock-mhz", "500", "--db", str(path))
+    assert (code, out) == (0, "tilewright characterize mac-lane --param multipliers=4 "
+                              "--clock-mhz 500\n")
+    assert not path.exists()                        # asking creates no database
+    with CostDB(path) as db:
+        db.put(measured(given={"multipliers": 4}, clock_mhz=500.0))
+    assert run_cli("costs", "missing", "mac-lane", "--param", "multipliers=4",
+                   "--clock-mhz", "500", "--db", str(path))[:2] == (0, "")
+    code, _, err = run_cli("costs", "missing", "mac-lane", "--config", "acceltran-edge")
+    assert (code, err) == (2, "tilewright: error: give exactly one of BLOCK or --config\n")

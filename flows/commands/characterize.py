@@ -5,18 +5,15 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import UserError, block_instances, fail_on_user_errors
+from tilewright.flows.commands.common import (UserError, block_instances, fail_on_user_errors,
+                                             instance_options)
 from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND"]
 
 
 @click.command("characterize")
-@click.argument("block_name", required=False, metavar="BLOCK")
-@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
-              help="a parameter of BLOCK (repeatable)")
-@click.option("--config", "config_spec", metavar="CFG",
-              help="characterize every block of a TOML config file or shipped preset")
+@instance_options("characterize every block of a TOML config file or shipped preset")
 @click.option("--liberty", type=click.Path(dir_okay=False), default=None,
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
 @click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,

@@ -12,7 +12,8 @@ from tilewright.blocks import BlockError
 from tilewright.flows.config import ConfigError
 from tilewright.flows.generate import LintError, OutputError
 
-__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "block_instances"]
+__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "instance_options",
+           "block_instances"]
 
 
 class UserError(click.ClickException):
@@ -66,6 +67,19 @@ def parse_params(block, raw_params):
                             f"{', '.join(known)}")
         given[name] = convert(known[name], value)
     return given
+
+
+def instance_options(config_help):
+    """The options ``BLOCK``, ``--param NAME=VALUE`` (repeatable) and ``--config CFG``
+    (described by ``config_help``) of a command that takes one block or a config; the
+    command reads them with :func:`block_instances`."""
+    def decorate(command):
+        command = click.option("--config", "config_spec", metavar="CFG",
+                               help=config_help)(command)
+        command = click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
+                               help="a parameter of BLOCK (repeatable)")(command)
+        return click.argument("block_name", required=False, metavar="BLOCK")(command)
+    return decorate
 
 
 def block_instances(block_name, raw_params, config_spec):

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import UserError, block_instances, fail_on_user_errors
+from tilewright.flows.commands.common import (UserError, block_instances, fail_on_user_errors,
+                                             instance_options)
 from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
@@ -99,11 +100,7 @@ def list_command(block, db_url):
 
 
 @COMMAND.command("missing")
-@click.argument("block_name", required=False, metavar="BLOCK")
-@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
-              help="a parameter of BLOCK (repeatable)")
-@click.option("--config", "config_spec", metavar="CFG",
-              help="every block of a TOML config file or shipped preset")
+@instance_options("every block of a TOML config file or shipped preset")
 @click.option("--liberty", default=None, help="the library's file (default: shipped sky130)")
 @click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True)
 @click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL")

@@ -38,9 +38,9 @@ __all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "METHOD_VERS
 
 SCHEMA_VERSION = 2
 #: Bumped when what a record measures, or how, changes: older records are neither reused
-#: by characterization nor returned by :meth:`CostDB.lookup`. 4: operation units and one
+#: by characterization nor returned by :meth:`CostDB.lookup`. 4: operation units; 5: one
 #: latency convention for every block (docs/characterization.md).
-METHOD_VERSION = 4
+METHOD_VERSION = 5
 #: The cost database of every command unless ``--db`` names another.
 DEFAULT_DB = "tilewright-costs.sqlite"
 #: The clock assumed for power figures unless one is given (AccelTran §IV-A: 700 MHz).
