@@ -107,8 +107,8 @@ def test_sweep_dynatran_prunes_weights_or_both(capsys, tmp_path):
 
 
 def test_prune_choices_are_the_library_sweeps():
-    from tilewright.flows.cmd_model import sweep_dynatran
-    from tilewright.golden.pruning import SWEEPS
+    from tilewright.flows.commands.model import sweep_dynatran
+    from tilewright.golden.models.pruning import SWEEPS
     choice = next(p for p in sweep_dynatran.params if p.name == "prune").type.choices
     assert tuple(choice) == SWEEPS
 

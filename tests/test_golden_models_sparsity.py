@@ -120,7 +120,8 @@ def test_task_measurement_is_cached_and_deterministic():
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(tau_activation=-0.1), ValueError,
      "tau_activation must be a finite number >= 0, not -0.1"),
-    (dict(tau_weight=math.nan), ValueError, "tau_weight must be a finite number >= 0, not nan"),
+    (dict(tau_weight=math.nan), ValueError,
+     "tau_weight must be a finite number >= 0, not nan"),
     (dict(tau_weight="0.1"), TypeError, "tau_weight must be a number or None, not '0.1'"),
     (dict(source="mnist"), ValueError, "source must be one of 'digits', 'sentiment', "
                                        "not 'mnist'"),

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics
-from tilewright.golden.pruning import (DynaTranTap, SparsityCount, TopKTap, check_tau,
-                                       dynatran_prune, equal_sparsity, matching_k,
-                                       tau_for_rho, topk_prune, transfer_curve)
+from tilewright.golden.models.pruning import (DynaTranTap, SparsityCount, TopKTap,
+                                              check_tau, dynatran_prune, equal_sparsity,
+                                              matching_k, tau_for_rho, topk_prune,
+                                              transfer_curve)
 
 
 def test_pruned_values_are_exactly_those_below_tau():

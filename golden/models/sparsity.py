@@ -36,7 +36,7 @@ import torch
 
 from tilewright.fixedpoint import check_choice, check_int
 from tilewright.golden.models.encoder import Encoder
-from tilewright.golden.pruning import KINDS, DynaTranTap, check_tau, tau_for_rho
+from tilewright.golden.models.pruning import KINDS, DynaTranTap, check_tau, tau_for_rho
 
 __all__ = ["MatrixSparsity", "measure_sparsity", "threshold_curve", "tau_for_sparsity",
            "CURVE_TAUS"]
@@ -152,7 +152,7 @@ def _measure(model, x, tau_activation, tau_weight, batch):
 
 @functools.lru_cache(maxsize=512)
 def _task_sparsity(task, tau_activation, tau_weight, samples, seed, epochs, batch):
-    from tilewright.golden.train import TrainConfig, default_config, task_data, train
+    from tilewright.golden.models.train import TrainConfig, default_config, task_data, train
     model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed))
     x = task_data(task).x_test
     return _measure(model, x[:samples], tau_activation, tau_weight, batch)
@@ -166,7 +166,7 @@ def measure_sparsity(source, *, tau_activation=None, tau_weight=None, x=None, sa
     Parameters
     ----------
     source : str or Encoder
-        A task of :mod:`tilewright.golden.train` (``"digits"``, ``"sentiment"``): its
+        A task of :mod:`tilewright.golden.models.train` (``"digits"``, ``"sentiment"``): its
         default model trained with ``seed`` and ``epochs`` (the cached checkpoint) on the
         first ``samples`` held-out inputs (all if None); or a model, run on ``x``.
     tau_activation, tau_weight : float or None
@@ -186,7 +186,7 @@ def measure_sparsity(source, *, tau_activation=None, tau_weight=None, x=None, sa
         return _measure(source, x, tau_activation, tau_weight, batch)
     if x is not None:
         raise ValueError("x goes with a model, not with a task")
-    from tilewright.golden.train import TASKS
+    from tilewright.golden.models.train import TASKS
     check_choice("source", source, TASKS)
     if samples is not None:
         check_int("samples", samples, 1, 1 << 30)
