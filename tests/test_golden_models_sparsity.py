@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from tilewright.golden.models import Encoder, EncoderConfig
-from tilewright.golden.models.sparsity import (MatrixSparsity, _Product, measure_sparsity,
-                                               tau_for_sparsity, threshold_curve)
+from tilewright.golden.models.sparsity import (MatrixSparsity, _Product, across_layers,
+                                               measure_sparsity, tau_for_sparsity,
+                                               threshold_curve)
 
 LAYER_OPS = ["q", "k", "v", "s", "p", "pv", "a", "o", "ln1", "ff1", "gelu", "ff2", "ln2"]
 PRODUCTS = {"q", "k", "v", "s", "pv", "o", "ff1", "ff2"}
@@ -46,6 +47,24 @@ def test_keys_sizes_and_fields():
     for m in r.values():                 # effectual ≤ the denser operand's density
         if m.effectual is not None:
             assert m.effectual <= 1 - max(m.rho_operands) + 1e-12
+
+
+def test_across_layers_averages_each_op():
+    r = measure_sparsity(_model(), x=_x(), tau_activation=0.1, tau_weight=0.05)
+    avg = across_layers(r)
+    assert list(avg) == ["embed.ln"] + LAYER_OPS + ["head"]
+    assert avg["head"] == r["head"] and avg["embed.ln"] == r["embed.ln"]
+    for op in LAYER_OPS:
+        a, b = r[f"layers.0.{op}"], r[f"layers.1.{op}"]
+        assert avg[op].rho == pytest.approx((a.rho + b.rho) / 2)   # equal sizes
+        assert avg[op].size == a.size
+        if op in PRODUCTS:
+            assert avg[op].effectual == pytest.approx((a.effectual + b.effectual) / 2)
+            assert avg[op].rho_operands[1] == pytest.approx(
+                (a.rho_operands[1] + b.rho_operands[1]) / 2)
+        if op in WEIGHTED:
+            assert avg[op].rho_weight == pytest.approx((a.rho_weight + b.rho_weight) / 2)
+            assert avg[op].weight_size == a.weight_size
 
 
 def test_effectual_products_match_a_count_of_nonzero_pairs():

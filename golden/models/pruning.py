@@ -18,6 +18,7 @@ matrices to the same sparsity: top-k's ``k`` for each matrix is chosen from the 
 DynaTran reached on it.
 """
 
+import contextlib
 import math
 import numbers
 import time
@@ -30,7 +31,7 @@ from tilewright.fixedpoint import check_choice, check_int
 
 __all__ = ["KINDS", "SWEEPS", "check_tau", "dynatran_prune", "topk_prune", "SparsityCount",
            "DynaTranTap", "TopKTap", "evaluate_pruned", "sweep_points", "transfer_curve",
-           "tau_for_rho", "matching_k", "equal_sparsity"]
+           "tau_for_rho", "matching_k", "equal_sparsity", "one_thread"]
 
 KINDS = ("activation", "weight")
 SWEEPS = ("activation", "weight", "both")
@@ -170,17 +171,30 @@ def evaluate_pruned(model, x, y, tap, batch=512):
     return float((pred.argmax(1) == y).float().mean())
 
 
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread inside the block (deterministic sums, comparable
+    timings), then restore the thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _timed(model, x, y, make_tap, repeats):
     """``(accuracy, tap, seconds)``: the tap of the first evaluation, and the least total
-    pruning time over ``repeats`` evaluations with fresh taps."""
+    pruning time over ``repeats`` evaluations with fresh taps, on one thread."""
     check_int("repeats", repeats, 1, 1000)
-    tap = make_tap()
-    acc = evaluate_pruned(model, x, y, tap)
-    seconds = tap.seconds
-    for _ in range(repeats - 1):
-        again = make_tap()
-        evaluate_pruned(model, x, y, again)
-        seconds = min(seconds, again.seconds)
+    with one_thread():
+        tap = make_tap()
+        acc = evaluate_pruned(model, x, y, tap)
+        seconds = tap.seconds
+        for _ in range(repeats - 1):
+            again = make_tap()
+            evaluate_pruned(model, x, y, again)
+            seconds = min(seconds, again.seconds)
     return acc, tap, seconds
 
 
@@ -265,9 +279,9 @@ def equal_sparsity(model, x, y, taus, *, sweep="activation", tau_activation=None
     ``tau_activation`` and the weights at ``tau_weight``; top-k then prunes the same
     activation matrices with :func:`matching_k`, on the same DynaTran-pruned weights.
     Each row has both methods' activation ρ, accuracy on ``(x, y)`` and ``seconds``: the
-    wall time of their pruning operations over the whole evaluation, the least of
-    ``repeats`` runs. ``per_matrix`` (a list) receives ``{"tau", "matrix", "row", "k",
-    "rho_dynatran", "rho_topk"}`` rows.
+    wall time of their pruning operations over the whole evaluation on one thread, the
+    least of ``repeats`` runs. ``per_matrix`` (a list) receives ``{"tau", "matrix",
+    "row", "k", "rho_dynatran", "rho_topk"}`` rows.
     """
     points = sweep_points(taus, sweep, tau_activation, tau_weight)
     rows = []

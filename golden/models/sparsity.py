@@ -36,10 +36,16 @@ import torch
 
 from tilewright.fixedpoint import check_choice, check_int
 from tilewright.golden.models.encoder import Encoder
-from tilewright.golden.models.pruning import KINDS, DynaTranTap, check_tau, tau_for_rho
+from tilewright.golden.models.pruning import (KINDS, DynaTranTap, check_tau, one_thread,
+                                              tau_for_rho)
+from tilewright.golden.models.train import (TASKS, TrainConfig, default_config, task_data,
+                                            train)
 
-__all__ = ["MatrixSparsity", "measure_sparsity", "threshold_curve", "tau_for_sparsity",
-           "CURVE_TAUS"]
+__all__ = ["MatrixSparsity", "measure_sparsity", "across_layers", "threshold_curve",
+           "tau_for_sparsity", "CURVE_TAUS", "TASK_OF_KIND"]
+
+#: the task whose model stands for a workload of each encoder kind (``ModelShape.kind``)
+TASK_OF_KIND = {"bert": "sentiment", "vit": "digits"}
 
 CURVE_TAUS = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
               0.75, 1.0, 1.5, 2.0)
@@ -123,16 +129,15 @@ class _Recorder:
 @torch.no_grad()
 def _measure(model, x, tau_activation, tau_weight, batch):
     tap, rec = DynaTranTap(tau_activation, tau_weight), _Recorder()
-    saved, threads = model.numerics, torch.get_num_threads()
+    saved = model.numerics
     model.numerics = replace(saved, taps=list(saved.taps) + [tap, rec], matmul=rec.matmul)
-    torch.set_num_threads(1)
     model.eval()
     try:
-        for i in range(0, len(x), batch):
-            model(x[i:i + batch])
+        with one_thread():
+            for i in range(0, len(x), batch):
+                model(x[i:i + batch])
     finally:
         model.numerics = saved
-        torch.set_num_threads(threads)
     count, n, out = tap.count, len(x), {}
     for name, rho in count.sparsity().items():
         if name.endswith(".weight"):
@@ -152,7 +157,6 @@ def _measure(model, x, tau_activation, tau_weight, batch):
 
 @functools.lru_cache(maxsize=512)
 def _task_sparsity(task, tau_activation, tau_weight, samples, seed, epochs, batch):
-    from tilewright.golden.models.train import TrainConfig, default_config, task_data, train
     model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed))
     x = task_data(task).x_test
     return _measure(model, x[:samples], tau_activation, tau_weight, batch)
@@ -166,8 +170,9 @@ def measure_sparsity(source, *, tau_activation=None, tau_weight=None, x=None, sa
     Parameters
     ----------
     source : str or Encoder
-        A task of :mod:`tilewright.golden.models.train` (``"digits"``, ``"sentiment"``): its
-        default model trained with ``seed`` and ``epochs`` (the cached checkpoint) on the
+        A task of :mod:`tilewright.golden.models.train` (``"digits"``: the ViT,
+        ``"sentiment"``: the BERT-style encoder; :data:`TASK_OF_KIND`): its default model
+        trained with ``seed`` and ``epochs`` (the cached checkpoint) on the
         first ``samples`` held-out inputs (all if None); or a model, run on ``x``.
     tau_activation, tau_weight : float or None
         DynaTran thresholds (finite, ≥ 0) of activations and weights; None = not pruned.
@@ -186,7 +191,6 @@ def measure_sparsity(source, *, tau_activation=None, tau_weight=None, x=None, sa
         return _measure(source, x, tau_activation, tau_weight, batch)
     if x is not None:
         raise ValueError("x goes with a model, not with a task")
-    from tilewright.golden.models.train import TASKS
     check_choice("source", source, TASKS)
     if samples is not None:
         check_int("samples", samples, 1, 1 << 30)
@@ -194,15 +198,44 @@ def measure_sparsity(source, *, tau_activation=None, tau_weight=None, x=None, sa
                                batch))
 
 
+def _mean(parts):
+    """Weighted mean of ``(value, weight)`` pairs (0 when the weights add up to 0)."""
+    total = sum(w for _, w in parts)
+    return sum(v * w for v, w in parts) / total if total else 0.0
+
+
+def across_layers(measured):
+    """``{op: MatrixSparsity}`` with each ``layers.<i>.<op>`` of ``measured`` averaged over
+    the encoders (ρ weighted by elements, the weight's ρ by its elements, the operands' ρ
+    and the effectual fraction by products; sizes are the mean); the other keys as they
+    are. For a workload deeper than the measured model (BERT-Base's 12 encoders against
+    the golden model's 2)."""
+    groups = {}
+    for name, m in measured.items():
+        parts = name.split(".", 2)
+        key = parts[2] if parts[0] == "layers" and len(parts) == 3 else name
+        groups.setdefault(key, []).append(m)
+    out = {}
+    for key, ms in groups.items():
+        n, w = len(ms), ms[0].rho_weight is not None
+        p = ms[0].effectual is not None
+        out[key] = MatrixSparsity(
+            rho=_mean([(m.rho, m.size) for m in ms]), size=sum(m.size for m in ms) // n,
+            rho_weight=_mean([(m.rho_weight, m.weight_size) for m in ms]) if w else None,
+            weight_size=sum(m.weight_size for m in ms) // n if w else None,
+            rho_operands=tuple(_mean([(m.rho_operands[i], m.products) for m in ms])
+                               for i in range(2)) if p else None,
+            effectual=_mean([(m.effectual, m.products) for m in ms]) if p else None,
+            products=sum(m.products for m in ms) // n if p else None)
+    return out
+
+
 def _overall(measured, kind):
     """ρ over all activations (``kind="activation"``) or all weights, by element."""
     if kind == "activation":
-        parts = [(m.rho, m.size) for m in measured.values()]
-    else:
-        parts = [(m.rho_weight, m.weight_size) for m in measured.values()
-                 if m.rho_weight is not None]
-    total = sum(s for _, s in parts)
-    return sum(r * s for r, s in parts) / total if total else 0.0
+        return _mean([(m.rho, m.size) for m in measured.values()])
+    return _mean([(m.rho_weight, m.weight_size) for m in measured.values()
+                  if m.rho_weight is not None])
 
 
 def threshold_curve(source, *, kind="activation", taus=CURVE_TAUS, **options):
