@@ -84,6 +84,7 @@ def test_sweep_dynatran_writes_tables_and_plots(capsys, tmp_path):
     for r in k:
         assert abs(float(r["rho_topk"]) - float(r["rho_dynatran"])) <= 0.01
         assert float(r["seconds_topk"]) > 0 and float(r["seconds_dynatran"]) > 0
+        assert float(r["cpu_seconds_topk"]) > 0 and float(r["cpu_seconds_dynatran"]) > 0
     assert float(k[2]["rho_dynatran"]) == float(t[2]["rho_activation"])
     assert len({r["seconds_topk"] for r in k}) == 3              # each row timed
     chosen = rows(tmp_path / "topk_matrices.csv")

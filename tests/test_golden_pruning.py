@@ -72,7 +72,7 @@ def test_tap_sparsity_matches_a_recount_of_every_matrix():
         assert bool((nz.abs() >= 0.1).all())                  # nothing below τ survives
         assert rho[name] == int((x == 0).sum()) / x.numel()
     assert tap.overall("weight") > 0 and tap.overall("activation") > 0
-    assert tap.seconds > 0
+    assert tap.seconds > 0 and tap.cpu_seconds > 0
 
 
 def test_weight_only_pruning_leaves_activations_dense():
@@ -190,6 +190,7 @@ def test_equal_sparsity_matches_dynatran_and_times_each_row():
     for r in rows:          # tolerance: k rounds ρ·n (see below), weighed by elements
         assert abs(r["rho_topk"] - r["rho_dynatran"]) <= 0.02
         assert r["seconds_dynatran"] > 0 and r["seconds_topk"] > 0
+        assert r["cpu_seconds_dynatran"] > 0 and r["cpu_seconds_topk"] > 0
         assert 0 <= r["accuracy_topk"] <= 1 and 0 <= r["accuracy_dynatran"] <= 1
     assert len({r["seconds_topk"] for r in rows}) == 3          # measured per row
     for m in matrices:      # k = n − round(ρ·n) → within 1/(2n), n the row length;

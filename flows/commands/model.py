@@ -5,8 +5,8 @@ Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
 - ``sweep dynatran``: τ → weight/activation sparsity ρ and accuracy (AccelTran §III-A,
   the transfer curve; τ prunes the activations, the weights or both), ρ per matrix
   (``dynatran_matrices.csv``), and DynaTran against top-k (SpAtten) at equal activation
-  sparsity: each method's ρ, accuracy and measured pruning time per τ (``topk``, AccelTran
-  Figs. 12–13; the k chosen per matrix in ``topk_matrices.csv``);
+  sparsity: each method's ρ, accuracy and measured pruning time (wall and CPU) per τ
+  (``topk``, AccelTran Figs. 12–13; the k chosen per matrix in ``topk_matrices.csv``);
 - ``sweep dynaprop``: τ_T → gradient sparsity and accuracy of DynaProp training
   (TransCODE §III-A);
 - ``sweep reuse``: TReX reuse patterns → accuracy (TReX §IV, Fig. 5);
@@ -193,16 +193,18 @@ def sweep_dynatran(task, seed, epochs, output, taus, prune, tau_activation, tau_
     _write_csv(output, "dynatran_matrices", matrices)
     compared = equal_sparsity(model, x, y, taus, repeats=repeats, per_matrix=chosen, **knobs)
     _write(output, "topk", compared,
-           lambda ax, r: _versus(ax, r, "accuracy", "accuracy"),
-           lambda ax, r: _versus(ax, r, "seconds", "pruning time (s)"))
+           lambda ax, r: _versus(ax, r, ["accuracy"], "accuracy"),
+           lambda ax, r: _versus(ax, r, ["seconds", "cpu_seconds"], "pruning time (s)"))
     _write_csv(output, "topk_matrices", chosen)
 
 
-def _versus(ax, rows, field, ylabel):
-    """DynaTran's and top-k's ``field`` against their activation ρ (AccelTran Fig. 12)."""
-    for method in ("dynatran", "topk"):
-        ax.plot([r[f"rho_{method}"] for r in rows], [r[f"{field}_{method}"] for r in rows],
-                marker="o", label=method)
+def _versus(ax, rows, fields, ylabel):
+    """DynaTran's and top-k's ``fields`` against their activation ρ (AccelTran Fig. 12)."""
+    for field, style in zip(fields, ("-", "--")):
+        for method in ("dynatran", "topk"):
+            ax.plot([r[f"rho_{method}"] for r in rows],
+                    [r[f"{field}_{method}"] for r in rows], style, marker="o",
+                    label=f"{method} {field}")
     ax.set_xlabel("activation sparsity ρ")
     ax.set_ylabel(ylabel)
 

@@ -8,8 +8,9 @@ DynaTran keeps ``v`` where ``|v| ≥ τ`` and zeroes it where ``|v| < τ``; the 
 proper), ``tau_weight`` every weight matrix (the weight pruning, WP, of AccelTran §V-A2);
 either may be ``None`` (off). Taps (:class:`DynaTranTap`, :class:`TopKTap`) do this inside
 a model as :class:`~tilewright.golden.models.numerics.Numerics` taps, count the zeros of
-every matrix they see (pruned or not) and add up the wall time of the pruning operations
-alone (``seconds``).
+every matrix they see (pruned or not) and add up the time of the pruning operations
+alone: wall time (``seconds``) and the calling thread's CPU time (``cpu_seconds``, which
+other processes on a loaded machine do not inflate).
 
 :func:`transfer_curve` profiles ρ against τ on data — the curve the hardware threshold
 calculator stores to look τ up from a desired ρ (:func:`tau_for_rho`).
@@ -103,14 +104,15 @@ class _PruningTap:
 
     def __init__(self):
         self.count = SparsityCount()
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
 
     def __call__(self, kind, name, x):
         prune = self.pruner(kind, name)
         if prune is not None:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             x = prune(x)
             self.seconds += time.perf_counter() - start
+            self.cpu_seconds += time.thread_time() - cpu
         self.count.add(name, x)
         return x
 
@@ -184,18 +186,19 @@ def one_thread():
 
 
 def _timed(model, x, y, make_tap, repeats):
-    """``(accuracy, tap, seconds)``: the tap of the first evaluation, and the least total
-    pruning time over ``repeats`` evaluations with fresh taps, on one thread."""
+    """``(accuracy, tap, seconds, cpu_seconds)``: the tap of the first evaluation, and the
+    least total pruning wall and CPU times over ``repeats`` evaluations with fresh taps,
+    on one thread."""
     check_int("repeats", repeats, 1, 1000)
     with one_thread():
         tap = make_tap()
         acc = evaluate_pruned(model, x, y, tap)
-        seconds = tap.seconds
+        seconds, cpu = tap.seconds, tap.cpu_seconds
         for _ in range(repeats - 1):
             again = make_tap()
             evaluate_pruned(model, x, y, again)
-            seconds = min(seconds, again.seconds)
-    return acc, tap, seconds
+            seconds, cpu = min(seconds, again.seconds), min(cpu, again.cpu_seconds)
+    return acc, tap, seconds, cpu
 
 
 def sweep_points(taus, sweep="activation", tau_activation=None, tau_weight=None):
@@ -278,17 +281,18 @@ def equal_sparsity(model, x, y, taus, *, sweep="activation", tau_activation=None
     For each τ (set as in :func:`transfer_curve`): DynaTran prunes the activations at
     ``tau_activation`` and the weights at ``tau_weight``; top-k then prunes the same
     activation matrices with :func:`matching_k`, on the same DynaTran-pruned weights.
-    Each row has both methods' activation ρ, accuracy on ``(x, y)`` and ``seconds``: the
-    wall time of their pruning operations over the whole evaluation on one thread, the
-    least of ``repeats`` runs. ``per_matrix`` (a list) receives ``{"tau", "matrix",
+    Each row has both methods' activation ρ, accuracy on ``(x, y)``, ``seconds`` and
+    ``cpu_seconds``: the wall and CPU time of their pruning operations over the whole
+    evaluation on one thread, each the least of ``repeats`` runs. ``per_matrix`` (a list) receives ``{"tau", "matrix",
     "row", "k", "rho_dynatran", "rho_topk"}`` rows.
     """
     points = sweep_points(taus, sweep, tau_activation, tau_weight)
     rows = []
     for tau, (t_act, t_w) in zip(taus, points):
-        acc_d, dyn, sec_d = _timed(model, x, y, lambda: DynaTranTap(t_act, t_w), repeats)
+        acc_d, dyn, sec_d, cpu_d = _timed(model, x, y, lambda: DynaTranTap(t_act, t_w),
+                                          repeats)
         ks = matching_k(dyn.count)
-        acc_t, top, sec_t = _timed(model, x, y, lambda: TopKTap(ks, t_w), repeats)
+        acc_t, top, sec_t, cpu_t = _timed(model, x, y, lambda: TopKTap(ks, t_w), repeats)
         if per_matrix is not None:
             rd, rt = dyn.sparsity(), top.sparsity()
             per_matrix.extend({"tau": float(tau), "matrix": m,
@@ -299,5 +303,6 @@ def equal_sparsity(model, x, y, taus, *, sweep="activation", tau_activation=None
                      "rho_dynatran": dyn.overall("activation"),
                      "rho_topk": top.overall("activation"), "accuracy_dynatran": acc_d,
                      "accuracy_topk": acc_t, "seconds_dynatran": sec_d,
-                     "seconds_topk": sec_t})
+                     "seconds_topk": sec_t, "cpu_seconds_dynatran": cpu_d,
+                     "cpu_seconds_topk": cpu_t})
     return rows
