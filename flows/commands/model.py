@@ -201,10 +201,10 @@ def sweep_dynatran(task, seed, epochs, output, taus, prune, tau_activation, tau_
 def _versus(ax, rows, fields, ylabel):
     """DynaTran's and top-k's ``fields`` against their activation ρ (AccelTran Fig. 12)."""
     for field, style in zip(fields, ("-", "--")):
-        for method in ("dynatran", "topk"):
+        for color, method in enumerate(("dynatran", "topk")):
             ax.plot([r[f"rho_{method}"] for r in rows],
-                    [r[f"{field}_{method}"] for r in rows], style, marker="o",
-                    label=f"{method} {field}")
+                    [r[f"{field}_{method}"] for r in rows], style, color=f"C{color}",
+                    marker="o", label=f"{method} {field}")
     ax.set_xlabel("activation sparsity ρ")
     ax.set_ylabel(ylabel)
 

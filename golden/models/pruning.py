@@ -32,7 +32,7 @@ from tilewright.fixedpoint import check_choice, check_int
 
 __all__ = ["KINDS", "SWEEPS", "check_tau", "dynatran_prune", "topk_prune", "SparsityCount",
            "DynaTranTap", "TopKTap", "evaluate_pruned", "sweep_points", "transfer_curve",
-           "tau_for_rho", "matching_k", "equal_sparsity", "one_thread"]
+           "tau_for_rho", "row_ks", "matching_keep", "equal_sparsity", "one_thread"]
 
 KINDS = ("activation", "weight")
 SWEEPS = ("activation", "weight", "both")
@@ -58,15 +58,39 @@ def dynatran_prune(m, tau):
 
 def topk_prune(m, k):
     """Top-k: keep the ``k`` largest-magnitude entries of each row (last dimension) of
-    ``m`` and zero the rest (ties to the lower index). Returns ``(pruned, mask)``, mask
-    True where pruned.
+    ``m`` and zero the rest. ``k`` is an ``int``, or an integer tensor of shape
+    ``m.shape[:-1]`` giving each row its own k (see :func:`row_ks`). Returns
+    ``(pruned, mask)``, mask True where pruned; exactly k entries of a row are kept, ties
+    broken by ``torch.topk``.
 
     SpAtten ranks the attention scores; here every activation matrix is ranked the same
     way, as AccelTran §V-A1 does to compare *net* activation sparsity with DynaTran."""
-    k = check_int("k", k, 0, m.shape[-1])
+    n = m.shape[-1]
     keep = torch.zeros_like(m, dtype=torch.bool)
-    keep.scatter_(-1, m.abs().topk(k, dim=-1, sorted=False).indices, True)
+    if not isinstance(k, torch.Tensor):
+        k = check_int("k", k, 0, n)
+        return _kept(m, keep.scatter_(-1, m.abs().topk(k, dim=-1, sorted=False).indices,
+                                      True))
+    if k.shape != m.shape[:-1] or k.dtype.is_floating_point:
+        raise ValueError(f"k must be integers of shape {tuple(m.shape[:-1])}, not "
+                         f"{k.dtype} of shape {tuple(k.shape)}")
+    lo, hi = (int(k.min()), int(k.max())) if k.numel() else (0, 0)
+    for v in (lo, hi):
+        check_int("k", v, 0, n)
+    ranked = m.abs().topk(hi, dim=-1).indices                   # largest first
+    return _kept(m, keep.scatter_(-1, ranked, torch.arange(hi) < k.unsqueeze(-1)))
+
+
+def _kept(m, keep):
     return torch.where(keep, m, torch.zeros_like(m)), ~keep
+
+
+def row_ks(kappa, shape):
+    """Per-row k for rows ``shape`` (row-major) keeping ``kappa`` entries per row on
+    average: row r keeps ``⌊(r+1)κ⌋ − ⌊rκ⌋`` (⌊κ⌋ or ⌈κ⌉), ``⌊rows·κ⌋`` in all."""
+    r = torch.arange(math.prod(shape) + 1, dtype=torch.float64)
+    edges = torch.floor(r * kappa).to(torch.int64)
+    return (edges[1:] - edges[:-1]).reshape(shape)
 
 
 def _is_weight(name):
@@ -99,7 +123,7 @@ class SparsityCount:
 
 
 class _PruningTap:
-    """A numerics tap: ``self.pruner(kind, name)`` returns the pruning function for a
+    """A numerics tap: ``self.pruner(kind, name, x)`` returns the pruning function for a
     matrix (or None); only that call is timed; every matrix's zeros are counted after."""
 
     def __init__(self):
@@ -107,7 +131,7 @@ class _PruningTap:
         self.seconds = self.cpu_seconds = 0.0
 
     def __call__(self, kind, name, x):
-        prune = self.pruner(kind, name)
+        prune = self.pruner(kind, name, x)
         if prune is not None:
             start, cpu = time.perf_counter(), time.thread_time()
             x = prune(x)
@@ -132,27 +156,34 @@ class DynaTranTap(_PruningTap):
         self.tau = {"activation": check_tau("tau_activation", tau_activation),
                     "weight": check_tau("tau_weight", tau_weight)}
 
-    def pruner(self, kind, name):
+    def pruner(self, kind, name, x):
         tau = self.tau[kind]
         return None if tau is None else lambda x: dynatran_prune(x, tau)[0]
 
 
 class TopKTap(_PruningTap):
-    """Top-k on the activation matrices named in ``ks`` (``{name: k}``, rows of each
-    keep their ``k`` largest magnitudes); weights pruned by DynaTran at ``tau_weight``
-    (``None`` = dense), so both methods can share one weight pruning."""
+    """Top-k on the activation matrices named in ``keep`` (``{name: κ}``: rows keep
+    their largest magnitudes, κ per row on average, spread by :func:`row_ks`); weights
+    pruned by DynaTran at ``tau_weight`` (``None`` = dense), so both methods can share
+    one weight pruning."""
 
-    def __init__(self, ks, tau_weight=None):
+    def __init__(self, keep, tau_weight=None):
         super().__init__()
-        self.ks = dict(ks)
+        self.keep = dict(keep)
         self.tau_weight = check_tau("tau_weight", tau_weight)
+        self._ks = {}
 
-    def pruner(self, kind, name):
+    def pruner(self, kind, name, x):
         if kind == "weight":
             tau = self.tau_weight
             return None if tau is None else lambda x: dynatran_prune(x, tau)[0]
-        k = self.ks.get(name)
-        return None if k is None else lambda x: topk_prune(x, k)[0]
+        if name not in self.keep:
+            return None
+        key = (name, x.shape[:-1])
+        if key not in self._ks:
+            self._ks[key] = row_ks(self.keep[name], x.shape[:-1])
+        k = self._ks[key]
+        return lambda x: topk_prune(x, k)[0]
 
 
 def _with_taps(model, taps):
@@ -265,13 +296,14 @@ def tau_for_rho(curve, rho, key="rho", interpolate=False):
     return rows[0]["tau"]
 
 
-def matching_k(count):
-    """``{activation matrix: k}`` giving each matrix of ``count`` (a
-    :class:`SparsityCount`) the same ρ under top-k: ``k = n − round(ρ·n)`` for rows of
-    ``n``, so top-k's ρ is within ``1/(2n)`` of the counted one."""
+def matching_keep(count):
+    """``{activation matrix: κ}`` giving each matrix of ``count`` (a
+    :class:`SparsityCount`) the same ρ under top-k: rows of ``n`` keep ``κ = (1 − ρ)·n``
+    entries on average (:func:`row_ks`), so top-k's ρ on a call of ``R`` rows is within
+    ``1/(R·n)`` of the counted one, but for zeros among the kept entries."""
     rho = count.sparsity()
     rows = {k: count.shapes[k][-1] for k in rho if not _is_weight(k)}
-    return {k: n - round(rho[k] * n) for k, n in rows.items()}
+    return {k: (1 - rho[k]) * n for k, n in rows.items()}
 
 
 def equal_sparsity(model, x, y, taus, *, sweep="activation", tau_activation=None,
@@ -280,25 +312,26 @@ def equal_sparsity(model, x, y, taus, *, sweep="activation", tau_activation=None
 
     For each τ (set as in :func:`transfer_curve`): DynaTran prunes the activations at
     ``tau_activation`` and the weights at ``tau_weight``; top-k then prunes the same
-    activation matrices with :func:`matching_k`, on the same DynaTran-pruned weights.
+    activation matrices with :func:`matching_keep`, on the same DynaTran-pruned weights.
     Each row has both methods' activation ρ, accuracy on ``(x, y)``, ``seconds`` and
     ``cpu_seconds``: the wall and CPU time of their pruning operations over the whole
-    evaluation on one thread, each the least of ``repeats`` runs. ``per_matrix`` (a list) receives ``{"tau", "matrix",
-    "row", "k", "rho_dynatran", "rho_topk"}`` rows.
+    evaluation on one thread, each the least of ``repeats`` runs. ``per_matrix`` (a
+    list) receives ``{"tau", "matrix", "row", "k_mean", "rho_dynatran", "rho_topk"}``
+    rows (``k_mean``: κ, the entries top-k keeps per row on average).
     """
     points = sweep_points(taus, sweep, tau_activation, tau_weight)
     rows = []
     for tau, (t_act, t_w) in zip(taus, points):
         acc_d, dyn, sec_d, cpu_d = _timed(model, x, y, lambda: DynaTranTap(t_act, t_w),
                                           repeats)
-        ks = matching_k(dyn.count)
-        acc_t, top, sec_t, cpu_t = _timed(model, x, y, lambda: TopKTap(ks, t_w), repeats)
+        keep = matching_keep(dyn.count)
+        acc_t, top, sec_t, cpu_t = _timed(model, x, y, lambda: TopKTap(keep, t_w), repeats)
         if per_matrix is not None:
             rd, rt = dyn.sparsity(), top.sparsity()
             per_matrix.extend({"tau": float(tau), "matrix": m,
-                               "row": dyn.count.shapes[m][-1], "k": k,
+                               "row": dyn.count.shapes[m][-1], "k_mean": k,
                                "rho_dynatran": rd[m], "rho_topk": rt[m]}
-                              for m, k in ks.items())
+                              for m, k in keep.items())
         rows.append({"tau": float(tau), "tau_activation": t_act, "tau_weight": t_w,
                      "rho_dynatran": dyn.overall("activation"),
                      "rho_topk": top.overall("activation"), "accuracy_dynatran": acc_d,

@@ -107,9 +107,9 @@ class _Product:
 
 
 class _Recorder:
-    """Numerics ``matmul`` and tap: each product's statistics go to the name of the next
-    activation (:class:`~tilewright.golden.models.numerics.Numerics` taps a product's
-    output right after computing it); every matrix's zeros are counted."""
+    """Numerics ``matmul`` and tap: each product's operand statistics go to the name of
+    the next activation tapped (:class:`~tilewright.golden.models.numerics.Numerics` taps
+    a product's output right after computing it)."""
 
     def __init__(self):
         self.pending = None
