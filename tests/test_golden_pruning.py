@@ -170,6 +170,20 @@ def test_topk_keeps_k_largest_magnitudes_per_row():
     assert (topk_prune(tied, torch.tensor([0, 4]))[0] != 0).sum(-1).tolist() == [0, 4]
 
 
+def test_topk_per_row_against_a_sort():
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50):
+        m = torch.randn(3, 5, 9, generator=g)
+        for k in (torch.randint(0, 10, (3, 5), generator=g),               # any k
+                  row_ks(float(torch.rand(1, generator=g)) * 9, (3, 5))):  # k, k + 1
+            expected = torch.zeros_like(m)
+            for a in range(3):
+                for b in range(5):
+                    kept = m[a, b].abs().argsort(descending=True)[:k[a, b]]
+                    expected[a, b, kept] = m[a, b, kept]
+            assert torch.equal(topk_prune(m, k)[0], expected)
+
+
 @pytest.mark.parametrize("k, message", [
     (5, "k must be an integer from 0 to 4, not 5"),
     (torch.tensor([1, 5]), "k must be an integer from 0 to 4, not 5"),

@@ -61,27 +61,29 @@ def topk_prune(m, k):
     ``m`` and zero the rest. ``k`` is an ``int``, or an integer tensor of shape
     ``m.shape[:-1]`` giving each row its own k (see :func:`row_ks`). Returns
     ``(pruned, mask)``, mask True where pruned; exactly k entries of a row are kept, ties
-    broken by ``torch.topk``.
+    broken by ``torch.topk``. One unsorted ``topk`` per call when the rows' k differ by
+    at most one (as :func:`row_ks` makes them), a sorted one otherwise.
 
     SpAtten ranks the attention scores; here every activation matrix is ranked the same
     way, as AccelTran §V-A1 does to compare *net* activation sparsity with DynaTran."""
     n = m.shape[-1]
-    keep = torch.zeros_like(m, dtype=torch.bool)
-    if not isinstance(k, torch.Tensor):
-        k = check_int("k", k, 0, n)
-        return _kept(m, keep.scatter_(-1, m.abs().topk(k, dim=-1, sorted=False).indices,
-                                      True))
-    if k.shape != m.shape[:-1] or k.dtype.is_floating_point:
-        raise ValueError(f"k must be integers of shape {tuple(m.shape[:-1])}, not "
-                         f"{k.dtype} of shape {tuple(k.shape)}")
-    lo, hi = (int(k.min()), int(k.max())) if k.numel() else (0, 0)
-    for v in (lo, hi):
-        check_int("k", v, 0, n)
-    ranked = m.abs().topk(hi, dim=-1).indices                   # largest first
-    return _kept(m, keep.scatter_(-1, ranked, torch.arange(hi) < k.unsqueeze(-1)))
-
-
-def _kept(m, keep):
+    if isinstance(k, torch.Tensor):
+        if k.shape != m.shape[:-1] or k.dtype.is_floating_point:
+            raise ValueError(f"k must be integers of shape {tuple(m.shape[:-1])}, not "
+                             f"{k.dtype} of shape {tuple(k.shape)}")
+        lo, hi = (int(k.min()), int(k.max())) if k.numel() else (0, 0)
+        for v in (lo, hi):
+            check_int("k", v, 0, n)
+    else:
+        lo = hi = check_int("k", k, 0, n)
+    values, ranked = m.abs().topk(hi, dim=-1, sorted=hi - lo > 1)
+    if hi - lo > 1:                 # any k per row: the first k of the sorted ranking
+        src = torch.arange(hi) < k.unsqueeze(-1)
+    else:                           # k is hi or hi − 1 (row_ks): no sort; rows keeping
+        src = torch.ones_like(ranked, dtype=torch.bool)     # hi − 1 drop their least
+        if lo < hi:
+            src.scatter_(-1, values.argmin(-1, keepdim=True), (k == hi).unsqueeze(-1))
+    keep = torch.zeros_like(m, dtype=torch.bool).scatter_(-1, ranked, src)
     return torch.where(keep, m, torch.zeros_like(m)), ~keep
 
 
