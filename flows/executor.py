@@ -37,7 +37,7 @@ __all__ = ["Executor", "ExecutorError", "LocalExecutor", "DaskExecutor", "TaskFa
            "WorkerDied", "get_executor", "EXECUTORS", "CONNECT_TIMEOUT_S"]
 
 EXECUTORS = ("local", "dask")
-CONNECT_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 3
 
 
 class ExecutorError(ValueError):
@@ -389,7 +389,7 @@ class DaskExecutor(Executor):
             # a task whose worker dies is retried once elsewhere, then reported
             with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None,
+                                             processes=True, dashboard_address=":0",
                                              env={"OMP_NUM_THREADS": "1",
                                                   "MKL_NUM_THREADS": "1"})
             self._client = Client(self._cluster)

@@ -5,9 +5,10 @@ A run lives in the same database as the cost records (a SQLite file or a
 kind, the configuration that decides its results, JSON) and ``run_records`` (run id, key,
 value as JSON). :func:`open_run` starts a run or resumes one; a sweep or search asks
 :meth:`Run.done` for what is already finished, evaluates only the rest, and saves each
-result with :meth:`Run.record` (one transaction, so a run killed with SIGKILL keeps every
-result saved before the kill and no partial one). With the same configuration (seed
-included) a resumed run therefore ends with the same result as an uninterrupted one.
+result with :meth:`Run.record`, one transaction each, so a run killed with SIGKILL keeps
+every result saved before the kill and no partial one (:meth:`Run.evaluate` does the
+three on an executor). With the same configuration (seed included) a resumed run
+therefore ends with the same result as an uninterrupted one.
 Concurrent writers (several processes recording into one run) are safe.
 """
 
@@ -141,6 +142,18 @@ class Run:
             "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, "
             "created = excluded.created", (self.run_id, key, text, time.time()))])
         return json.loads(text)
+
+    def evaluate(self, executor, fn, tasks, *, desc=None, replay=None):
+        """``{key: fn(*args)}`` for every ``key: args`` of ``tasks``, in their order: the
+        values this run has already recorded, and the others computed on ``executor``
+        (:meth:`~tilewright.flows.executor.Executor.map`) and recorded as each finishes.
+        Keys are strings; values JSON data. A failed evaluation raises
+        :class:`~tilewright.flows.executor.TaskFailed` once the others are recorded."""
+        done = self.done()
+        missing = {key: args for key, args in tasks.items() if key not in done}
+        for key, value in executor.map(fn, missing, desc=desc, replay=replay):
+            done[key] = self.record(key, value)
+        return {key: done[key] for key in tasks}
 
     def close(self):
         if self._own:

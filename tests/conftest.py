@@ -77,3 +77,11 @@ def postgres_url(postgres_server):
     with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     yield f"{postgres_server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """A new database: a SQLite file, then a PostgreSQL database (see postgres_url)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.sqlite")
+    return request.getfixturevalue("postgres_url")

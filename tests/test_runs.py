@@ -14,13 +14,6 @@ from tilewright.flows.runs import SCHEMA_VERSION, RunError, open_run
 CONFIG = {"seed": 3, "budget": 8, "space": {"rows": [2, 4], "clock": 700}}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "runs.sqlite")
-    return request.getfixturevalue("postgres_url")
-
-
 def test_record_and_resume(db_url):
     with open_run(db_url, "r1", kind="sweep", config=CONFIG) as run:
         assert run.done() == {}
