@@ -1,9 +1,9 @@
 """Resumable runs: every finished evaluation of a sweep or search, saved under a run id.
 
 A run lives in the same database as the cost records (a SQLite file or a
-``postgresql://`` URL, :mod:`tilewright.flows.database`), in two tables: ``runs`` (id,
-kind, the configuration that decides its results, JSON) and ``run_records`` (run id, key,
-value as JSON). :func:`open_run` starts a run or resumes one; a sweep or search asks
+``postgresql://`` URL, :mod:`tilewright.flows.costs.database`), in two tables: ``runs``
+(id, kind, the configuration that decides its results, JSON) and ``run_records`` (run id,
+key, value as JSON). :func:`open_run` starts a run or resumes one; a sweep or search asks
 :meth:`Run.done` for what is already finished, evaluates only the rest, and saves each
 result with :meth:`Run.record`, one transaction each, so a run killed with SIGKILL keeps
 every result saved before the kill and no partial one (:meth:`Run.evaluate` does the
@@ -15,7 +15,7 @@ Concurrent writers (several processes recording into one run) are safe.
 import json
 import time
 
-from tilewright.flows.database import Database
+from tilewright.flows.costs.database import Database
 
 __all__ = ["Run", "RunError", "open_run", "SCHEMA_VERSION"]
 
@@ -73,7 +73,7 @@ def open_run(db, run_id, *, kind, config):
     ----------
     db : str, path or Database
         The database URL (SQLite file or ``postgresql://``), or an open
-        :class:`~tilewright.flows.database.Database` such as a ``CostDB`` to share its
+        :class:`~tilewright.flows.costs.database.Database` such as a ``CostDB`` to share its
         connection.
     run_id : str
     kind : str

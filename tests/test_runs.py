@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from tilewright.flows.costs import CostDB
-from tilewright.flows.database import DatabaseError
+from tilewright.flows.costs.database import DatabaseError
 from tilewright.flows.runs import SCHEMA_VERSION, RunError, open_run
 
 CONFIG = {"seed": 3, "budget": 8, "space": {"rows": [2, 4], "clock": 700}}

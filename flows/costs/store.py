@@ -9,10 +9,10 @@ clock, stimulus), so a record is reused while none of those change.
 
 The database is SQLite by default (a file path) or PostgreSQL (a ``postgresql://`` URL,
 through the ``psycopg`` package), with the same SQL for both (the connection layer,
-shared with the run store, is :mod:`tilewright.flows.database`). Each record is one row
-written in one transaction, so a process killed mid-write leaves either the whole record
-or none of it; SQLite runs in WAL mode with a busy timeout so that concurrent writers
-wait for each other instead of failing. The schema is versioned (table ``schema_info``);
+shared with the run store, is :mod:`.database`). Each record is one row written in one
+transaction, so a process killed mid-write leaves either the whole record or none of it;
+SQLite runs in WAL mode with a busy timeout so that concurrent writers wait for each
+other instead of failing. The schema is versioned (table ``schema_info``);
 a database written by a newer tilewright is refused rather than misread.
 """
 
@@ -21,7 +21,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields
 
-from tilewright.flows.database import Database, DatabaseError
+from tilewright.flows.costs.database import Database, DatabaseError
 
 __all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "cost_key", "open_db"]
 
