@@ -1,11 +1,12 @@
 """The cost database: round trip, reuse by key, schema version, 4 concurrent writers,
-a writer killed mid-write (SIGKILL), PostgreSQL through the same code (skipped without a
-server)."""
+a writer killed mid-write (SIGKILL); on SQLite and on a real PostgreSQL server (the
+``db_url`` fixture; skipped only without PostgreSQL's binaries)."""
 
 import json
 import multiprocessing
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,9 +20,9 @@ from tilewright.flows.costs.store import (SCHEMA_VERSION, CostDB, CostDBError, C
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
-def test_round_trip_and_reuse(tmp_path, cost_record):
+def test_round_trip_and_reuse(db_url, cost_record):
     record = cost_record
-    with CostDB(tmp_path / "c.sqlite") as db:
+    with CostDB(db_url) as db:
         assert db.schema_version == SCHEMA_VERSION and len(db) == 0
         r = record(3)
         db.put(r)
@@ -64,18 +65,17 @@ def _writer(path, records):
             db.put(r)
 
 
-def test_four_concurrent_writers_lose_nothing(tmp_path, cost_record):
-    path = str(tmp_path / "c.sqlite")
+def test_four_concurrent_writers_lose_nothing(db_url, cost_record):
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer,
-                         args=(path, [cost_record(k * 1000 + i) for i in range(50)]))
+                         args=(db_url, [cost_record(k * 1000 + i) for i in range(50)]))
              for k in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    with CostDB(path) as db:
+    with CostDB(db_url) as db:
         keys = {r.key for r in db.records()}
     assert keys == {cost_record(k * 1000 + i).key for k in range(4) for i in range(50)}
 
@@ -144,15 +144,15 @@ def test_killed_mid_write_leaves_whole_records(tmp_path, cost_record):
         assert db.get(record(10_000).key) is not None
 
 
-def test_postgres_through_the_same_code(cost_record):
-    url = os.environ.get("TILEWRIGHT_TEST_POSTGRES")
-    if not url:
-        pytest.skip("no PostgreSQL server (set TILEWRIGHT_TEST_POSTGRES=postgresql://...)")
+def test_unreachable_postgres_is_one_line():
+    with socket.socket() as s:                  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"postgresql://tilewright@127.0.0.1:{s.getsockname()[1]}/costs"
     pytest.importorskip("psycopg")
-    with CostDB(url) as db:
-        r = cost_record(7, block=f"pg-{os.getpid()}")
-        db.put(r)
-        assert db.get(r.key).area_um2 == r.area_um2
+    with pytest.raises(CostDBError) as e:
+        CostDB(url)
+    assert str(e.value).startswith(f"cannot connect to {url}: connection failed: ")
+    assert "\n" not in str(e.value)
 
 
 def test_postgres_without_driver_message(monkeypatch):

@@ -8,12 +8,13 @@ that decides its numbers (block, parameters, generator version, tool versions, l
 clock, stimulus), so a record is reused while none of those change.
 
 The database is SQLite by default (a file path) or PostgreSQL (a ``postgresql://`` URL,
-through the ``psycopg`` package), with the same SQL for both. Each record is one row
-written in one transaction, so a process killed mid-write leaves either the whole record
-or none of it; SQLite runs in WAL mode with a busy timeout so that concurrent writers
-wait for each other instead of failing. The schema is versioned (table ``schema_info``);
-a database written by a newer tilewright is refused rather than misread, and one written
-by an older one is migrated when opened (schema 1 → 2 adds the ``unit`` and ``context``
+through the ``psycopg`` package), with the same SQL for both (the connection layer,
+shared with the run store, is :mod:`.database`). Each record is one row written in one
+transaction, so a process killed mid-write leaves either the whole record or none of it;
+SQLite runs in WAL mode with a busy timeout so that concurrent writers wait for each
+other instead of failing. The schema is versioned (table ``schema_info``); a database
+written by a newer tilewright is refused rather than misread, and one written by an
+older one is migrated when opened (schema 1 → 2 adds the ``unit`` and ``context``
 columns that :meth:`CostDB.lookup` matches on).
 
 A designer's question, "the mac-lane with multipliers=16 at sky130 and 700 MHz", is
@@ -31,6 +32,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 
 from tilewright.blocks import OPERATION_UNITS
+from tilewright.flows.costs.database import Database, DatabaseError
 
 __all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "METHOD_VERSION",
            "DEFAULT_DB", "DEFAULT_CLOCK_MHZ", "DEFAULT_LIBRARY", "DEFAULT_WIRE_LOAD",
@@ -52,21 +54,8 @@ DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80"
 DEFAULT_WIRE_LOAD = "default"
 
 
-class CostDBError(RuntimeError):
-    """The cost database cannot be opened or has an unknown schema."""
-
-
-def _while_busy(action, url, attempts=200, pause=0.05):
-    """``action()``, tried again while SQLite reports the database locked or busy (another
-    process holds it) for up to ``attempts`` × ``pause`` seconds."""
-    for _ in range(attempts):
-        try:
-            return action()
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) and "busy" not in str(e):
-                raise
-            time.sleep(pause)
-    raise CostDBError(f"cost database {url!r} stayed locked")
+CostDBError = DatabaseError
+"""The cost database cannot be opened or has an unknown schema."""
 
 
 def cost_key(block, params, generator_version, tools, context=None):
@@ -162,19 +151,12 @@ class CostRecord:
 
 
 _SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cost_records (key TEXT PRIMARY KEY, block TEXT NOT NULL, "
     "params TEXT NOT NULL, record TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, "
     "unit TEXT, context TEXT)",
     "CREATE INDEX IF NOT EXISTS cost_records_block ON cost_records (block)",
+    "CREATE INDEX IF NOT EXISTS cost_records_query ON cost_records (block, params)",
 ]
-#: Schema 1 → 2: the operation unit and the measurement context as columns (NULL in the
-#: rows of schema 1, which are of older method versions).
-_MIGRATE_1_TO_2 = [
-    "ALTER TABLE cost_records ADD COLUMN unit TEXT",
-    "ALTER TABLE cost_records ADD COLUMN context TEXT",
-]
-_INDEXES = ["CREATE INDEX IF NOT EXISTS cost_records_query ON cost_records (block, params)"]
 
 
 def _params_text(params):
@@ -188,116 +170,41 @@ def _match_context(clock_mhz, wire_load):
             "wire_load_model": wire_load}
 
 
-class CostDB:
+class CostDB(Database):
     """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``."""
 
+    label = "cost database"
+
     def __init__(self, url):
-        self.url = str(url)
-        self.postgres = self.url.startswith(("postgresql://", "postgres://"))
-        self._conn = self._connect()
-        self._init_schema()
-
-    # ---------------------------------------------------------- connection
-    def _connect(self):
-        if self.postgres:
-            try:
-                import psycopg
-            except ImportError:
-                raise CostDBError("a PostgreSQL cost database needs the 'psycopg' package "
-                                  "(pip install psycopg)") from None
-            try:
-                return psycopg.connect(self.url, autocommit=True)
-            except Exception as e:
-                raise CostDBError(f"cannot connect to {self.url}: {e}") from None
-        try:
-            return _while_busy(self._open_sqlite, self.url)
-        except sqlite3.Error as e:
-            raise CostDBError(f"cannot open cost database {self.url!r}: {e}") from None
-
-    def _open_sqlite(self):
-        conn = sqlite3.connect(self.url, timeout=60, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout=60000")
-            # switching to WAL takes an exclusive lock and, while another process opens
-            # the same new file, fails at once as "locked" without waiting: retried
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _sql(self, text):
-        return text.replace("?", "%s") if self.postgres else text
-
-    def _execute(self, text, args=()):
-        return self._conn.execute(self._sql(text), args)
-
-    def _transaction(self, statements):
-        """Run ``[(sql, args), ...]`` as one transaction (all or nothing)."""
-        self._atomically(lambda: [self._execute(sql, args) for sql, args in statements])
-
-    def _atomically(self, work):
-        """``work()`` in one transaction (all or nothing), retried while SQLite is busy."""
-        def attempt():
-            if self.postgres:
-                with self._conn.transaction():
-                    work()
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                work()
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        _while_busy(attempt, self.url)
-
-    def _init_schema(self):
-        self._transaction([(s, ()) for s in _SCHEMA] + [(
-            "INSERT INTO schema_info (name, value) VALUES ('version', ?) "
-            "ON CONFLICT (name) DO NOTHING", (str(SCHEMA_VERSION),))])
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
-            raise CostDBError(f"cost database {self.url!r} has schema version {version}; "
-                              f"this tilewright reads up to {SCHEMA_VERSION}")
-        if version < SCHEMA_VERSION:
-            self._atomically(self._migrate)
-        self._transaction([(s, ()) for s in _INDEXES])
+        super().__init__(url)
+        if self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA) < SCHEMA_VERSION:
+            self._migrate()
 
     def _migrate(self):
-        """Schema 1 → 2, inside a transaction that holds the database (SQLite) or the
-        version row (PostgreSQL), so concurrent openers migrate once."""
-        lock = " FOR UPDATE" if self.postgres else ""
-        version = int(self._execute("SELECT value FROM schema_info WHERE name = 'version'"
-                                    + lock).fetchone()[0])
-        if version == 1:
-            for sql in _MIGRATE_1_TO_2:
-                self._execute(sql)
-            self._execute("UPDATE schema_info SET value = ? WHERE name = 'version'",
-                          (str(SCHEMA_VERSION),))
+        """Schema 1 → 2: the ``unit`` and ``context`` columns (NULL in the old rows, which
+        are of method versions before 4, so no lookup matches them). A concurrent opener
+        may have migrated first: its columns are then there already (PostgreSQL's ``IF
+        NOT EXISTS``; SQLite reports them duplicate)."""
+        add = "ADD COLUMN IF NOT EXISTS" if self.postgres else "ADD COLUMN"
+        try:
+            self.transaction([(f"ALTER TABLE cost_records {add} {column} TEXT", ())
+                              for column in ("unit", "context")] + [
+                ("UPDATE schema_info SET value = ? WHERE name = 'version'",
+                 (str(SCHEMA_VERSION),))])
+        except sqlite3.OperationalError as e:
+            if "duplicate column" not in str(e):
+                raise
 
     @property
     def schema_version(self):
-        return int(self._execute("SELECT value FROM schema_info WHERE name = 'version'")
-                   .fetchone()[0])
-
-    def close(self):
-        self._conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return self.stored_version("version")
 
     # ---------------------------------------------------------- records
     def put(self, record):
         """Store ``record`` (replacing one with the same key) in one transaction."""
         created = record.created or time.time()
         data = {**asdict(record), "created": created}
-        self._transaction([(
+        self.transaction([(
             "INSERT INTO cost_records (key, block, params, record, created, unit, context) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
             "block = excluded.block, params = excluded.params, record = excluded.record, "
@@ -308,27 +215,27 @@ class CostDB:
 
     def get(self, key):
         """The record stored under ``key``, or ``None``."""
-        row = self._execute("SELECT record FROM cost_records WHERE key = ?",
+        row = self.execute("SELECT record FROM cost_records WHERE key = ?",
                             (key,)).fetchone()
         return CostRecord.from_dict(json.loads(row[0])) if row else None
 
     def find(self, prefix):
         """Records whose key starts with ``prefix``."""
-        rows = self._execute("SELECT record FROM cost_records WHERE key LIKE ? ORDER BY key",
+        rows = self.execute("SELECT record FROM cost_records WHERE key LIKE ? ORDER BY key",
                              (prefix + "%",)).fetchall()
         return [CostRecord.from_dict(json.loads(r[0])) for r in rows]
 
     def records(self, block=None):
         """All records (of ``block``), oldest first."""
         if block is None:
-            rows = self._execute("SELECT record FROM cost_records ORDER BY created, key")
+            rows = self.execute("SELECT record FROM cost_records ORDER BY created, key")
         else:
-            rows = self._execute("SELECT record FROM cost_records WHERE block = ? "
+            rows = self.execute("SELECT record FROM cost_records WHERE block = ? "
                                  "ORDER BY created, key", (block,))
         return [CostRecord.from_dict(json.loads(r[0])) for r in rows.fetchall()]
 
     def __len__(self):
-        return self._execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
+        return self.execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
 
     # ---------------------------------------------------------- queries
     def lookup(self, block, params=None, *, library=None, clock_mhz=None,
@@ -348,7 +255,7 @@ class CostDB:
         want = _match_context(DEFAULT_CLOCK_MHZ if clock_mhz is None else clock_mhz,
                               wire_load)
         library = DEFAULT_LIBRARY if library is None else str(library)
-        rows = self._execute("SELECT record, context FROM cost_records WHERE block = ? AND "
+        rows = self.execute("SELECT record, context FROM cost_records WHERE block = ? AND "
                              "params = ? AND context IS NOT NULL ORDER BY created DESC, key",
                              (block, _params_text(resolved))).fetchall()
         for text, context in rows:
