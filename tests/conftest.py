@@ -67,6 +67,24 @@ def regress(seed):
     return run
 
 
+@pytest.fixture
+def in_processes():
+    """``in_processes(target, arglists, timeout=120)``: ``target(*args)`` in one spawned
+    process per ``args`` (forking an xdist worker may deadlock), all started before any
+    is waited for; asserts that each exits with status 0."""
+    import multiprocessing
+
+    def run(target, arglists, timeout=120):
+        ctx = multiprocessing.get_context("spawn")
+        procs = [ctx.Process(target=target, args=args) for args in arglists]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout)
+            assert p.exitcode == 0
+    return run
+
+
 def make_cost_record(i, block="mac-lane"):
     """A cost record numbered ``i`` (area 100 + i µm², i/2 pJ per operation, ...)."""
     from tilewright.flows.costs.store import CostRecord, cost_key

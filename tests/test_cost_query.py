@@ -97,14 +97,20 @@ def test_missing_of_a_config(db):
     assert db.missing(config.instances) == []
 
 
-def test_schema_1_database_opens_and_migrates(tmp_path):
-    path = tmp_path / "old.sqlite"
+def schema_1_database(path):
+    """A cost database as tilewright wrote it before schema 2, open (sqlite3)."""
     conn = sqlite3.connect(path)
     conn.executescript(
         "CREATE TABLE schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
         "INSERT INTO schema_info VALUES ('version', '1');"
         "CREATE TABLE cost_records (key TEXT PRIMARY KEY, block TEXT NOT NULL, "
         "params TEXT NOT NULL, record TEXT NOT NULL, created DOUBLE PRECISION NOT NULL);")
+    return conn
+
+
+def test_schema_1_database_opens_and_migrates(tmp_path):
+    path = tmp_path / "old.sqlite"
+    conn = schema_1_database(path)
     old = replace(measured(), unit=None, unit_shape=None, context={})
     data = {k: v for k, v in old.to_dict().items()
             if k not in ("unit", "unit_shape", "context", "dynamic_mw", "idle_mw")}
@@ -149,3 +155,20 @@ def test_costs_missing_command(run_cli, tmp_path):
                    "--clock-mhz", "500", "--db", str(path))[:2] == (0, "")
     code, _, err = run_cli("costs", "missing", "mac-lane", "--config", "acceltran-edge")
     assert (code, err) == (2, "tilewright: error: give exactly one of BLOCK or --config\n")
+
+
+def _open(path, barrier):
+    barrier.wait()
+    CostDB(path).close()
+
+
+def test_concurrent_openers_migrate_once(tmp_path, in_processes):
+    import multiprocessing
+    path = str(tmp_path / "old.sqlite")
+    schema_1_database(path).close()
+    barrier = multiprocessing.get_context("spawn").Barrier(4)
+    in_processes(_open, [(path, barrier)] * 4)
+    with CostDB(path) as db:
+        assert db.schema_version == SCHEMA_VERSION
+        db.put(measured())
+        assert db.lookup("mac-lane") is not None

@@ -65,16 +65,9 @@ def _writer(path, records):
             db.put(r)
 
 
-def test_four_concurrent_writers_lose_nothing(db_url, cost_record):
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer,
-                         args=(db_url, [cost_record(k * 1000 + i) for i in range(50)]))
-             for k in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+def test_four_concurrent_writers_lose_nothing(db_url, cost_record, in_processes):
+    in_processes(_writer, [(db_url, [cost_record(k * 1000 + i) for i in range(50)])
+                           for k in range(4)])
     with CostDB(db_url) as db:
         keys = {r.key for r in db.records()}
     assert keys == {cost_record(k * 1000 + i).key for k in range(4) for i in range(50)}
@@ -88,7 +81,7 @@ def _opener(path, barrier, errors):
         errors.put(str(e))
 
 
-def test_simultaneous_first_opens(tmp_path):
+def test_simultaneous_first_opens(tmp_path, in_processes):
     # 8 processes opening one new file at once: switching it to WAL fails at once as
     # "locked" in all but one (14 of 320 opens failed before opening retried it; this
     # test failed 3 runs in 3 on that code)
@@ -97,12 +90,7 @@ def test_simultaneous_first_opens(tmp_path):
     for trial in range(10):
         path = str(tmp_path / f"c{trial}.sqlite")
         barrier = ctx.Barrier(8)
-        procs = [ctx.Process(target=_opener, args=(path, barrier, errors)) for _ in range(8)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
+        in_processes(_opener, [(path, barrier, errors)] * 8, timeout=60)
     assert errors.empty()
 
 
