@@ -63,7 +63,7 @@ def test_unknown_block(run_cli, tmp_path):
 
 def test_gen_mac_lane_writes_verilog_and_params(run_cli, tmp_path):
     code, out, _ = run_cli("gen", "mac-lane", "--multipliers", "16", "--il", "4",
-                       "--fl", "16", "--activation", "gelu", "-o", str(tmp_path))
+                           "--fl", "16", "--activation", "gelu", "-o", str(tmp_path))
     assert code == 0
     text = (tmp_path / "mac_lane.v").read_text()
     assert "module mac_lane(" in text

@@ -32,7 +32,7 @@ def test_bad_parameters_one_line_nothing_written(run_cli, tmp_path, block, args,
 
 def test_gen_softmax(run_cli, tmp_path):
     code, out, _ = run_cli("gen", "softmax", "--t", "197", "--heads", "6",
-                       "--lut-depth", "1024", "-o", str(tmp_path))
+                           "--lut-depth", "1024", "-o", str(tmp_path))
     assert code == 0
     assert "module softmax(" in (tmp_path / "softmax.v").read_text()
     facts = json.loads((tmp_path / "softmax.json").read_text())["facts"]

@@ -15,8 +15,8 @@ def test_help(run_cli, argv):
 
 def test_cycles_pivot_deit_qkv(run_cli):
     code, out, _ = run_cli("systolic", "cycles", "--rows", "64", "--cols", "36", "--m",
-                       "197", "--k", "384", "--n", "384", "--dataflow", "is",
-                       "--clock-mhz", "125")
+                           "197", "--k", "384", "--n", "384", "--dataflow", "is",
+                           "--clock-mhz", "125")
     assert code == 0
     assert out.splitlines() == [
         "GEMM 197x384x384 on a 64x36 is array: Sr=384 Sc=197 T=384, 36 folds",
@@ -28,7 +28,7 @@ def test_cycles_pivot_deit_qkv(run_cli):
 
 def test_cycles_json_matches_the_model(run_cli):
     code, out, _ = run_cli("systolic", "cycles", "--rows", "3", "--cols", "2", "--m",
-                       "5", "--k", "7", "--n", "4", "--dataflow", "os", "--json")
+                           "5", "--k", "7", "--n", "4", "--dataflow", "os", "--json")
     assert code == 0
     report = json.loads(out)
     assert report["cycles"] == SystolicArray.gemm_cycles(3, 2, 5, 7, 4, "os")
@@ -53,7 +53,7 @@ def test_cycles_errors(run_cli, args, message):
 
 def test_gen_systolic_writes_verilog(run_cli, tmp_path):
     code, _, _ = run_cli("gen", "systolic", "--rows", "2", "--cols", "3", "--dataflow",
-                     "os", "-o", str(tmp_path))
+                         "os", "-o", str(tmp_path))
     assert code == 0
     assert "module systolic(" in (tmp_path / "systolic.v").read_text()
     facts = json.loads((tmp_path / "systolic.json").read_text())["facts"]

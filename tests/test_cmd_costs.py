@@ -118,7 +118,7 @@ def test_plot(tmp_path, run_cli, cost_record):
 def test_plot_errors(tmp_path, run_cli, cost_record):
     db = _db(tmp_path, cost_record(2))
     assert run_cli("costs", "plot", "-o", str(tmp_path / "x.png"), "--block", "gelu",
-               "--db", db) == (2, "", f"tilewright: error: no cost records of block 'gelu' "
+                   "--db", db) == (2, "", f"tilewright: error: no cost records of block 'gelu' "
                                       f"in {db!r}\n")
     code, _, err = run_cli("costs", "plot", "-o", str(tmp_path / "x.bmp2"), "--db", db)
     assert code == 2 and err.startswith("tilewright: error: Format 'bmp2' is not supported")

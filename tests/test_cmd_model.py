@@ -60,7 +60,7 @@ def test_errors_one_line(run_cli, tmp_path, argv, message):
 
 def test_evaluate_prints_accuracy(run_cli):
     code, out, _ = run_cli("model", "evaluate", "--epochs", "1", "--il", "4", "--fl", "16",
-                       "--gelu", "pwl", "--units", "--skip", "1")
+                           "--gelu", "pwl", "--units", "--skip", "1")
     r = json.loads(out)
     assert code == 0 and r["format"] == [4, 16] and r["skip"] == [1] and r["units"]
     assert 0.1 < r["accuracy"] <= 1
@@ -68,8 +68,8 @@ def test_evaluate_prints_accuracy(run_cli):
 
 def test_sweep_dynatran_writes_tables_and_plots(run_cli, tmp_path):
     code, out, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
-                       str(tmp_path), "--taus", "0,0.05,0.2", "--samples", "40",
-                       "--repeats", "2")
+                           str(tmp_path), "--taus", "0,0.05,0.2", "--samples", "40",
+                           "--repeats", "2")
     assert code == 0
     t = rows(tmp_path / "dynatran.csv")
     assert [float(r["tau"]) for r in t] == [0, 0.05, 0.2]
@@ -94,13 +94,13 @@ def test_sweep_dynatran_writes_tables_and_plots(run_cli, tmp_path):
 
 def test_sweep_dynatran_prunes_weights_or_both(run_cli, tmp_path):
     code, _, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
-                     str(tmp_path / "w"), "--taus", "0.1", "--samples", "40",
-                     "--repeats", "1", "--prune", "weight", "--tau-activation", "0.05")
+                         str(tmp_path / "w"), "--taus", "0.1", "--samples", "40",
+                         "--repeats", "1", "--prune", "weight", "--tau-activation", "0.05")
     w = rows(tmp_path / "w" / "dynatran.csv")[0]
     assert code == 0 and float(w["tau_weight"]) == 0.1 and float(w["tau_activation"]) == 0.05
     code, _, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
-                     str(tmp_path / "b"), "--taus", "0.1", "--samples", "40",
-                     "--repeats", "1", "--prune", "both")
+                         str(tmp_path / "b"), "--taus", "0.1", "--samples", "40",
+                         "--repeats", "1", "--prune", "both")
     b = rows(tmp_path / "b" / "dynatran.csv")[0]
     assert code == 0 and b["tau_weight"] == b["tau_activation"] == "0.1"
     assert float(b["rho_weight"]) == float(w["rho_weight"]) > 0.5
@@ -115,17 +115,17 @@ def test_prune_choices_are_the_library_sweeps():
 
 def test_sweep_skip_and_reuse_and_dynaprop(run_cli, tmp_path):
     code, _, _ = run_cli("model", "sweep", "skip", "--epochs", "1", "-o", str(tmp_path),
-                     "--ths", "0,1", "--samples", "40")
+                         "--ths", "0,1", "--samples", "40")
     t = rows(tmp_path / "skip.csv")
     assert code == 0 and [float(r["F_L"]) for r in t] == [0.0, 1.0]
     code, _, _ = run_cli("model", "sweep", "reuse", "--epochs", "1", "-o", str(tmp_path),
-                     "--layers", "3", "--n-reuse", "1")
+                         "--layers", "3", "--n-reuse", "1")
     t = rows(tmp_path / "reuse.csv")
     assert code == 0 and [r["pattern"] for r in t] == ["none", "strided", "continuous",
                                                        "pyramid"]
     assert [r["attentions"] for r in t] == ["3", "2", "2", "2"]
     code, _, _ = run_cli("model", "sweep", "dynaprop", "--epochs", "1", "-o",
-                     str(tmp_path), "--tau-ts", "0,0.001")
+                         str(tmp_path), "--tau-ts", "0,0.001")
     t = rows(tmp_path / "dynaprop.csv")
     assert code == 0 and float(t[0]["gradient_sparsity"]) < float(t[1]["gradient_sparsity"])
     assert all((tmp_path / f"{n}.png").exists() for n in ("skip", "reuse", "dynaprop"))
