@@ -203,8 +203,10 @@ def _where():
 
 
 def _picklable(error):
+    """``error``, or a RuntimeError of its text if it does not survive pickling (an
+    exception whose ``__init__`` wants other arguments than ``args`` cannot be loaded)."""
     try:
-        pickle.dumps(error)
+        pickle.loads(pickle.dumps(error))
         return error
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")

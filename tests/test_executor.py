@@ -148,3 +148,18 @@ def test_bad_arguments():
         list(get_executor("local").map(square, {"k": 3}))
     assert str(e.value) == "the arguments of task 'k' must be a tuple, not int"
     assert get_executor().workers == usable_cores()
+
+
+class Unloadable(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+
+
+def raise_unloadable():
+    raise Unloadable(1, 2)
+
+
+def test_exception_that_does_not_unpickle(pool):
+    with pytest.raises(TaskFailed) as e:
+        list(pool.map(raise_unloadable, {"k": ()}))
+    assert type(e.value.cause) is RuntimeError and str(e.value.cause) == "Unloadable: 1 and 2"
