@@ -333,7 +333,10 @@ class LocalExecutor(Executor):
                     if queue and worker.task is None:
                         worker.task = queue.popleft()
                         attempts[worker.task] += 1
-                        worker.conn.send_bytes(payloads[worker.task])
+                        try:
+                            worker.conn.send_bytes(payloads[worker.task])
+                        except OSError:         # it died idle: its sentinel tells below
+                            pass
                 busy = [w for w in self._pool if w.task is not None]
                 ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
                 for worker in busy:

@@ -77,3 +77,16 @@ def test_characterize_replay_command():
                           options) == (
         "tilewright characterize mac-lane --param multipliers=2 --param fl=12 --db 'c db.sqlite' "
         "--clock-mhz 700.0 --stimulus random --wire-load none --force")
+
+
+@pytest.mark.cosim
+def test_regress_config_in_parallel(capsys, tmp_path):
+    cfg = tmp_path / "two.toml"
+    cfg.write_text('name = "two"\n' + "".join(
+        f'[[blocks]]\nblock = "multiplier"\ninstance = "mul_{kind}"\nkind = "{kind}"\n'
+        f'bits = 4\n' for kind in ("exact", "truncated")))
+    code, out, _ = run(capsys, "regress", "--config", str(cfg), "--seed", "5", "--workers", "2")
+    assert code == 0
+    passed = sorted(line for line in out.splitlines() if not line.startswith(" "))
+    assert passed == ["mul_exact: 4 tests passed (seed 5)",
+                      "mul_truncated: 4 tests passed (seed 5)"]

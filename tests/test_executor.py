@@ -87,6 +87,13 @@ def test_dead_worker_twice_reported(pool, tmp_path):
     assert not e.value.others
 
 
+def test_worker_killed_while_idle(pool):
+    pool._pool[0].process.kill()
+    pool._pool[0].process.join()
+    assert dict(pool.map(square, {i: (i,) for i in range(4)})) == {i: i * i for i in range(4)}
+    assert all(w.process.is_alive() for w in pool._pool) and len(pool._pool) == 2
+
+
 def test_unpicklable_argument_reported(pool):
     with pytest.raises(TaskFailed) as e:
         list(pool.map(square, {"lambda": (lambda: 1,), "ok": (2,)}))
