@@ -45,8 +45,8 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+           "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
@@ -197,8 +197,8 @@ def characterize_into(db_url, block_name, given, options):
 def replay_command(block_name, params, db_url, options):
     """The ``tilewright characterize`` command line that measures this one block again
     (``options``: :func:`characterize`'s keywords as the command spells them)."""
-    args = ["tilewright", "characterize", block_name, *get_block(block_name).param_args(params),
-            "--db", str(db_url)]
+    args = ["tilewright", "characterize", block_name,
+            *get_block(block_name).param_args(params), "--db", str(db_url)]
     for name, value in options.items():
         if value is True:
             args.append(f"--{name.replace('_', '-')}")

@@ -69,7 +69,7 @@ def resume_option(fn):
 
 
 def evaluate_tasks(fn, tasks, executor, *, desc, run_id=None, db_url=None, kind=None,
-             config=None):
+                   config=None):
     """``{key: fn(*args)}`` for ``tasks`` on ``executor`` (started and stopped here), in
     the order of ``tasks``. With ``run_id``, through that run of ``kind`` in ``db_url``
     (:mod:`tilewright.flows.runs`): what it recorded is not evaluated again, and a

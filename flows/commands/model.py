@@ -205,10 +205,10 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts, executor_kind, sch
     executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     tasks = {f"tau_t={tau_t!r}": (task, seed, epochs, tau_i, tau_t)
              for tau_t in _floats(tau_ts, "tau-ts")}
-    rows = list(evaluate_tasks(_dynaprop_row, tasks, executor, desc="dynaprop", run_id=run_id,
-                         db_url=db_url, kind="model-sweep-dynaprop",
-                         config={"task": task, "seed": seed, "epochs": epochs,
-                                 "tau_i": tau_i}).values())
+    rows = list(evaluate_tasks(_dynaprop_row, tasks, executor, desc="dynaprop",
+                               run_id=run_id, db_url=db_url, kind="model-sweep-dynaprop",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "tau_i": tau_i}).values())
     _write(output, "dynaprop", rows,
            lambda ax, r: _line(ax, r, "tau_t", ["gradient_sparsity", "accuracy"],
                                "gradient threshold τ_T"))
@@ -255,9 +255,9 @@ def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_co
     tasks = {f"{kind}:{' '.join(map(str, enc))}": (task, seed, epochs, layers, kind, enc)
              for kind, enc in patterns}
     rows = list(evaluate_tasks(_reuse_row, tasks, executor, desc="reuse", run_id=run_id,
-                         db_url=db_url, kind="model-sweep-reuse",
-                         config={"task": task, "seed": seed, "epochs": epochs,
-                                 "layers": layers}).values())
+                               db_url=db_url, kind="model-sweep-reuse",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "layers": layers}).values())
 
     def plot(ax, r):
         ax.bar([x["pattern"] for x in r], [x["accuracy"] for x in r], label="accuracy")
