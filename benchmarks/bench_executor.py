@@ -15,6 +15,7 @@ little on a busy machine)::
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -48,7 +49,10 @@ def sweep(executor, db_url):
     results = dict(executor.map(characterize_into, tasks, desc=f"{executor.kind} "
                                                                f"x{executor.workers}"))
     assert len(results) == len(BLOCKS)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    print(f"{executor.kind} x{executor.workers}: {seconds:.1f} s (load {os.getloadavg()[0]:.1f})",
+          file=sys.stderr, flush=True)
+    return seconds
 
 
 def overhead_ms(executor, count):
