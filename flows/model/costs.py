@@ -11,7 +11,7 @@ lists the (block, parameters) an accelerator needs; :meth:`CostSource.check` rai
 them first. The model never imports the characterization pipeline itself.
 """
 
-from tilewright.blocks import get_block
+from tilewright.gen.catalogue import get_block
 from tilewright.flows.model.errors import MissingCosts
 
 __all__ = ["CostSource", "requirements", "characterize_command"]

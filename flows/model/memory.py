@@ -35,7 +35,7 @@ buffers and logic share one node.
 import math
 from dataclasses import dataclass
 
-from tilewright.flows.scaling import area_factor, energy_factor
+from tilewright.flows.costs.scaling import area_factor, energy_factor
 
 __all__ = ["MainMemory", "MEMORIES", "MEMORY_TYPES", "main_memory", "Sram", "sram"]
 
