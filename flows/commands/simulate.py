@@ -38,8 +38,7 @@ def summary_lines(result):
         f"utilisation  {util}",
         f"stalls       compute waiting for data {st['compute_data']:,.0f}, compute waiting "
         f"for units {st['compute_units']:,.0f}, memory {st['memory']:,.0f} (op-cycles)",
-        f"costs        {result.records['mac'].technology} at {result.clock_mhz:g} MHz "
-        f"(cost records as measured, not scaled)",
+        f"costs        {result.records['mac'].technology}, cycles at {result.clock_mhz:g} MHz",
     ]
 
 
@@ -80,6 +79,9 @@ def _sparsity(mode, tau, model_kind, task):
                    "for ViT)")
 @click.option("--equal-heads", is_flag=True,
               help="give all attention heads equal priority instead of staggering them")
+@click.option("--node", "node_nm", type=int, default=None, metavar="NM",
+              help="scale the cost records' area, energy and leakage to this node (nm; "
+                   "Stillmaker & Baas), e.g. 14 as AccelTran (default: as measured)")
 @click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
               help="cost database: a SQLite file or a postgresql:// URL")
 @click.option("--characterize", "run_missing", is_flag=True,
@@ -88,7 +90,7 @@ def _sparsity(mode, tau, model_kind, task):
               help="folder for report.json, ops.csv and the plots")
 @fail_on_user_errors
 def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode, tau, task,
-            equal_heads, db_url, run_missing, output):
+            equal_heads, node_nm, db_url, run_missing, output):
     """Simulate a transformer on an AccelTran/ELECTOR accelerator: event-driven at tile
     granularity, per-block cycles and energy from the cost database."""
     from tilewright.flows.costs import open_db
@@ -102,6 +104,11 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
     mapping = Mapping(order=dataflow, staggered=not equal_heads)
     model = shape(model_name)
     workload = build_workload(model, batch=hardware.batch_size, seq=seq, train=train)
+    if node_nm is not None:
+        from tilewright.flows.costs.scaling import NODES
+        if node_nm not in NODES:
+            raise UserError(f"--node must be one of {', '.join(map(str, NODES))}, not "
+                            f"{node_nm}")
     if tau is not None and not tau >= 0:
         raise UserError(f"--tau must be a number >= 0, not {tau:g}")
     if not Path(db_url).exists() and "://" not in db_url and not run_missing:
@@ -116,7 +123,8 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
             def measure(block, params):
                 click.echo(f"characterizing {block} {params}", err=True)
                 characterize(block, params, db=db, clock_mhz=hardware.clock_mhz)
-        costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure)
+        costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure,
+                           node_nm=node_nm)
         sparsity = _sparsity(sparsity_mode, tau, model.kind, task)
         try:
             result = simulate(hardware, workload, costs=costs, mapping=mapping,

@@ -11,8 +11,11 @@ lists the (block, parameters) an accelerator needs; :meth:`CostSource.check` rai
 them first. The model never imports the characterization pipeline itself.
 """
 
-from tilewright.gen.catalogue import get_block
+import dataclasses
+
+from tilewright.flows.costs.scaling import area_factor, energy_factor, power_factor
 from tilewright.flows.model.errors import MissingCosts
+from tilewright.gen.catalogue import get_block
 
 __all__ = ["CostSource", "requirements", "characterize_command"]
 
@@ -51,14 +54,31 @@ class CostSource:
     """Cost records from ``db`` (a :class:`~tilewright.flows.costs.CostDB`) at
     ``clock_mhz`` (``None``: any clock, newest first) and ``library`` (a technology name;
     ``None``: any). ``characterize(block, params)``, when given, is called for each
-    missing record and must store it in ``db``."""
+    missing record and must store it in ``db``. ``node_nm``, when given, scales every
+    record's area, energies and leakage from its own node to that one (Stillmaker & Baas,
+    :mod:`tilewright.flows.costs.scaling`, as AccelTran §IV-C normalizes to 14 nm); cycles
+    and the clock are left as measured."""
 
-    def __init__(self, db, *, clock_mhz=None, library=None, characterize=None):
+    def __init__(self, db, *, clock_mhz=None, library=None, characterize=None, node_nm=None):
         self.db = db
         self.clock_mhz = clock_mhz
         self.library = library
         self.characterize = characterize
+        self.node_nm = node_nm
         self._cache = {}
+
+    def _scaled(self, record):
+        if record is None or self.node_nm is None or record.node_nm == self.node_nm:
+            return record
+        src, dst = record.node_nm, self.node_nm
+        fe = energy_factor(src, dst)
+        idle = record.idle_pj_per_cycle
+        return dataclasses.replace(
+            record, area_um2=record.area_um2 * area_factor(src, dst),
+            energy_per_op_pj=record.energy_per_op_pj * fe,
+            leakage_mw=record.leakage_mw * power_factor(src, dst),
+            idle_pj_per_cycle=None if idle is None else idle * fe, node_nm=dst,
+            technology=f"{record.technology} scaled to {dst} nm")
 
     def _find(self, block, params):
         # the one place that reads the database: switches to CostDB.lookup when it lands
@@ -75,7 +95,7 @@ class CostSource:
         full = get_block(block).resolve(params)
         key = (block, tuple(sorted(full.items())))
         if key not in self._cache:
-            self._cache[key] = self._find(block, full)
+            self._cache[key] = self._scaled(self._find(block, full))
         return self._cache[key]
 
     def check(self, needed):

@@ -84,7 +84,10 @@ def account(plans, sched, hw, mapping, records, memory):
         per_op[name] = sum(parts.values())
         for comp, pj in parts.items():
             dyn[comp] += pj
-    dyn["main_memory"] += sched.spill_bits * memory.energy_pj_per_bit
+    # spills: out of and back into the activation buffer; reloads: into the weight buffer
+    dyn["main_memory"] += (sched.spill_bits + sched.reload_bits) * memory.energy_pj_per_bit
+    dyn["activation_buffer"] += sched.spill_bits * buffers["activation"].pj_per_bit
+    dyn["weight_buffer"] += sched.reload_bits * buffers["weight"].pj_per_bit
     counts = _counts(hw)
     busy = {pool: sum((end - start) * n for start, end, n in intervals)
             for pool, intervals in sched.busy.items()}

@@ -12,11 +12,14 @@ head h+1 of the same layer, so the first head's MAC work finishes first and its 
 runs while the lanes serve the next head; with equal priority (Fig. 10a) heads advance in
 lock step.
 
-Buffers: a load reserves its bytes in the weight (or activation) buffer before it starts;
-when they do not fit it waits for evictions (a *memory stall*). A matrix is evicted when
-the last op reading it finishes. An op's output that does not fit in the activation buffer
-is spilled: written to main memory and read back, two transfers queued on the DMA channel.
-Loads run ahead of compute as far as the buffers allow, so memory and compute overlap.
+Buffers: a load reserves its bytes in the weight (or activation) buffer before it starts.
+A matrix leaves its buffer when the last op reading it finishes. When a load does not fit,
+a loaded weight whose readers have not started and whose next use comes after the load's
+is evicted — the one used last first (Belady) — and reloaded before those readers run;
+while nothing can be evicted the load waits (a *memory stall*). An op's output that does
+not fit in the activation buffer is spilled: written to main memory and read back, two
+transfers queued on the DMA channel. Loads run ahead of compute as far as the buffers
+allow, so memory and compute overlap.
 
 Stalls (cycles, summed over ops): ``compute_data`` — an op's inputs were computed but a
 weight it needs was still loading; ``compute_units`` — an op was ready but every unit of
@@ -49,7 +52,9 @@ class OpTiming:
 @dataclass
 class Schedule:
     """The outcome: total ``cycles``, per-op :class:`OpTiming`, per-pool busy intervals
-    ``(start, end, units)``, summed ``stalls``, peak buffer occupancy (bytes)."""
+    ``(start, end, units)``, summed ``stalls``, peak buffer occupancy (bytes), and the
+    bits moved to and from main memory by spills (activations) and reloads (evicted
+    weights), beyond the ops' own transfers."""
 
     cycles: int
     timings: dict
@@ -57,6 +62,7 @@ class Schedule:
     stalls: dict
     peak_bytes: dict = field(default_factory=dict)
     spill_bits: float = 0.0
+    reload_bits: float = 0.0
 
 
 class _Buffers:
@@ -91,142 +97,208 @@ def _priorities(ops, staggered):
     return keys
 
 
-def schedule(plans, hw, memory, *, staggered=True):
-    """Run ``plans`` (op name → :class:`~tilewright.flows.model.tiling.Plan`, in execution
-    order) on ``hw`` with main memory ``memory``; returns a :class:`Schedule`."""
-    ops = [p.op for p in plans.values()]
-    names = set(plans)
-    deps = {op.name: {d for d in (*op.reads, *op.weights) if d in names} for op in ops}
-    readers = {name: [] for name in names}
-    for op in ops:
-        for d in deps[op.name]:
-            readers[d].append(op.name)
-    pending = {name: len(d) for name, d in deps.items()}
-    left = {name: len(r) for name, r in readers.items()}
-    prio = _priorities(ops, staggered)
-    units = {"mac": hw.lanes, "softmax": hw.softmax_units, "layernorm": hw.layernorm_units,
-             "dma": 1}
-    free = dict(units)
-    queues = {pool: [] for pool in units}
-    remaining = {name: [list(c) for c in p.classes] for name, p in plans.items()}
-    inflight = {name: 0 for name in names}
-    timing = {name: OpTiming() for name in names}
-    compute_ready = {name: 0.0 for name in names}
-    load_ready = {name: 0.0 for name in names}
-    busy = {pool: [] for pool in units}
-    buffers = _Buffers({b: hw.buffer_bytes(b) for b in ("activation", "weight", "mask")})
-    clock = hw.clock_mhz
-    events, seq = [], 0
-    spill_bits = 0.0
-    spills = set()
+_LAST = (float("inf"),)
 
-    def needs_of(plan):
+
+class _Run:
+    """One schedule in progress (see the module docstring)."""
+
+    def __init__(self, plans, hw, memory, staggered):
+        self.plans, self.memory, self.clock = plans, memory, hw.clock_mhz
+        ops = [p.op for p in plans.values()]
+        self.names = set(plans)
+        self.deps = {op.name: {d for d in (*op.reads, *op.weights) if d in self.names}
+                     for op in ops}
+        self.readers = {name: [] for name in self.names}
+        for op in ops:
+            for d in self.deps[op.name]:
+                self.readers[d].append(op.name)
+        self.pending = {name: len(d) for name, d in self.deps.items()}
+        self.left = {name: len(r) for name, r in self.readers.items()}
+        self.prio = _priorities(ops, staggered)
+        self.units = {"mac": hw.lanes, "softmax": hw.softmax_units,
+                      "layernorm": hw.layernorm_units, "dma": 1}
+        self.free = dict(self.units)
+        self.queues = {pool: [] for pool in self.units}
+        self.remaining = {name: [list(c) for c in p.classes] for name, p in plans.items()}
+        self.inflight = dict.fromkeys(self.names, 0)
+        self.timing = {name: OpTiming() for name in self.names}
+        self.compute_ready = dict.fromkeys(self.names, 0.0)
+        self.load_ready = dict.fromkeys(self.names, 0.0)
+        self.busy = {pool: [] for pool in self.units}
+        self.buffers = _Buffers({b: hw.buffer_bytes(b) for b in ("activation", "weight",
+                                                                 "mask")})
+        self.events, self.seq = [], 0
+        self.spill_bits = self.reload_bits = 0.0
+        self.extra = {}      # spills and reloads: name → (needs, owner, readers, priority)
+
+    # ------------------------------------------------------------ bookkeeping
+    def needs_of(self, name):
+        if name in self.extra:
+            return self.extra[name][0]
+        plan = self.plans[name]
+        if not plan.output_bytes:
+            return {}
         target = "weight" if plan.op.kind == "load" and plan.op.target == "weight" \
             else "activation"
-        out = {target: min(plan.output_bytes, buffers.capacity[target])}
+        out = {target: min(plan.output_bytes, self.buffers.capacity[target])}
         if plan.mask_bytes:
-            out["mask"] = min(plan.mask_bytes, buffers.capacity["mask"])
+            out["mask"] = min(plan.mask_bytes, self.buffers.capacity["mask"])
         return out
 
-    def make_ready(name, now):
-        timing[name].ready = now
-        op = plans[name].op
+    def make_ready(self, name, now):
+        self.timing[name].ready = now
+        op = self.plans[name].op
         if op.unit == "dma":
-            nbytes = math.ceil(plans[name].memory_bits / 8)
-            remaining[name] = [[1, memory.transfer_cycles(nbytes, clock)]]
+            nbytes = math.ceil(self.plans[name].memory_bits / 8)
+            self.remaining[name] = [[1, self.memory.transfer_cycles(nbytes, self.clock)]]
         else:
-            timing[name].compute_data = max(0.0, load_ready[name] - compute_ready[name])
-        heapq.heappush(queues[op.unit], (prio[name], name))
+            self.timing[name].compute_data = max(0.0, self.load_ready[name]
+                                                 - self.compute_ready[name])
+        heapq.heappush(self.queues[op.unit], (self.prio[name], name))
 
-    for name in names:
-        if pending[name] == 0:
-            make_ready(name, 0.0)
+    def add_transfer(self, name, nbytes, now, needs, owner=None, waiting=(), prio=_LAST):
+        self.extra[name] = (needs, owner, tuple(waiting), prio)
+        self.timing[name] = OpTiming(ready=now)
+        self.remaining[name] = [[1, self.memory.transfer_cycles(nbytes, self.clock)]]
+        self.inflight[name] = 0
+        heapq.heappush(self.queues["dma"], (prio, name))
 
-    def dispatch(pool, now):
-        nonlocal seq, spill_bits
-        queue = queues[pool]
-        while free[pool] and queue:
+    def spill(self, name, now):
+        """The output of ``name`` goes to main memory and comes back."""
+        nbytes = self.plans[name].output_bytes
+        self.timing[name].spilled_bytes = nbytes
+        self.spill_bits += 2 * 8 * nbytes
+        self.add_transfer(f"{name}.spill", 2 * nbytes, now, {})
+
+    def evict_for(self, name, needs, now):
+        """Evict loaded weights (used last first, after ``name``'s own use) until
+        ``needs`` fits; whether it does."""
+        mine = self.extra[name][3] if name in self.extra else self.prio[name]
+        while not self.buffers.fits(needs):
+            best, best_use = None, None
+            for held in self.buffers.held:
+                if held not in self.plans or self.plans[held].op.kind != "load":
+                    continue
+                waiting = [r for r in self.readers[held] if self.timing[r].end is None]
+                if not waiting or any(self.timing[r].start is not None for r in waiting):
+                    continue
+                use = min(self.prio[r] for r in waiting)
+                if use > mine and (best_use is None or use > best_use):
+                    best, best_use = held, use
+            if best is None:
+                return False
+            self.evict(best, now)
+        return True
+
+    def evict(self, weight, now):
+        needs = self.buffers.held[weight]
+        self.buffers.release(weight)
+        waiting = [r for r in self.readers[weight] if self.timing[r].end is None]
+        for r in waiting:
+            self.pending[r] += 1
+        nbytes = math.ceil(self.plans[weight].memory_bits / 8)
+        self.reload_bits += 8 * nbytes
+        self.add_transfer(f"{weight}.reload@{now:g}", nbytes, now, needs, owner=weight,
+                          waiting=waiting, prio=min(self.prio[r] for r in waiting))
+
+    # ------------------------------------------------------------ events
+    def begin(self, pool, name, now):
+        """Reserve what ``name`` needs as its first tile starts; False when it must wait."""
+        t, needs = self.timing[name], self.needs_of(name)
+        owner = self.extra[name][1] if name in self.extra else name
+        must_fit = pool == "dma" and needs
+        if needs and not self.buffers.fits(needs) and must_fit \
+                and not self.evict_for(name, needs, now):
+            if t.memory == 0.0:
+                t.memory = -now                  # waiting since now; settled on start
+            return False
+        if t.memory < 0:
+            t.memory += now
+        if needs and self.buffers.fits(needs):
+            self.buffers.take(owner, needs)
+        elif needs:
+            self.spill(name, now)
+        t.start = now
+        if pool != "dma":
+            t.compute_units = now - t.ready
+        return True
+
+    def dispatch(self, pool, now):
+        queue = self.queues[pool]
+        while self.free[pool] and queue:
             _, name = queue[0]
-            plan, t = plans.get(name), timing[name]
-            if t.start is None:
-                needs = needs_of(plan) if plan.output_bytes else {}
-                if pool == "dma" and plan.op.kind == "load":
-                    if not buffers.fits(needs):
-                        if t.memory == 0.0:
-                            t.memory = -now          # waiting since now; settled on start
-                        return
-                    if t.memory < 0:
-                        t.memory += now
-                    buffers.take(name, needs)
-                elif needs:
-                    if buffers.fits(needs):
-                        buffers.take(name, needs)
-                    else:
-                        t.spilled_bytes = plan.output_bytes
-                        spill_bits += 2 * 8 * plan.output_bytes
-                        cycles = 2 * memory.transfer_cycles(plan.output_bytes, clock)
-                        spill = f"{name}.spill"
-                        timing[spill] = OpTiming(ready=now, start=now)
-                        spills.add(spill)
-                        remaining[spill] = [[1, cycles]]
-                        inflight[spill] = 0
-                        heapq.heappush(queues["dma"], ((float("inf"),), spill))
-                t.start = now
-                if pool != "dma":
-                    t.compute_units = now - t.ready
-            classes = remaining[name]
+            if self.pending.get(name, 0) > 0 or not self.remaining[name]:
+                heapq.heappop(queue)             # waiting for a reload, or a stale copy
+                continue
+            if self.timing[name].start is None and not self.begin(pool, name, now):
+                return
+            classes = self.remaining[name]
             count, cycles = classes[-1]
-            n = min(count, free[pool])
-            free[pool] -= n
-            inflight[name] += n
+            n = min(count, self.free[pool])
+            self.free[pool] -= n
+            self.inflight[name] += n
             classes[-1][0] -= n
             if classes[-1][0] == 0:
                 classes.pop()
             if not classes:
                 heapq.heappop(queue)
-            busy[pool].append((now, now + cycles, n))
-            seq += 1
-            heapq.heappush(events, (now + cycles, seq, pool, name, n))
+            self.busy[pool].append((now, now + cycles, n))
+            self.seq += 1
+            heapq.heappush(self.events, (now + cycles, self.seq, pool, name, n))
 
-    def finish(name, now):
-        timing[name].end = now
-        if name in spills:
+    def finish(self, name, now):
+        self.timing[name].end = now
+        if name in self.extra:
+            for r in self.extra[name][2]:       # a reload: its readers may go on
+                self.pending[r] -= 1
+                if self.pending[r] == 0:
+                    self.make_ready(r, now)
             return
-        plan = plans[name]
-        for d in deps[name]:
-            left[d] -= 1
-            if left[d] == 0:
-                buffers.release(d)
-        for r in readers[name]:
-            pending[r] -= 1
-            if plan.op.kind == "load":
-                load_ready[r] = max(load_ready[r], now)
-            else:
-                compute_ready[r] = max(compute_ready[r], now)
-            if pending[r] == 0:
-                make_ready(r, now)
-        if not readers[name]:
-            buffers.release(name)
+        for d in self.deps[name]:
+            self.left[d] -= 1
+            if self.left[d] == 0:
+                self.buffers.release(d)
+        is_load = self.plans[name].op.kind == "load"
+        for r in self.readers[name]:
+            self.pending[r] -= 1
+            ready = self.load_ready if is_load else self.compute_ready
+            ready[r] = max(ready[r], now)
+            if self.pending[r] == 0:
+                self.make_ready(r, now)
+        if not self.readers[name]:
+            self.buffers.release(name)
 
-    for pool in units:
-        dispatch(pool, 0.0)
-    now = 0.0
-    while events:
-        now = events[0][0]
-        while events and events[0][0] == now:
-            _, _, pool, name, n = heapq.heappop(events)
-            free[pool] += n
-            inflight[name] -= n
-            if inflight[name] == 0 and not remaining[name]:
-                finish(name, now)
-        for pool in units:
-            dispatch(pool, now)
-    stuck = [n for n in names if timing[n].end is None]
+    def run(self):
+        for name in self.names:
+            if self.pending[name] == 0:
+                self.make_ready(name, 0.0)
+        now = 0.0
+        for pool in self.units:
+            self.dispatch(pool, now)
+        while self.events:
+            now = self.events[0][0]
+            while self.events and self.events[0][0] == now:
+                _, _, pool, name, n = heapq.heappop(self.events)
+                self.free[pool] += n
+                self.inflight[name] -= n
+                if self.inflight[name] == 0 and not self.remaining[name]:
+                    self.finish(name, now)
+            for pool in self.units:
+                self.dispatch(pool, now)
+        return now
+
+
+def schedule(plans, hw, memory, *, staggered=True):
+    """Run ``plans`` (op name → :class:`~tilewright.flows.model.tiling.Plan`, in execution
+    order) on ``hw`` with main memory ``memory``; returns a :class:`Schedule`."""
+    run = _Run(plans, hw, memory, staggered)
+    now = run.run()
+    stuck = [n for n in plans if run.timing[n].end is None]
     if stuck:
-        raise InvalidDesign("buffers", f"are too small for the workload: {stuck[0]} never "
-                                       f"fit (weight {hw.weight_buffer_mb} MB, activation "
-                                       f"{hw.activation_buffer_mb} MB)")
-    stalls = {key: sum(getattr(timing[n], key) for n in names)
+        raise InvalidDesign("weight_buffer_mb", f"is too small for the workload: {stuck[0]} "
+                                                f"never fit ({hw.weight_buffer_mb} MB)")
+    stalls = {key: sum(getattr(run.timing[n], key) for n in plans)
               for key in ("compute_data", "compute_units", "memory")}
-    return Schedule(int(math.ceil(now)), {n: timing[n] for n in names}, busy, stalls,
-                    dict(buffers.peak), spill_bits)
+    return Schedule(int(math.ceil(now)), {n: run.timing[n] for n in plans}, run.busy, stalls,
+                    dict(run.buffers.peak), run.spill_bits, run.reload_bits)
