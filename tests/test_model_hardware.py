@@ -58,8 +58,8 @@ def test_bad_fields_name_themselves(table, message):
 def test_unknown_field_and_preset():
     with pytest.raises(InvalidDesign, match=r"^pe is not an accelerator field; fields are "):
         load_accelerator({"accelerator": {"pe": 4}})
-    with pytest.raises(InvalidDesign, match=r"^config must be a TOML file or a shipped preset, "
-                                            r"not 'nope'"):
+    with pytest.raises(InvalidDesign, match=r"^config must be a TOML file or one of "
+                                            r"acceltran-edge, acceltran-server, not 'nope'$"):
         load_accelerator("nope")
 
 

@@ -42,9 +42,12 @@ from pathlib import Path
 from tilewright.flows.model.errors import InvalidDesign
 from tilewright.flows.model.memory import MEMORY_TYPES, main_memory
 
-__all__ = ["Accelerator", "load_accelerator", "ACTIVATIONS"]
+__all__ = ["Accelerator", "load_accelerator", "accelerators", "ACTIVATIONS"]
 
 ACTIVATIONS = ("gelu", "relu")
+#: Where shipped accelerators live: block presets with an [accelerator] table, and
+#: accelerator-only configs whose PE reuses a preset's blocks.
+_FOLDERS = ("presets", "accelerators")
 _MEMORY_KEYS = ("type", "banks", "ranks", "channels", "bandwidth_gbps", "energy_pj_per_bit",
                 "latency_ns")
 
@@ -166,15 +169,28 @@ def _read_toml(spec):
             raise InvalidDesign("config", f"cannot be read ({e.strerror}): {spec}") from None
         except tomllib.TOMLDecodeError as e:
             raise InvalidDesign("config", f"is not valid TOML: {e}") from None
-    preset = resources.files("tilewright") / "presets" / f"{spec}.toml"
-    if not preset.is_file():
-        raise InvalidDesign("config", f"must be a TOML file or a shipped preset, not {spec!r}")
-    return tomllib.loads(preset.read_text()), str(spec)
+    for folder in _FOLDERS:
+        preset = resources.files("tilewright") / folder / f"{spec}.toml"
+        if preset.is_file():
+            return tomllib.loads(preset.read_text()), str(spec)
+    raise InvalidDesign("config", f"must be a TOML file or one of {', '.join(accelerators())}, "
+                                  f"not {spec!r}")
+
+
+def accelerators():
+    """Names of the shipped configs that describe an accelerator."""
+    found = set()
+    for folder in _FOLDERS:
+        for p in (resources.files("tilewright") / folder).iterdir():
+            if p.name.endswith(".toml") and "[accelerator]" in p.read_text():
+                found.add(p.name[:-5])
+    return sorted(found)
 
 
 def load_accelerator(config, **overrides):
     """The :class:`Accelerator` of ``config``: a TOML file path, a shipped preset's name
-    (``"acceltran-edge"``), or an already parsed mapping (a whole config or its
+    (``"acceltran-edge"``, ``"acceltran-server"``: :func:`accelerators`), or an already
+    parsed mapping (a whole config or its
     ``accelerator`` table). ``overrides`` replace fields (``batch_size=32``)."""
     if isinstance(config, (str, Path)):
         raw, name = _read_toml(config)
