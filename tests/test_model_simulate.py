@@ -174,7 +174,7 @@ def test_activation_only_after_first_ff_matmul(costs):
     wl = build_workload("bert-tiny", batch=2, seq=32)
     records = costs.check(requirements(SMALL))
     mapping = Mapping().resolve(SMALL)
-    roles = {op.name: plan_op(op, SMALL, mapping, records, DENSE, SMALL.lanes).mac_role
+    roles = {op.name: plan_op(op, SMALL, mapping, records, DENSE).mac_role
              for op in wl.ops if op.kind == "matmul"}
     assert {n for n, role in roles.items() if role == "mac_act"} == {"layers.0.ff1",
                                                                       "layers.1.ff1"}

@@ -54,7 +54,7 @@ def simulate(hardware, workload, *, costs, mapping=None, sparsity=None):
     records = costs.check(requirements(hardware))
     check_design(hardware, mapping, records)
     memory = hardware.main_memory()
-    plans = {op.name: plan_op(op, hardware, mapping, records, sparsity, hardware.lanes)
+    plans = {op.name: plan_op(op, hardware, mapping, records, sparsity)
              for op in workload.ops}
     sched = schedule(plans, hardware, memory, staggered=mapping.staggered)
     acc = account(plans, sched, hardware, mapping, records, memory)

@@ -18,9 +18,10 @@ output tile (k not innermost of the loops indexing O), each visit covers one k t
 the partial sums are merged by one extra beat per output and written/read as
 accumulator-width values.
 
-Operand fetches follow the loop order's reuse (:func:`~tilewright.flows.model.mapping.
-tile_changes`), counted per lane: tiles are dealt to lanes in contiguous runs of the
-order, so each lane's first tile is a fetch too.
+Operand fetches from the buffers into a PE's operand FIFOs follow the loop order's reuse
+(:func:`~tilewright.flows.model.mapping.tile_changes`), counted per PE: the iterations are
+dealt to the PEs in contiguous runs of the order, the lanes of a PE share its FIFOs (a
+tile fetched once serves them all), and each PE's first tile is a fetch too.
 
 Softmax and layer norm (C-OP-5, 8, 11): a row longer than the unit's width is processed as
 vectors of the spatial tile, as AccelTran's tiled modules do; a tile of ``b×x`` rows
@@ -101,7 +102,7 @@ def _store_output(plan, op, density, hw):
     plan.dynatran += op.elements          # every produced or loaded matrix is pruned once
 
 
-def _matmul(op, hw, mapping, records, sparsity, lanes):
+def _matmul(op, hw, mapping, records, sparsity):
     t, tb, m = mapping.spatial_tile, mapping.batch_tile, hw.macs_per_lane
     rho_a, rho_w = sparsity.of(op.matrix)
     density = sparsity.effectual(op.matrix) * op.density
@@ -138,7 +139,7 @@ def _matmul(op, hw, mapping, records, sparsity, lanes):
         plan.post_vectors = math.ceil(op.elements / t)
     # operand fetches from the buffers into the PE FIFOs
     iterations = math.prod(trips.values())
-    runs = min(lanes, iterations) - 1
+    runs = min(hw.pes, iterations) - 1
     for side, indexed, elements, rho, is_weight in (
             ("W", "ik" if op.w_weight else "bik", op.b * op.x * op.y, rho_w, op.w_weight),
             ("A", "kj" if op.a_weight else "bkj", op.b * op.y * op.z, rho_a, op.a_weight)):
@@ -223,9 +224,9 @@ def _transfer(op, hw, sparsity):
     return plan
 
 
-def plan_op(op, hw, mapping, records, sparsity, lanes):
+def plan_op(op, hw, mapping, records, sparsity):
     """The :class:`Plan` of ``op`` on ``hw`` with ``mapping`` (resolved), ``records``
-    (role → cost record) and ``sparsity``; ``lanes`` the MAC lanes tiles are dealt to."""
+    (role → cost record) and ``sparsity``."""
     if op.kind == "matmul":
         for dim in ("x", "y", "z"):
             if getattr(op, dim) < mapping.spatial_tile and op.phase == "forward":
@@ -233,7 +234,7 @@ def plan_op(op, hw, mapping, records, sparsity, lanes):
                                                     f"dimension ({op.name}: {dim} = "
                                                     f"{getattr(op, dim)}), not "
                                                     f"{mapping.spatial_tile}")
-        return _matmul(op, hw, mapping, records, sparsity, lanes)
+        return _matmul(op, hw, mapping, records, sparsity)
     if op.kind in ("softmax", "layernorm"):
         return _vector_op(op, hw, mapping, records, sparsity)
     if op.kind == "eltwise":
