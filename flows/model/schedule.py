@@ -131,6 +131,7 @@ class _Run:
         self.events, self.seq = [], 0
         self.spill_bits = self.reload_bits = 0.0
         self.extra = {}      # spills and reloads: name → (needs, owner, readers, priority)
+        self.blocked = {}    # transfers waiting for buffer space: name → since when
 
     # ------------------------------------------------------------ bookkeeping
     def needs_of(self, name):
@@ -210,11 +211,9 @@ class _Run:
         must_fit = pool == "dma" and needs
         if needs and not self.buffers.fits(needs) and must_fit \
                 and not self.evict_for(name, needs, now):
-            if t.memory == 0.0:
-                t.memory = -now                  # waiting since now; settled on start
+            self.blocked.setdefault(name, now)
             return False
-        if t.memory < 0:
-            t.memory += now
+        t.memory = now - self.blocked.pop(name, now)
         if needs and self.buffers.fits(needs):
             self.buffers.take(owner, needs)
         elif needs:
