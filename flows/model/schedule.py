@@ -17,9 +17,9 @@ A matrix leaves its buffer when the last op reading it finishes. When a load doe
 a loaded weight whose readers have not started and whose next use comes after the load's
 is evicted — the one used last first (Belady) — and reloaded before those readers run;
 while nothing can be evicted the load waits (a *memory stall*). An op's output that does
-not fit in the activation buffer is spilled: written to main memory and read back, two
-transfers queued on the DMA channel. Loads run ahead of compute as far as the buffers
-allow, so memory and compute overlap.
+not fit in the activation buffer is spilled: when the op finishes it is written to main
+memory and read back, a round trip on the DMA channel that its readers wait for. Loads
+run ahead of compute as far as the buffers allow, so memory and compute overlap.
 
 Stalls (cycles, summed over ops): ``compute_data`` — an op's inputs were computed but a
 weight it needs was still loading; ``compute_units`` — an op was ready but every unit of
@@ -166,11 +166,17 @@ class _Run:
         heapq.heappush(self.queues["dma"], (prio, name))
 
     def spill(self, name, now):
-        """The output of ``name`` goes to main memory and comes back."""
+        """``name`` has finished and its output did not fit: it goes to main memory and
+        comes back before each of its readers may start (one round trip, queued at the
+        priority of the first reader; a write only when nothing reads it)."""
         nbytes = self.plans[name].output_bytes
-        self.timing[name].spilled_bytes = nbytes
-        self.spill_bits += 2 * 8 * nbytes
-        self.add_transfer(f"{name}.spill", 2 * nbytes, now, {})
+        waiting = [r for r in self.readers[name] if self.timing[r].end is None]
+        for r in waiting:
+            self.pending[r] += 1
+        trips = 2 if waiting else 1
+        self.spill_bits += trips * 8 * nbytes
+        self.add_transfer(f"{name}.spill", trips * nbytes, now, {}, waiting=waiting,
+                          prio=min((self.prio[r] for r in waiting), default=_LAST))
 
     def evict_for(self, name, needs, now):
         """Evict loaded weights (used last first, after ``name``'s own use) until
@@ -217,7 +223,7 @@ class _Run:
         if needs and self.buffers.fits(needs):
             self.buffers.take(owner, needs)
         elif needs:
-            self.spill(name, now)
+            t.spilled_bytes = self.plans[name].output_bytes
         t.start = now
         if pool != "dma":
             t.compute_units = now - t.ready
@@ -248,8 +254,11 @@ class _Run:
 
     def finish(self, name, now):
         self.timing[name].end = now
+        if self.timing[name].spilled_bytes:
+            self.spill(name, now)
         if name in self.extra:
-            for r in self.extra[name][2]:       # a reload: its readers may go on
+            for r in self.extra[name][2]:       # a spill or reload: its readers may go on
+                self.load_ready[r] = max(self.load_ready[r], now)
                 self.pending[r] -= 1
                 if self.pending[r] == 0:
                     self.make_ready(r, now)
