@@ -282,3 +282,19 @@ def test_missing_records_list_the_commands(db, tmp_path):
     result = simulate(SMALL, _matmul(8, 8, 8), costs=CostSource(empty, characterize=measure))
     assert sorted(asked) == sorted(b for b, _ in requirements(SMALL).values())
     assert result.cycles > 0
+
+
+def test_records_scaled_to_another_node(db):
+    from tilewright.flows.costs.scaling import area_factor, energy_factor, power_factor
+    plain, scaled = CostSource(db), CostSource(db, node_nm=14)
+    block, params = requirements(SMALL)["mac"]
+    a, b = plain.record(block, params), scaled.record(block, params)
+    assert b.node_nm == 14 and a.node_nm == 130
+    assert b.energy_per_op_pj == pytest.approx(a.energy_per_op_pj * energy_factor(130, 14))
+    assert b.area_um2 == pytest.approx(a.area_um2 * area_factor(130, 14))
+    assert b.leakage_mw == pytest.approx(a.leakage_mw * power_factor(130, 14))
+    assert (b.latency_cycles, b.initiation_interval) == (a.latency_cycles,
+                                                         a.initiation_interval)
+    wl = _matmul(8, 8, 8)
+    small, big = (simulate(SMALL, wl, costs=c) for c in (scaled, plain))
+    assert small.cycles == big.cycles and small.area_um2 < big.area_um2

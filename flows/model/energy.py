@@ -53,8 +53,10 @@ def _counts(hw):
 
 
 def _fifo_bytes(hw, mapping):
-    """Per lane: an operand FIFO for a W and an A tile and an output FIFO for a tile."""
-    return 3 * mapping.batch_tile * mapping.spatial_tile ** 2 * hw.width // 8
+    """Per PE: operand FIFOs for a W and an A tile, shared by its lanes, and an output
+    tile per lane."""
+    tiles = 2 + hw.lanes_per_pe
+    return tiles * mapping.batch_tile * mapping.spatial_tile ** 2 * hw.width // 8
 
 
 def _plan_energy(plan, records, fifo, buffers, memory):
@@ -101,7 +103,7 @@ def account(plans, sched, hw, mapping, records, memory):
         ungated[comp] = record.leakage_mw * n * sched.cycles * pj_per_mw_cycle
         idle[comp] = (record.idle_pj_per_cycle or 0.0) * (n * sched.cycles - powered)
         area[comp] = record.area_um2 * n
-    area["fifo"] = fifo.area_um2 * hw.lanes
+    area["fifo"] = fifo.area_um2 * hw.pes
     for b, model in buffers.items():
         area[f"{b}_buffer"] = model.area_um2
     return Accounting(dyn, gated, ungated, idle, area, counts, per_op)
