@@ -92,9 +92,16 @@ def table_matmul(a, b, table, bits):
     if tuple(table.shape) != (side, side):          # contents checked by the layers
         raise ValueError(f"table must have shape ({side}, {side}) for bits={bits}, "
                          f"not {tuple(table.shape)}")
-    if b.dim() == 3:
-        return torch.stack([table_matmul(x, y, table, bits) for x, y in zip(a, b)])
     flat = table.reshape(-1).numpy().astype(np.int32)
+    if b.dim() == 3:                                                  # batched: (B, M, K)
+        rows = ((a + off) * side).numpy().astype(np.int32)
+        cols = (b + off).transpose(1, 2).numpy().astype(np.int32)    # (B, N, K)
+        out = np.empty((rows.shape[0], rows.shape[1], cols.shape[1]), dtype=np.int64)
+        step = max(1, CHUNK // max(1, rows.shape[1] * cols[0].size))
+        for start in range(0, rows.shape[0], step):
+            idx = rows[start:start + step, :, None, :] + cols[start:start + step, None, :, :]
+            out[start:start + step] = np.take(flat, idx).sum(-1, dtype=np.int64)
+        return torch.from_numpy(out)
     rows = ((a + off) * side).reshape(-1, a.shape[-1]).numpy().astype(np.int32)   # (M', K)
     cols = (b + off).t().numpy().astype(np.int32)                                # (N, K)
     out = np.empty((rows.shape[0], cols.shape[0]), dtype=np.int64)

@@ -5,7 +5,7 @@ An **assignment** is a tuple of library indices, one per layer group. Its accura
 held-out accuracy of the model with every approximable layer quantized to ``bits`` bits
 (percentile calibration in float, TransAxx §III-C, done once: it does not depend on the
 assignment) and its products looked up in the assigned multiplier's table
-(:mod:`tilewright.golden.approx_layers`). Approximation-aware fine-tuning (STE,
+(:mod:`tilewright.golden.models.approx_layers`). Approximation-aware fine-tuning (STE,
 TransAxx §III-C) starts from the same calibrated model.
 """
 
@@ -13,7 +13,7 @@ import copy
 
 import torch
 
-from tilewright.golden.approx_layers import approximate, calibrate
+from tilewright.golden.models.approx_layers import approximate, calibrate
 
 __all__ = ["AccuracyOracle", "MemoryStore", "Evaluations", "BudgetSpent", "assignment_key"]
 

@@ -1,10 +1,11 @@
 """The hardware-driven MCTS search of TransAxx (§IV) on a budget of real evaluations.
 
 1. Probes (real evaluations): the exact assignment, each multiplier on every group
-   (TransAxx Table III's uniform assignments), and the library's highest-MRE multiplier
-   on each group alone. Sensitivities ``s_ji`` (normalized accuracy with multiplier ``j``
-   on group ``i`` alone, Eq. 6) are measured for that multiplier and scaled by MRE for the
-   others (``1 − s_ji = (1 − s_worst,i)·MRE_j / MRE_worst``); ``p_ji`` is the normalized
+   (TransAxx Table III's uniform assignments), and each multiplier on each group alone:
+   the sensitivities ``s_ji`` of Eq. 6 (normalized accuracy with multiplier ``j`` on group
+   ``i`` alone). When those probes would take more than a third of the budget, only the
+   library's highest-MRE multiplier is probed and the others are scaled by MRE
+   (``1 − s_ji = (1 − s_worst,i)·MRE_j / MRE_worst``). ``p_ji`` is the normalized
    power of that assignment (measured pJ per product, no evaluation needed).
 2. Rounds until the budget is spent: fit the accuracy predictor
    (:mod:`~tilewright.flows.search.approx.predictor`) on all real evaluations; for each
@@ -70,14 +71,19 @@ class MctsReport:
         return rmse(self.predicted, self.actual)
 
 
-def sensitivities(space, evals, exact_accuracy):
-    """``(s, p)``: Eq. 6's sensitivity and normalized power matrices ``(choices, groups)``
-    from probes with the highest-MRE multiplier (see the module docstring)."""
+def sensitivities(space, evals, exact_accuracy, *, measure_all):
+    """``(s, p)``: Eq. 6's sensitivity and normalized power matrices ``(choices, groups)``.
+    ``measure_all``: probe every multiplier on every group alone; otherwise probe the
+    highest-MRE one and scale by MRE (see the module docstring)."""
     mre = [e.metrics["mre"] for e in space.entries]
-    worst = int(np.argmax(mre))
-    drop = np.array([1.0 - evals(space.alone(worst, i))[0] / exact_accuracy
-                     for i in range(space.groups)])
-    s = np.array([1.0 - drop * (m / mre[worst]) for m in mre])
+    if measure_all:
+        s = np.array([[evals(space.alone(j, i))[0] / exact_accuracy
+                       for i in range(space.groups)] for j in range(space.choices)])
+    else:
+        worst = int(np.argmax(mre))
+        drop = np.array([1.0 - evals(space.alone(worst, i))[0] / exact_accuracy
+                         for i in range(space.groups)])
+        s = np.array([1.0 - drop * (m / mre[worst]) for m in mre])
     exact_mw = space.power.power_mw(space.uniform(space.exact))
     p = np.array([[space.power.power_mw(space.alone(j, i)) / exact_mw
                    for i in range(space.groups)] for j in range(space.choices)])
@@ -124,7 +130,9 @@ def mcts_search(space, evals, *, seed, settings=MctsSettings()):
         acc0, p0 = evals(space.uniform(space.exact))
         for j in range(space.choices):
             evals(space.uniform(j))
-        s, p = sensitivities(space, evals, acc0)
+        probes = (space.choices - 1) * space.groups
+        s, p = sensitivities(space, evals, acc0,
+                             measure_all=evals.budget is None or 3 * probes <= evals.budget)
         report.sensitivity, report.power = s.tolist(), p.tolist()
         predictor = Predictor(s, mre, acc0, seed=seed)
         while len(evals.seen) < space.size:

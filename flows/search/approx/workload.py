@@ -2,7 +2,7 @@
 the power of a multiplier assignment (TransAxx §III-B, §V-B "Power ↓").
 
 Approximable layers are the ``nn.Linear`` and
-:class:`~tilewright.golden.approx_layers.Matmul` modules whose names pass ``include``
+:class:`~tilewright.golden.models.approx_layers.Matmul` modules whose names pass ``include``
 (TransAxx §III-B approximates only the encoder blocks; the rest stays on the exact
 multiplier). MACs per inference are counted with forward hooks on one input, in call
 order, which is also the order layers are grouped in.
@@ -11,7 +11,7 @@ order, which is also the order layers are grouped in.
 import copy
 from dataclasses import dataclass
 
-from tilewright.golden.approx_layers import ApproxLinear, ApproxMatmul, approximate, calibrate
+from tilewright.golden.models.approx_layers import ApproxLinear, ApproxMatmul, approximate, calibrate
 from tilewright.golden.multiplier import golden_table
 
 __all__ = ["count_macs", "group_layers", "Workload", "PowerModel"]
