@@ -111,11 +111,12 @@ class Evaluations:
     or a cache shared between searches of one experiment) are read instead of computed.
     ``budget`` counts the distinct assignments this search asked for; asking again for
     one it already has costs nothing. :attr:`history` lists them in the order asked:
-    ``(assignment, accuracy, power_mw)``.
+    ``(assignment, accuracy, power_mw)``; ``on_new()`` is called after each (progress).
     """
 
-    def __init__(self, entries, accuracy, power, *, store=None, budget=None):
+    def __init__(self, entries, accuracy, power, *, store=None, budget=None, on_new=None):
         self.entries, self.accuracy_fn, self.power = entries, accuracy, power
+        self.on_new = on_new
         self.store = store if store is not None else MemoryStore()
         self.saved = self.store.done()
         self.budget = budget
@@ -146,4 +147,6 @@ class Evaluations:
         result = (acc, self.power.power_mw(assignment))
         self.seen[assignment] = result
         self.history.append((assignment, *result))
+        if self.on_new is not None:
+            self.on_new()
         return result

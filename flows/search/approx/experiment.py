@@ -46,12 +46,13 @@ class MethodRun:
 
 
 def run_method(space, accuracy, method, *, budget, seed, store,
-               settings=MctsSettings()):
+               settings=MctsSettings(), on_new=None):
     """Run ``method`` (one of :data:`METHODS`) with ``budget`` real evaluations
     (``None``: unlimited, the exhaustive one) through ``store``."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    evals = Evaluations(space.entries, accuracy, space.power, store=store, budget=budget)
+    evals = Evaluations(space.entries, accuracy, space.power, store=store, budget=budget,
+                        on_new=on_new)
     report = None
     if method == "mcts":
         report = mcts_search(space, evals, seed=seed, settings=settings)
