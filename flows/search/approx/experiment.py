@@ -74,11 +74,12 @@ def summary(runs, ref, exhaustive=None):
     for method in dict.fromkeys(r.method for r in runs):
         sel = [r for r in runs if r.method == method]
         hv = np.array([r.hypervolume(ref) for r in sel])
-        rmses = [r.report.predictor_rmse for r in sel if r.report is not None]
+        rmses = [r.report.predictor_rmse for r in sel
+                 if r.report is not None and r.report.predicted]
         rows.append({"method": method, "seeds": len(sel),
                      "evaluations": int(np.mean([len(r.history) for r in sel])),
                      "hv_mean": float(hv.mean()), "hv_std": float(hv.std()),
                      "hv_min": float(hv.min()), "hv_max": float(hv.max()),
                      "hv_vs_exhaustive": None if not full else float(hv.mean() / full),
-                     "predictor_rmse": float(np.nanmean(rmses)) if rmses else None})
+                     "predictor_rmse": float(np.mean(rmses)) if rmses else None})
     return rows
