@@ -6,17 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tilewright.cli import main
+from tests.test_cli import run
 from tilewright.flows.commands import search_approx
 from tilewright.golden.multiplier import golden_table
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 @pytest.mark.parametrize("args, message", [
