@@ -6,9 +6,9 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import (UserError, block_instances, fail_on_user_errors,
-                                             instance_options)
-from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB, DEFAULT_WIRE_LOAD
+from tilewright.flows.commands.common import (DB_OPTION, UserError, block_instances,
+                                             fail_on_user_errors, instance_options)
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
@@ -74,10 +74,6 @@ def COMMAND():
     """Read the cost database written by `tilewright characterize`."""
 
 
-_db_option = click.option("--db", "db_url", default=DEFAULT_DB,
-                          show_default=True, help="a SQLite file or a postgresql:// URL")
-
-
 def _open(db_url):
     from pathlib import Path
 
@@ -89,7 +85,7 @@ def _open(db_url):
 
 @COMMAND.command("list")
 @click.option("--block", default=None, help="only this block")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def list_command(block, db_url):
     """One line per record."""
@@ -104,7 +100,7 @@ def list_command(block, db_url):
 @click.option("--liberty", default=None, help="the library's file (default: shipped sky130)")
 @click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True)
 @click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def missing_command(block_name, raw_params, config_spec, liberty, clock_mhz, wire_load,
                     db_url):
@@ -125,7 +121,7 @@ def missing_command(block_name, raw_params, config_spec, liberty, clock_mhz, wir
 
 @COMMAND.command("show")
 @click.argument("key")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def show_command(key, db_url):
     """The full record(s) whose key starts with KEY, as JSON."""
@@ -141,7 +137,7 @@ def show_command(key, db_url):
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="file to write (default: standard output)")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def export_command(fmt, output, db_url):
     """Every record as CSV, JSON or an Accelergy energy/area reference table."""
@@ -158,7 +154,7 @@ def export_command(fmt, output, db_url):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="image file to write (.png, .svg or .pdf)")
 @click.option("--block", default=None, help="only this block")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def plot_command(output, block, db_url):
     """Power (by energy component, with idle power), area (flip-flops and the rest) and
@@ -183,7 +179,7 @@ def plot_command(output, block, db_url):
                    "nominal; sky130 runs at 1.8]")
 @click.option("--flavour", type=click.Choice(["HP", "LP"]), default="HP", show_default=True,
               help="device model at 45 nm and below")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def scale_command(key, node, vdd, src_vdd, flavour, db_url):
     """Records (all, or those whose key starts with KEY) scaled to another node with
