@@ -82,7 +82,7 @@ def test_missing_lists_exact_commands(db):
     assert db.missing([("mac-lane", {"multipliers": 4})], clock_mhz=500) == [
         "tilewright characterize mac-lane --param multipliers=4 --clock-mhz 500"]
     assert db.missing([("dynatran", {"transpose": True})], wire_load="none") == [
-        "tilewright characterize dynatran --param transpose=true --wire-load none"]
+        "tilewright characterize dynatran --param transpose=True --wire-load none"]
 
 
 def test_missing_of_a_config(db):

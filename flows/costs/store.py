@@ -298,24 +298,14 @@ def characterize_command(block, params, *, library=None, clock_mhz=None,
     """The ``tilewright characterize`` command line that measures ``block`` (a
     :class:`~tilewright.blocks.Block`) with ``params``: only parameters that differ from
     their defaults, options only where they differ from theirs."""
-    resolved = block.resolve(params)
-    words = ["tilewright", "characterize", block.name]
-    for p in block.params:
-        if resolved[p.name] != p.default:
-            words += ["--param", f"{p.name}={_cli_value(resolved[p.name])}"]
+    words = ["tilewright", "characterize", block.name, *block.param_args(block.resolve(params))]
     if library is not None:
-        words += ["--liberty", shlex.quote(str(library))]
+        words += ["--liberty", str(library)]
     if clock_mhz is not None and float(clock_mhz) != DEFAULT_CLOCK_MHZ:
         words += ["--clock-mhz", f"{float(clock_mhz):g}"]
     if wire_load != DEFAULT_WIRE_LOAD:
-        words += ["--wire-load", shlex.quote(wire_load)]
-    return " ".join(words)
-
-
-def _cli_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return shlex.quote(str(value))
+        words += ["--wire-load", wire_load]
+    return shlex.join(words)
 
 
 def open_db(url=None):
