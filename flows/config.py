@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from tilewright.blocks import BlockError
+from tilewright.flows.generate import check_params
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["Config", "Instance", "ConfigError", "load_config", "presets"]
@@ -91,11 +92,8 @@ def parse_config(text, source="<config>"):
         if not isinstance(block_name, str):
             raise ConfigError(f"{where}.block must name a block")
         try:
-            block = get_block(block_name)
-            instance = entry.pop("instance", block.toplevel)
-            params = block.resolve(entry)
-            # the generator checks the values; the instance itself is not needed
-            block.component(**params)._MustUse__silence = True
+            instance = entry.pop("instance", get_block(block_name).toplevel)
+            params = check_params(block_name, entry)
         except (BlockError, ValueError, TypeError) as e:
             raise ConfigError(f"{where}: {e}") from None
         if not isinstance(instance, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",

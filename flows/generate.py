@@ -16,7 +16,7 @@ from amaranth.back import verilog
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint, tool_versions
 
-__all__ = ["Generated", "generate", "generate_config", "write", "OutputError", "LintError"]
+__all__ = ["Generated", "check_params", "generate", "generate_config", "write", "OutputError", "LintError"]
 
 
 class OutputError(OSError):
@@ -40,6 +40,15 @@ class Generated:
     def manifest(self):
         return {"block": self.block, "module": self.instance, "params": self.params,
                 "facts": self.facts, "tools": tool_versions()}
+
+
+def check_params(block_name, given=None):
+    """``given`` with the defaults filled in, checked by building (not elaborating) the
+    block's component: raises as :func:`generate` would, before any work is done."""
+    block = get_block(block_name)
+    params = block.resolve(given)
+    block.component(**params)._MustUse__silence = True      # built only to check
+    return params
 
 
 def generate(block_name, given=None, instance=None):

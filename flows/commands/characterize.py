@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import Number, UserError, fail_on_user_errors
 
 __all__ = ["COMMAND"]
 
@@ -20,7 +20,7 @@ __all__ = ["COMMAND"]
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
 @click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
               help="cost database: a SQLite file or a postgresql:// URL")
-@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+@click.option("--clock-mhz", type=Number(positive=True), default=700.0, show_default=True,
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
               show_default=True, help="data of the stimulus test")
@@ -34,36 +34,50 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
-    from tilewright.gen.catalogue import get_block
+    from tilewright.cosim.gate.liberty import LibertyError, load_liberty
+    from tilewright.flows.characterize import GateMismatch, characterize
     from tilewright.flows.commands.common import parse_params
-    from tilewright.flows.characterize import characterize
     from tilewright.flows.costs.store import open_db
+    from tilewright.flows.generate import check_params
+    from tilewright.gen.catalogue import get_block
 
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of BLOCK or --config")
-    if clock_mhz <= 0:
-        raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
     if block_name is not None:
-        jobs = [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
+        given = parse_params(get_block(block_name), raw_params)
+        jobs = [(block_name, block_name, check_params(block_name, given))]
     else:
         if raw_params:
             raise UserError("--param goes with BLOCK")
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
-    from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
-    load_liberty(liberty).wire_load(wire_load)
+    try:
+        library = load_liberty(liberty)
+    except LibertyError as e:
+        raise UserError(f"--liberty: {e}") from None
+    if not any(cell.sequential for cell in library.cells.values()):
+        raise UserError(f"--liberty: Liberty file {str(library.path)!r} has no flip-flop cells")
+    library.wire_load(wire_load)
     from tqdm import tqdm
+
+    from tilewright.cosim.gate.synth import SynthesisError
+    from tilewright.cosim.runner import SimulationFailed
     with open_db(db_url) as db:
         bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
         rows = []
-        for inst, name, params in jobs:
-            rows.append((inst, characterize(
-                name, params, liberty=liberty, db=db, clock_mhz=clock_mhz, stimulus=stimulus,
-                wire_load=wire_load, force=force,
-                on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
-            bar.update()
+        try:
+            for inst, name, params in jobs:
+                rows.append((inst, characterize(
+                    name, params, liberty=liberty, db=db, clock_mhz=clock_mhz,
+                    stimulus=stimulus, wire_load=wire_load, force=force,
+                    on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
+                bar.update()
+        except (SynthesisError, SimulationFailed, GateMismatch) as e:
+            bar.close()
+            click.echo(f"tilewright: {inst} failed: {e}", err=True)
+            sys.exit(1)
         bar.close()
     from tilewright.flows.costs.table import cost_table
     click.echo("\n".join(cost_table(rows)))

@@ -5,14 +5,19 @@ and its allowed values, with exit status 2; nothing is written in that case.
 """
 
 import functools
+import math
+import os
+from pathlib import Path
 
 import click
 
 from tilewright.blocks import BlockError
 from tilewright.flows.config import ConfigError
+from tilewright.flows.costs.store import CostDBError
 from tilewright.flows.generate import LintError, OutputError
 
-__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert"]
+__all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "Number",
+           "check_output_file", "check_output_folder"]
 
 
 class UserError(click.ClickException):
@@ -28,9 +33,68 @@ def fail_on_user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except CostDBError as e:
+            raise UserError(f"--db: {e}") from None
         except (BlockError, ConfigError, OutputError, LintError, ValueError, TypeError) as e:
             raise UserError(str(e)) from None
     return wrapper
+
+
+def _option(param):
+    return max(param.opts, key=len) if param is not None else "value"
+
+
+class Number(click.ParamType):
+    """A finite number; with ``positive``, above zero (``inf``, ``nan``, 0 and negative
+    values are refused with a one-line error naming the option)."""
+
+    name = "number"
+
+    def __init__(self, positive=False):
+        self.positive = positive
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or (self.positive and number <= 0):
+            kind = "a positive number" if self.positive else "a finite number"
+            raise UserError(f"{_option(param)} must be {kind}, not {value!r}")
+        return number
+
+
+def _nearest_existing(path):
+    path = Path(os.path.abspath(path))
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def check_output_file(path, option="--output"):
+    """Refuse, before any work, an output file that cannot be written: a folder in its
+    place, or its folder missing, not a folder or read-only."""
+    folder = Path(path).parent
+    if Path(path).is_dir():
+        raise UserError(f"{option} must be a file, not the folder {path!r}")
+    if not folder.is_dir():
+        raise UserError(f"{option} must be a file in an existing folder, not {path!r} "
+                        f"(no folder {str(folder)!r})")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"{option} must be a file in a writable folder, not {path!r}")
+
+
+def check_output_folder(folder, option="--output"):
+    """Refuse, before any work, an output folder that cannot be made or written, without
+    making it."""
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise UserError(f"{option} must be a folder, not the file {folder!r}")
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise UserError(f"{option} must be a folder, not {folder!r} (under the file "
+                        f"{str(existing)!r})")
+    if not os.access(existing, os.W_OK):
+        raise UserError(f"{option} must be a writable folder, not {folder!r}")
 
 
 def convert(param, text):
