@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tilewright.cosim.toolchain import tool_versions, verilator_env, waiver_args
 
-__all__ = ["cache_root", "build", "run", "RunResult", "SimulationFailed"]
+__all__ = ["cache_root", "build", "run", "test_names", "RunResult", "SimulationFailed"]
 
 BUILD_STAMP = ".tilewright-built"
 
@@ -101,6 +101,16 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
     return directory
 
 
+def test_names(test_module):
+    """Names of the cocotb tests of ``test_module`` (a dotted module name), in file order."""
+    import importlib
+
+    from cocotb._decorators import Test, TestGenerator
+    module = importlib.import_module(test_module)
+    return [name for name, value in vars(module).items()
+            if isinstance(value, (Test, TestGenerator))]
+
+
 class SimulationFailed(AssertionError):
     """A cocotb test failed; the message says which, the seed, and the log's tail."""
 
@@ -126,16 +136,21 @@ def _results(xml_path):
 
 
 def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
-        waves=False, build_args=(), extra_env=None, replay=None, keep=False, public=None):
+        waves=False, build_args=(), extra_env=None, replay=None, keep=False, public=None,
+        on_stage=None):
     """Build (or reuse) and run ``test_module``'s cocotb tests with ``seed``.
 
     Returns a :class:`RunResult`; raises :class:`SimulationFailed` (naming the failing
     tests, the seed and ``replay``, the command that reruns it) when any test fails.
     The run directory is removed after a pass unless ``keep`` or ``waves``. ``public`` as
-    for :func:`build`.
+    for :func:`build`. ``on_stage(name)``, when given, is called as the build and the
+    simulation start.
     """
+    stage = on_stage or (lambda name: None)
+    stage("Verilator build")
     directory = build(block, params, verilog, toplevel, build_args=build_args, waves=waves,
                       public=public)
+    stage("simulation")
     test_dir = directory / "runs" / f"{seed}-{uuid.uuid4().hex[:8]}"
     test_dir.mkdir(parents=True)
     results, report, log = (test_dir / "results.xml", test_dir / "report.json",

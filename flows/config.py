@@ -11,7 +11,6 @@ A config looks like (shipped presets live in ``tilewright/presets/``)::
     multipliers = 16            # any parameter of that block
 """
 
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from tilewright.blocks import BlockError
 from tilewright.flows.generate import check_params
+from tilewright.flows.verilog_names import identifier_problem
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["Config", "Instance", "ConfigError", "load_config", "presets"]
@@ -56,9 +56,11 @@ def load_config(spec):
     path = Path(spec)
     if path.suffix == ".toml" or path.exists():
         try:
-            text, source = path.read_text(), str(path)
+            text, source = path.read_text(encoding="utf-8"), str(path)
         except OSError as e:
             raise ConfigError(f"{spec}: cannot read ({e.strerror})") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{spec}: not UTF-8 text (byte {e.start})") from None
     elif spec in presets():
         source = f"preset {spec!r}"
         text = (resources.files("tilewright") / "presets" / f"{spec}.toml").read_text()
@@ -96,9 +98,10 @@ def parse_config(text, source="<config>"):
             params = check_params(block_name, entry)
         except (BlockError, ValueError, TypeError) as e:
             raise ConfigError(f"{where}: {e}") from None
-        if not isinstance(instance, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
-                                                             instance):
-            raise ConfigError(f"{where}.instance must be a Verilog identifier, not {instance!r}")
+        problem = identifier_problem(instance)
+        if problem:
+            shown = repr(instance) if len(repr(instance)) <= 60 else repr(instance)[:57] + "..."
+            raise ConfigError(f"{where}.instance {problem}, not {shown}")
         if instance in seen:
             raise ConfigError(f"{where}.instance {instance!r} is used twice")
         seen.add(instance)

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import fail_on_user_errors
+from tilewright.flows.commands.common import fail_on_user_errors, output_folder
 
 __all__ = ["COMMAND", "write_report"]
 
@@ -62,7 +62,7 @@ def _plot(rows, path):
 
 @click.command("accuracy")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for accuracy.csv, accuracy.md and accuracy.png")
+              callback=output_folder, help="folder for accuracy.csv, accuracy.md and accuracy.png")
 @click.option("--il", type=int, default=4, show_default=True, help="integer bits of the data")
 @click.option("--fl", type=int, default=16, show_default=True,
               help="fraction bits of softmax and GeLU inputs")

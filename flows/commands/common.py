@@ -17,7 +17,7 @@ from tilewright.flows.costs.store import CostDBError
 from tilewright.flows.generate import LintError, OutputError
 
 __all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "Number",
-           "check_output_file", "check_output_folder"]
+           "check_output_file", "check_output_folder", "output_folder"]
 
 
 class UserError(click.ClickException):
@@ -82,6 +82,14 @@ def check_output_file(path, option="--output"):
                         f"(no folder {str(folder)!r})")
     if not os.access(folder, os.W_OK):
         raise UserError(f"{option} must be a file in a writable folder, not {path!r}")
+
+
+def output_folder(ctx, param, value):
+    """A click callback: ``value`` checked by :func:`check_output_folder` as it is parsed,
+    so before the command does any work."""
+    if value is not None:
+        check_output_folder(value, _option(param))
+    return value
 
 
 def check_output_folder(folder, option="--output"):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (Number, UserError, fail_on_user_errors,
+                                             output_folder)
 
 __all__ = ["COMMAND"]
 
@@ -30,7 +31,7 @@ EPOCHS = click.option("--epochs", type=int, default=30, show_default=True,
 SAMPLES = click.option("--samples", type=int, default=None,
                        help="evaluate on the first N held-out samples only (default: all)")
 OUTPUT = click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-                      help="folder for the CSV table and PNG plot")
+                      callback=output_folder, help="folder for the CSV table and PNG plot")
 
 
 def _ints(text, name):
@@ -132,7 +133,8 @@ def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
     from tilewright.fixedpoint import FixedFormat
     from tilewright.golden.models import Numerics
     from tilewright.golden.models.numerics import layer_norm_unit, softmax_unit
-    from tilewright.golden.models.train import evaluate
+    from tilewright.golden.models.encoder import check_skip
+    from tilewright.golden.models.train import default_config, evaluate
     if (il is None) != (fl is None):
         raise UserError("--il and --fl go together")
     fmt = FixedFormat(il, fl) if il is not None else None
@@ -140,6 +142,7 @@ def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
         raise UserError("--units needs --il and --fl")
     hooks = dict(softmax=softmax_unit(fmt), layer_norm=layer_norm_unit(fmt)) if units else {}
     num, skip = Numerics(fmt=fmt, gelu=gelu, **hooks), _ints(skip, "skip")
+    check_skip(skip, default_config(task).layers)
     model = _model(task, seed, epochs)
     acc = evaluate(model, task, num, skip=skip)
     click.echo(json.dumps({"task": task, "format": [il, fl] if fmt else "float",
@@ -187,7 +190,7 @@ def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
 @SEED
 @click.option("--epochs", type=int, default=10, show_default=True, help="training epochs")
 @OUTPUT
-@click.option("--tau-i", type=float, default=0.0, show_default=True,
+@click.option("--tau-i", type=Number(), default=0.0, show_default=True,
               help="activation threshold τ_I")
 @click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
               help="gradient thresholds τ_T")
