@@ -4,6 +4,7 @@ Errors from bad input are printed as one line (``tilewright: error: ...``) namin
 and its allowed values, with exit status 2; nothing is written in that case.
 """
 
+import contextlib
 import functools
 import math
 import os
@@ -17,7 +18,7 @@ from tilewright.flows.costs.store import CostDBError
 from tilewright.flows.generate import LintError, OutputError
 
 __all__ = ["UserError", "fail_on_user_errors", "parse_params", "convert", "Number",
-           "check_output_file", "check_output_folder", "output_folder"]
+           "check_output_file", "check_output_folder", "output_folder", "writing"]
 
 
 class UserError(click.ClickException):
@@ -36,8 +37,20 @@ def fail_on_user_errors(fn):
         except CostDBError as e:
             raise UserError(f"--db: {e}") from None
         except (BlockError, ConfigError, OutputError, LintError, ValueError, TypeError) as e:
-            raise UserError(str(e)) from None
+            raise UserError(_as_typed(str(e))) from None
     return wrapper
+
+
+def _as_typed(message):
+    """``message`` with a leading parameter name spelled as the running command's option
+    spells it: ``acc_width must be ...`` → ``acc-width must be ...`` (for ``--acc-width``)."""
+    ctx = click.get_current_context(silent=True)
+    name = message.split(" ", 1)[0]
+    if ctx is None or "_" not in name:
+        return message
+    dashed = name.replace("_", "-")
+    options = {o for p in ctx.command.params for o in getattr(p, "opts", ())}
+    return dashed + message[len(name):] if f"--{dashed}" in options else message
 
 
 def _option(param):
@@ -69,6 +82,15 @@ def _nearest_existing(path):
     while not path.exists():
         path = path.parent
     return path
+
+
+@contextlib.contextmanager
+def writing(path, option="--output"):
+    """Turn an ``OSError`` while writing ``path`` into a one-line error naming ``option``."""
+    try:
+        yield
+    except OSError as e:
+        raise UserError(f"{option} {path!r} cannot be written: {e.strerror or e}") from None
 
 
 def check_output_file(path, option="--output"):

@@ -7,7 +7,7 @@ import json
 import click
 
 from tilewright.flows.commands.common import (Number, UserError, check_output_file,
-                                             fail_on_user_errors)
+                                             fail_on_user_errors, writing)
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
@@ -134,11 +134,8 @@ def export_command(fmt, output, db_url):
     with _open(db_url) as db:
         text = EXPORTS[fmt](db.records())
     if output:
-        try:
-            with open(output, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise UserError(f"--output {output!r} cannot be written: {e.strerror}") from None
+        with writing(output), open(output, "w") as f:
+            f.write(text)
     else:
         click.echo(text, nl=False)
 
@@ -157,10 +154,8 @@ def plot_command(output, block, db_url):
     records = _records(db_url, block)
     if not records:
         raise UserError(f"no cost records in {db_url!r}")
-    try:
+    with writing(output):
         plot_costs(records, output)
-    except OSError as e:
-        raise UserError(f"--output {output!r} cannot be written: {e.strerror}") from None
     click.echo(output)
 
 
