@@ -260,7 +260,11 @@ def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_co
 def sweep_skip(task, seed, epochs, output, low_skip, high_skip, ths, samples):
     """PIVOT low/high-effort cascade: Th → F_L, F_H, accuracy."""
     from tilewright.golden.models.attention_skip import cascade
+    from tilewright.golden.models.encoder import check_skip
+    from tilewright.golden.models.train import default_config
     low_skip, high_skip = _ints(low_skip, "low-skip"), _ints(high_skip, "high-skip")
+    for skip in (low_skip, high_skip):
+        check_skip(skip, default_config(task).layers)
     ths = _floats(ths, "ths")
     x, y = _held_out(task, samples)
     low = _model(task, seed, epochs, skip=low_skip)

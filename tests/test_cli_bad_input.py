@@ -1,0 +1,332 @@
+"""Bad input never crashes or writes (issue 21): each hole a newcomer found, with its exact
+message. Every case: exit status 2, one line on stderr, and the working folder (the cost
+database and output folders in it) byte-identical afterwards."""
+
+import hashlib
+import io
+import os
+import sqlite3
+import sys
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from tilewright.cli import main
+from tilewright.flows.costs.store import CostDB, CostRecord
+
+
+def cli(*argv):
+    """``tilewright ARGV`` in this process: ``(exit status, stdout, stderr)``."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main([str(a) for a in argv])
+            code = 0
+        except SystemExit as e:
+            code = e.code or 0
+    return code, out.getvalue(), err.getvalue()
+
+
+def snapshot(folder):
+    """Every file and folder under ``folder``: its bytes' hash, or ``None`` for folders."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): None if p.is_dir()
+            else hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))}
+
+
+@contextmanager
+def unchanged(folder):
+    """The body must leave ``folder`` byte-identical."""
+    before = snapshot(folder)
+    yield
+    assert snapshot(folder) == before
+
+
+def refused(folder, *argv):
+    """``tilewright ARGV`` run in ``folder``, which it must leave as it was; returns the
+    error message (what follows ``tilewright: error: ``) after checking the exit status and
+    that stderr holds that one line only."""
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        with unchanged(folder):
+            code, _, err = cli(*argv)
+    finally:
+        os.chdir(cwd)
+    assert code == 2, err
+    assert err.startswith("tilewright: error: ") and err.count("\n") == 1, err
+    return err[len("tilewright: error: "):-1]
+
+
+def a_record(i):
+    return CostRecord(key=f"{i:032x}", block="mac-lane", params={"multipliers": 2 ** i},
+                      generator_version="0", area_um2=10.0 * i, leakage_mw=1e-6,
+                      energy_per_op_pj=0.1 * i, operation="multiply-accumulate", operations=8,
+                      cycles=10, latency_cycles=2, initiation_interval=1.0, clock_mhz=700.0,
+                      technology="sky130", node_nm=130, tools={}, stimulus={})
+
+
+@pytest.fixture
+def work(tmp_path):
+    """A working folder with a cost database of two records and an output folder."""
+    with CostDB(tmp_path / "costs.sqlite") as db:
+        db.put(a_record(1))
+        db.put(a_record(2))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.v").write_text("module keep; endmodule\n")
+    return tmp_path
+
+
+# ------------------------------------------------------------------ --db
+def _foreign(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE cost_records (id INTEGER)")
+    conn.commit()
+    conn.close()
+
+
+def _newer(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO schema_info VALUES ('version', '7')")
+    conn.commit()
+    conn.close()
+
+
+BAD_DBS = [
+    ("empty", lambda p: p.write_bytes(b""),
+     "--db: cost database 'bad' is an empty file, not a tilewright cost database"),
+    ("random bytes", lambda p: p.write_bytes(bytes(range(256)) * 4),
+     "--db: cost database 'bad' is not a SQLite file"),
+    ("damaged", lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xee" * 500),
+     "--db: cost database 'bad' is damaged: file is not a database"),
+    ("folder", lambda p: p.mkdir(), "--db: cost database 'bad' is a folder, not a file"),
+    ("foreign", _foreign, "--db: cost database 'bad' is another program's SQLite database "
+                          "(no tilewright schema version in it)"),
+    ("newer", _newer, "--db: cost database 'bad' has schema version 7; this tilewright reads "
+                      "up to 1"),
+]
+
+
+@pytest.mark.parametrize("what, make, message", BAD_DBS, ids=[b[0] for b in BAD_DBS])
+@pytest.mark.parametrize("argv", [["costs", "list"], ["costs", "export"],
+                                  ["costs", "show", "00"], ["costs", "scale", "--node", "45"],
+                                  ["costs", "plot", "-o", "p.png"],
+                                  ["characterize", "mac-lane", "--param", "multipliers=1"]],
+                         ids=lambda a: " ".join(a[:2]))
+def test_db_that_cannot_be_opened(work, what, make, message, argv):
+    make(work / "bad")
+    assert refused(work, *argv, "--db", "bad") == message
+
+
+@pytest.mark.parametrize("url, message", [
+    ("", "--db: a cost database is a SQLite file path or a postgresql:// URL, not ''"),
+    ("mysql://host/costs", "--db: a cost database is a SQLite file path or a postgresql:// "
+                           "URL, not 'mysql://host/costs'"),
+    ("nosuch/c.sqlite", "--db: cost database 'nosuch/c.sqlite': folder 'nosuch' does not exist"),
+])
+@pytest.mark.parametrize("argv", [["costs", "list"],
+                                  ["characterize", "mac-lane", "--param", "multipliers=1"]],
+                         ids=lambda a: a[0])
+def test_db_urls(work, url, message, argv):
+    if argv[0] == "costs" and url == "nosuch/c.sqlite":
+        message = "--db: no cost database at 'nosuch/c.sqlite' (`tilewright characterize` " \
+                  "writes one)"
+    assert refused(work, *argv, "--db", url) == message
+
+
+def test_postgres_without_psycopg(work, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    assert refused(work, "costs", "list", "--db", "postgresql://localhost/c") == (
+        "--db: a PostgreSQL cost database needs the 'psycopg' package (pip install psycopg)")
+
+
+def test_postgres_unreachable_and_malformed(work):
+    pytest.importorskip("psycopg")
+    message = refused(work, "costs", "list", "--db", "postgresql://u:pw@127.0.0.1:1/c")
+    assert message.startswith("--db: cannot connect to postgresql://u:***@127.0.0.1:1/c: ")
+    assert refused(work, "characterize", "mac-lane", "--db", "postgresql://127.0.0.1:x/c") == (
+        '--db: cannot connect to postgresql://127.0.0.1:x/c: connection is bad: invalid '
+        'integer value "x" for connection option "port"')
+
+
+def test_readers_never_create_a_database(work):
+    assert refused(work, "costs", "list", "--db", "new.sqlite") == (
+        "--db: no cost database at 'new.sqlite' (`tilewright characterize` writes one)")
+    assert refused(work, "costs", "list") == (           # the default file name
+        "--db: no cost database at 'tilewright-costs.sqlite' (`tilewright characterize` "
+        "writes one)")
+    with unchanged(work):                                # and reading leaves no -wal/-shm
+        code, out, _ = cli("costs", "list", "--db", work / "costs.sqlite")
+    assert code == 0 and len(out.splitlines()) == 3
+
+
+# ------------------------------------------------------------------ checks before work
+def test_parameters_checked_before_the_database_or_a_bar(work):
+    assert refused(work, "characterize", "mac-lane", "--param", "multipliers=12",
+                   "--db", "new.sqlite") == (
+        "multipliers must be a power of two from 1 to 64, not 12")
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "0", "-1", "1e999", "fast"])
+@pytest.mark.parametrize("argv", [
+    ["characterize", "mac-lane", "--db", "new.sqlite"],
+    ["systolic", "cycles", "--rows", "4", "--cols", "4", "--m", "4", "--k", "4", "--n", "4",
+     "--dataflow", "ws"]], ids=lambda a: a[0])
+def test_clock(work, argv, value):
+    assert refused(work, *argv, f"--clock-mhz={value}") == (
+        f"--clock-mhz must be a positive number, not {value!r}")
+
+
+@pytest.mark.parametrize("argv", [["costs", "export", "-o", "/nonexist/dir/x.csv"],
+                                  ["costs", "plot", "-o", "/nonexist/dir/x.png"],
+                                  ["multiplier", "table", "-o", "/nonexist/dir/x.npy"]],
+                         ids=lambda a: " ".join(a[:2]))
+def test_output_file_in_a_missing_folder(work, argv):
+    assert refused(work, *argv, *(["--db", "costs.sqlite"] if argv[0] == "costs" else [])) == (
+        f"--output must be a file in an existing folder, not {argv[-1]!r} "
+        f"(no folder '/nonexist/dir')")
+
+
+@pytest.mark.parametrize("argv", [["accuracy"], ["model", "sweep", "skip"],
+                                  ["model", "sweep", "dynaprop"]], ids=lambda a: a[-1])
+def test_output_folder_checked_before_training(work, argv, monkeypatch):
+    import tilewright.golden.models.train as train
+    monkeypatch.setattr(train, "_fit", lambda *a: pytest.fail("trained first"))
+    assert refused(work, *argv, "-o", "/proc/version/x") == (
+        "--output must be a folder, not '/proc/version/x' (under the file '/proc/version')")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["model", "train", "--epochs", "-1"], "epochs must be an integer from 1 to 100000, not -1"),
+    (["model", "train", "--seed", "-1"],
+     "seed must be an integer from 0 to 9223372036854775807, not -1"),
+    (["model", "evaluate", "--skip", "99"], "skip must list encoders from 0 to 1, not 99"),
+    (["model", "sweep", "skip", "-o", "o", "--high-skip", "5"],
+     "skip must list encoders from 0 to 1, not 5"),
+])
+def test_training_options_checked_before_training(work, argv, message, monkeypatch):
+    import tilewright.golden.models.train as train
+    monkeypatch.setattr(train, "_fit", lambda *a: pytest.fail("trained first"))
+    assert refused(work, *argv) == message
+
+
+def test_regress_unknown_test(work):
+    assert refused(work, "regress", "--block", "mac-lane", "--test", "nosuch") == (
+        "--test must be one of 'random_stream', 'corners', 'tile_throughput' (the tests of "
+        "mac-lane), not 'nosuch'")
+    assert refused(work, "regress", "--config", "acceltran-edge", "--test", "corners") == (
+        "--test goes with --block")
+
+
+def test_costs_list_unknown_block(work):
+    assert refused(work, "costs", "list", "--block", "nosuch", "--db", "costs.sqlite") == (
+        "--block 'nosuch' has no cost records in 'costs.sqlite'; blocks with records: mac-lane")
+
+
+# ------------------------------------------------------------------ configs
+def _config(work, *instances):
+    text = 'name = "c"\n' + "".join(f'[[blocks]]\nblock = "mac-lane"\ninstance = "{i}"\n'
+                                    f'multipliers = 1\n' for i in instances)
+    (work / "c.toml").write_text(text)
+    return "c.toml"
+
+
+@pytest.mark.parametrize("instances, message", [
+    (("lane_ok", "a" * 300), "c.toml: blocks[1].instance must be at most 128 characters long, "
+                             f"not {repr('a' * 300)[:57]}..."),
+    (("module",), "c.toml: blocks[0].instance must not be a Verilog keyword, not 'module'"),
+    (("logic",), "c.toml: blocks[0].instance must not be a Verilog keyword, not 'logic'"),
+    (("a", "a"), "c.toml: blocks[1].instance 'a' is used twice"),
+    (("9lives",), "c.toml: blocks[0].instance must be a Verilog identifier (a letter or _, "
+                  "then letters, digits, _), not '9lives'"),
+])
+@pytest.mark.parametrize("command", ["gen", "characterize", "regress"])
+def test_instance_names(work, command, instances, message):
+    argv = [command, "--config", _config(work, *instances)]
+    assert refused(work, *argv, *(["-o", "out"] if command == "gen" else [])) == message
+
+
+def test_non_utf8_config(work):
+    (work / "c.toml").write_bytes(b'name = "caf\xe9"\n')
+    assert refused(work, "gen", "--config", "c.toml", "-o", "out") == (
+        "c.toml: not UTF-8 text (byte 11)")
+
+
+def test_failed_write_leaves_the_output_folder_as_it_was(work, monkeypatch):
+    from tilewright.flows import generate
+    items = [generate.generate("mac-lane", {"multipliers": 1}, name) for name in ("a", "b")]
+    real = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        if self.name == ".b.v.tmp":
+            raise OSError(28, "No space left on device")
+        return real(self, text, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with unchanged(work), pytest.raises(generate.OutputError) as e:
+        generate.write(items, work / "out", check_lint=False)
+    assert str(e.value) == f"cannot write {str(work / 'out' / 'b.v')!r}: No space left on device"
+
+
+# ------------------------------------------------------------------ files given as input
+@pytest.mark.parametrize("content, message", [
+    (b"hello", "is malformed: unexpected token 'hello' near token 0"),
+    (bytes(range(256)), "is not a text file"),
+    (b"\x1f\x8bnot really gzip", "is a damaged gzip file"),
+    (b"library(x) { cell(a) { area : 1; }", "is malformed: group 'library' is not closed at "
+                                             "the end of the file"),
+    (b"library(x) { cell(a) { area : 1; } } }", "is malformed: unmatched '}' at token 16"),
+    (b"library(x) { cell(a) { area : big; } }",
+     "is malformed: ValueError: could not convert string to float: 'big'"),
+    (b"library(x) { }", "is malformed: the library has no cells"),
+    (b"library(x) { cell(a) { area : 1; } }", "has no flip-flop cells"),
+])
+def test_liberty_garbage(work, content, message):
+    (work / "x.lib").write_bytes(content)
+    assert refused(work, "characterize", "mac-lane", "--liberty", "x.lib",
+                   "--db", "new.sqlite") == f"--liberty: Liberty file 'x.lib' {message}"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("t.npy", b"garbage", "t.npy: not a NumPy .npy file of integers"),
+    ("t.csv", b"\x89PNG\r\n\x1a\n\xff", "t.csv: not a CSV text file"),
+    ("t.csv", b"1,\x01\x02\n", "t.csv: entries must be integers, not '\\x01\\x02'"),
+])
+def test_multiplier_table_garbage(work, name, content, message):
+    (work / name).write_bytes(content)
+    assert refused(work, "multiplier", "report", "--bits", "4", "--table", name) == message
+
+
+# ------------------------------------------------------------------ progress and words
+def test_regress_shows_its_stages(work, monkeypatch):
+    from tilewright.cosim import runner
+    from tilewright.flows import regress
+
+    def fake_run(*args, on_stage, seed, **kwargs):
+        on_stage("Verilator build")
+        on_stage("simulation")
+        return runner.RunResult(tests=3, failed=0, seed=seed, directory=work)
+    monkeypatch.setattr(regress, "run", fake_run)
+    code, out, err = cli("regress", "--block", "mac-lane", "--seed", "5")
+    assert (code, out) == (0, "mac-lane: 3 tests passed (seed 5)\n")
+    assert all(stage in err for stage in ("regress mac-lane", "elaboration",
+                                          "Verilator build", "simulation"))
+
+
+def test_gen_config_shows_its_steps(work):
+    os.chdir(work)
+    code, out, err = cli("gen", "--config", _config(work, "lane_a"), "-o", "gen",
+                         "--no-lint")
+    assert code == 0 and out.split() == ["gen/lane_a.v", "gen/lane_a.json"]
+    assert "gen c" in err and "lane_a: elaborate" in err and "1/1" in err
+
+
+def test_option_spelling_in_errors(work):
+    assert refused(work, "gen", "mac-lane", "--acc-width", "3", "-o", "out") == (
+        "acc-width must be an integer from 40 to 56, not 3")
+
+
+def test_gitignore_covers_the_default_database():
+    root = Path(__file__).resolve().parents[1]
+    assert "tilewright-costs.sqlite" in (root / ".gitignore").read_text().split()
