@@ -4,6 +4,7 @@ database and output folders in it) byte-identical afterwards."""
 
 import hashlib
 import io
+import json
 import os
 import sqlite3
 import sys
@@ -330,3 +331,296 @@ def test_option_spelling_in_errors(work):
 def test_gitignore_covers_the_default_database():
     root = Path(__file__).resolve().parents[1]
     assert "tilewright-costs.sqlite" in (root / ".gitignore").read_text().split()
+
+
+# ================================================================== the fuzz suite
+# Hypothesis draws bad values for the options of every command, and bad configs; each case
+# must end as the holes above do: exit 2, one line naming the option or field, no
+# traceback, the working folder, the output folder and the database byte-identical.
+# Anything that would start real work (measuring, simulating, training) fails the case at
+# once instead, so an accepted bad value costs no time.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tilewright.flows.verilog_names import KEYWORDS  # noqa: E402
+from tilewright.gen.catalogue import blocks, get_block  # noqa: E402
+
+#: Examples per command group: in the default suite, and behind ``full``.
+QUICK, FULL = 12, 300
+COUNTS = {"tried": 0, "clean": 0}
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+               max_size=24)
+
+
+def _parses(text, *kinds):
+    for kind in kinds:
+        try:
+            kind(text)
+            return True
+        except (ValueError, OverflowError):
+            pass
+    return False
+
+
+BAD_INT = st.one_of(TEXT.filter(lambda t: not _parses(t, int, lambda x: int(x, 0))),
+                    st.integers(min_value=2 ** 40).map(str),
+                    st.integers(max_value=-2 ** 40).map(str))
+BAD_POSITIVE = st.one_of(st.sampled_from(["inf", "-inf", "nan", "0", "-0", "-1", "1e999"]),
+                         st.floats(max_value=0).map(repr),
+                         TEXT.filter(lambda t: not _parses(t, float)))
+
+
+def not_in(*allowed):
+    return TEXT.filter(lambda t: t not in allowed)
+
+
+def _bad_param(p):
+    if p.choices:
+        return not_in(*p.choices)
+    if p.type is bool:
+        return TEXT.filter(lambda t: t.lower() not in ("true", "false", "1", "0"))
+    return BAD_INT
+
+
+def _bad_db(inputs):
+    """Paths of databases that are not ours (made by the fixture) and hostile URLs."""
+    made = st.sampled_from([str(inputs / f"db-{what}") for what, _, _ in BAD_DBS])
+    urls = st.one_of(st.just(""), TEXT.map(lambda t: f"mysql://{t}"),
+                     TEXT.map(lambda t: f"{inputs}/missing/{t.replace('/', '')}.sqlite"))
+    return st.one_of(made, urls)
+
+
+@st.composite
+def bad_configs(draw):
+    """The bytes of a config that must be refused."""
+    def q(value):
+        return json.dumps(value, ensure_ascii=False)
+    entry = {"block": "mac-lane", "instance": "lane", "multipliers": 1}
+    kind = draw(st.sampled_from(["bytes", "text", "top key", "types", "param", "instance",
+                                 "duplicate"]))
+    top = {"name": "c"}
+    blocks_ = [dict(entry)]
+    if kind == "bytes":
+        return b"\xff" + draw(st.binary(max_size=60))
+    if kind == "text":
+        text = draw(TEXT)
+        return f"{text}\n".encode()
+    if kind == "top key":
+        top[draw(TEXT.filter(lambda t: t not in ("name", "description", "blocks")
+                             and t.strip()))] = 1
+    elif kind == "types":
+        field_, value = draw(st.sampled_from([("name", 5), ("name", ""), ("block", 3),
+                                              ("block", "nosuch"), ("multipliers", "1"),
+                                              ("multipliers", 1.5), ("multipliers", True)]))
+        (top if field_ == "name" else blocks_[0])[field_] = value
+    elif kind == "param":
+        name = draw(st.sampled_from([p.name for p in get_block("mac-lane").params]
+                                    + ["nosuch"]))
+        blocks_[0][name] = draw(st.one_of(st.integers(min_value=2 ** 40),
+                                          st.integers(max_value=-2 ** 40),
+                                          TEXT.filter(lambda t: t not in ("none", "relu",
+                                                                          "gelu", "exact"))))
+    elif kind == "instance":
+        blocks_[0]["instance"] = draw(st.one_of(
+            TEXT.filter(lambda t: not t.isidentifier() or not t.isascii()),
+            st.sampled_from(sorted(KEYWORDS)),
+            st.integers(129, 400).map(lambda n: "a" * n)))
+    else:
+        blocks_.append(dict(entry))
+    lines = [f"{q(k)} = {q(v)}" for k, v in top.items()]
+    for b in blocks_:
+        lines += ["[[blocks]]"] + [f"{q(k)} = {q(v)}" for k, v in b.items()]
+    return "\n".join(lines).encode()
+
+
+def _specs(inputs):
+    """``{group: [(argv builder, fields, strategy)]}``: a builder turns a drawn value into
+    the command line; the error must name one of ``fields``."""
+    systolic = ["systolic", "cycles", "--rows=4", "--cols=4", "--m=4", "--k=4", "--n=4",
+                "--dataflow=ws"]
+    lane = get_block("mac-lane")
+    config = str(inputs / "cfg.toml")
+    specs = {"gen": [], "characterize": [], "costs": [], "systolic": [], "multiplier": [],
+             "regress": [], "config": [], "model": []}
+    for name in blocks():
+        for p in get_block(name).params:
+            specs["gen"].append((lambda v, n=name, p=p: ["gen", n, f"{p.option}={v}", "-o", "out"],
+                                 (p.name,), _bad_param(p)))
+    for p in lane.params:
+        specs["characterize"].append((
+            lambda v, p=p: ["characterize", "mac-lane", "--param", f"{p.name}={v}", "--db",
+                            "new.sqlite"], (p.name,), _bad_param(p)))
+        specs["regress"].append((lambda v, p=p: ["regress", "--block", "mac-lane", "--param",
+                                                 f"{p.name}={v}"], (p.name,), _bad_param(p)))
+    specs["characterize"] += [
+        (lambda v: ["characterize", v, "--db", "new.sqlite"], ("block",), not_in(*blocks())),
+        (lambda v: ["characterize", "mac-lane", f"--clock-mhz={v}"], ("--clock-mhz",),
+         BAD_POSITIVE),
+        (lambda v: ["characterize", "mac-lane", f"--stimulus={v}"], ("--stimulus",),
+         not_in("random", "zeros")),
+        (lambda v: ["characterize", "mac-lane", f"--wire-load={v}", "--db", "new.sqlite"],
+         ("wire load",), not_in("default", "none", "Small", "Medium", "Large", "Huge")),
+        (lambda v: ["characterize", "mac-lane", "--liberty", v], ("--liberty",),
+         st.sampled_from(sorted(str(p) for p in inputs.glob("lib-*")))),
+        (lambda v: ["characterize", "mac-lane", "--db", v], ("--db",), _bad_db(inputs)),
+    ]
+    specs["costs"] += [
+        (lambda v: ["costs", "list", "--db", v], ("--db",), _bad_db(inputs)),
+        (lambda v: ["costs", "export", "--db", v], ("--db",), _bad_db(inputs)),
+        (lambda v: ["costs", "list", "--db", "costs.sqlite", f"--block={v}"], ("--block",),
+         not_in("mac-lane")),
+        (lambda v: ["costs", "show", v, "--db", "costs.sqlite"], ("key",),
+         TEXT.filter(lambda t: not all(c in "0123456789abcdef" for c in t))),
+        (lambda v: ["costs", "export", f"--format={v}", "--db", "costs.sqlite"], ("--format",),
+         not_in("csv", "json", "accelergy")),
+        (lambda v: ["costs", "export", "-o", f"missing/{v}.csv", "--db", "costs.sqlite"],
+         ("--output",), TEXT.map(lambda t: t.replace("/", "_"))),
+        (lambda v: ["costs", "plot", "-o", f"missing/{v}.png", "--db", "costs.sqlite"],
+         ("--output",), TEXT.map(lambda t: t.replace("/", "_"))),
+        (lambda v: ["costs", "scale", f"--node={v}", "--db", "costs.sqlite"], ("node",),
+         st.one_of(BAD_INT, st.integers(-1000, 1000).filter(
+             lambda n: n not in (180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7)).map(str))),
+        (lambda v: ["costs", "scale", "--node=14", f"--vdd={v}", "--db", "costs.sqlite"],
+         ("--vdd",), BAD_POSITIVE),
+        (lambda v: ["costs", "scale", "--node=14", f"--flavour={v}", "--db", "costs.sqlite"],
+         ("--flavour",), not_in("HP", "LP")),
+    ]
+    for option, hi in (("rows", 64), ("cols", 64), ("m", 1 << 31), ("k", 1 << 31),
+                       ("n", 1 << 31)):
+        specs["systolic"].append((
+            lambda v, o=option: [*systolic, f"--{o}={v}"], (option,),
+            st.one_of(BAD_INT, st.integers(max_value=0).map(str),
+                      st.integers(min_value=hi + 1).map(str))))
+    specs["systolic"] += [
+        (lambda v: [*systolic, f"--dataflow={v}"], ("--dataflow",), not_in("ws", "is", "os")),
+        (lambda v: [*systolic, f"--clock-mhz={v}"], ("--clock-mhz",), BAD_POSITIVE),
+    ]
+    specs["multiplier"] += [
+        (lambda v: ["multiplier", "report", f"--bits={v}"], ("bits",),
+         st.one_of(BAD_INT, st.integers(max_value=3).map(str),
+                   st.integers(min_value=11).map(str))),
+        (lambda v: ["multiplier", "report", "--kind=drum", f"--k={v}"], ("k",),
+         st.one_of(BAD_INT, st.integers(max_value=2).map(str),
+                   st.integers(min_value=8).map(str))),
+        (lambda v: ["multiplier", "report", f"--kind={v}"], ("--kind",),
+         not_in("exact", "truncated", "mitchell", "drum", "ssm")),
+        (lambda v: ["multiplier", "report", "--bits=4", "--table", v], ("table",),
+         st.sampled_from(sorted(str(p) for p in inputs.glob("table-*")))),
+        (lambda v: ["multiplier", "table", "-o", f"{v}.txt"], ("--output",),
+         TEXT.map(lambda t: t.replace("/", "_"))),
+    ]
+    specs["regress"] += [
+        (lambda v: ["regress", "--block", v], ("block",), not_in(*blocks())),
+        (lambda v: ["regress", "--block", "mac-lane", f"--test={v}"], ("--test",),
+         not_in("random_stream", "corners", "tile_throughput")),
+        (lambda v: ["regress", "--block", "mac-lane", f"--seed={v}"], ("--seed",),
+         st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
+                   st.integers(min_value=2 ** 32).map(str))),
+    ]
+    for command in ("gen", "characterize", "regress"):
+        specs["config"].append((
+            lambda v, c=command: [c, "--config", config, *(["-o", "out"] if c == "gen" else [])],
+            (config,), bad_configs()))
+    specs["model"] += [
+        (lambda v: ["model", "train", f"--epochs={v}"], ("epochs",),
+         st.one_of(BAD_INT, st.integers(max_value=0).map(str),
+                   st.integers(min_value=100_001).map(str))),
+        (lambda v: ["model", "train", f"--seed={v}"], ("seed",),
+         st.one_of(BAD_INT.filter(lambda t: not _parses(t, int) or int(t) < 0),
+                   st.integers(max_value=-1).map(str), st.integers(min_value=2 ** 63).map(str))),
+        (lambda v: ["model", "train", f"--task={v}"], ("--task",), not_in("digits", "sentiment")),
+        (lambda v: ["model", "evaluate", f"--skip={v}"], ("skip",),
+         st.one_of(st.integers(min_value=2).map(str), st.integers(max_value=-1).map(str),
+                   TEXT.filter(lambda t: not all(_parses(x, int) or not x.strip()
+                                                 for x in t.split(","))))),
+        (lambda v: ["model", "evaluate", f"--il={v}", "--fl=4"], ("il",),
+         st.one_of(BAD_INT, st.integers(max_value=0).map(str),
+                   st.integers(min_value=33).map(str))),
+        (lambda v: ["model", "sweep", "skip", "-o", "sweep", f"--samples={v}"], ("samples",),
+         st.one_of(BAD_INT, st.integers(max_value=0).map(str))),
+        (lambda v: ["model", "sweep", "dynatran", "-o", "sweep", f"--taus={v}"], ("taus",),
+         TEXT.filter(lambda t: not all(_parses(x, float) or not x.strip()
+                                       for x in t.split(",")))),
+        (lambda v: ["model", "sweep", "reuse", "-o", v], ("--output",),
+         TEXT.map(lambda t: f"out/keep.v/{t.replace('/', '_')}")),
+        (lambda v: ["accuracy", "-o", "acc", f"--steps={v}"], ("steps",),
+         st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
+                   st.integers(min_value=100_001).map(str))),
+        (lambda v: ["accuracy", "-o", "acc", f"--exp-bits={v}"], ("exp-bits",),
+         st.one_of(BAD_INT, st.integers(max_value=1).map(str),
+                   st.integers(min_value=21).map(str))),
+    ]
+    return specs
+
+
+@pytest.fixture(scope="module")
+def fuzz(tmp_path_factory):
+    """The working folder (a database of two records, an output folder with a file), the
+    inputs folder (bad databases, garbage Liberty and table files), the specs; real work
+    is replaced by failures for the module's duration."""
+    work, inputs = tmp_path_factory.mktemp("work"), tmp_path_factory.mktemp("inputs")
+    with CostDB(work / "costs.sqlite") as db:
+        db.put(a_record(1))
+        db.put(a_record(2))
+    (work / "out").mkdir()
+    (work / "out" / "keep.v").write_text("module keep; endmodule\n")
+    for what, make, _ in BAD_DBS:
+        make(inputs / f"db-{what}")
+    for i, content in enumerate([b"", b"hello", bytes(range(256)), b"\x1f\x8b\x08garbage",
+                                 b"library(x) {", b"library(x) { cell(a) { area : 1; } }"]):
+        (inputs / f"lib-{i}.lib").write_bytes(content)
+    for name, content in [("a.npy", b"garbage"), ("b.npy", b"\x93NUMPY\x01\x00"),
+                          ("c.csv", b"\xff\xfe"), ("d.csv", b"1,2\n3\n"), ("e.csv", b""),
+                          ("f.txt", b"1"), ("g.csv", b"1,x\n")]:
+        (inputs / f"table-{name}").write_bytes(content)
+
+    def started(*args, **kwargs):
+        raise AssertionError("real work started")
+    import tilewright.flows.characterize as characterize
+    import tilewright.flows.regress as regress
+    import tilewright.golden.models.accuracy as accuracy
+    import tilewright.golden.models.train as train
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(characterize, "characterize", started)
+        mp.setattr(regress, "run", started)
+        mp.setattr(train, "_fit", started)
+        mp.setattr(accuracy, "capture", started)
+        yield work, inputs, _specs(inputs)
+    print(f"\nCLI fuzz: {COUNTS['tried']} bad inputs tried, {COUNTS['clean']} clean")
+
+
+def _normal(text):
+    return text.replace("_", "-").lower()
+
+
+def check_refused(work, inputs, argv, fields, config=None):
+    COUNTS["tried"] += 1
+    if config is not None:
+        (inputs / "cfg.toml").write_bytes(config)
+    with unchanged(inputs):
+        message = refused(work, *argv)
+    assert "Traceback" not in message
+    assert any(_normal(f) in _normal(message) for f in fields), (argv, message)
+    COUNTS["clean"] += 1
+
+
+@pytest.mark.parametrize("group", ["gen", "characterize", "costs", "systolic", "multiplier",
+                                   "regress", "config", "model"])
+@pytest.mark.parametrize("examples", [QUICK, pytest.param(FULL, marks=pytest.mark.full)],
+                         ids=["quick", "full"])
+def test_fuzz(fuzz, group, examples):
+    work, inputs, specs = fuzz
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def one(data):
+        build, fields, strategy = data.draw(st.sampled_from(specs[group]), label="option")
+        value = data.draw(strategy, label="value")
+        if group == "config":
+            check_refused(work, inputs, build(None), fields, config=value)
+        else:
+            check_refused(work, inputs, build(value), fields)
+    one()

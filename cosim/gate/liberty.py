@@ -410,10 +410,27 @@ def read_text(path):
     return data
 
 
+_LOADED = {}
+
+
 def load_liberty(path=None):
     """The :class:`Library` at ``path`` (default: the shipped sky130 library), parsed once
-    and then read from the cache."""
+    and then read from the cache (and kept in memory while the file is unchanged)."""
     path = Path(path) if path is not None else default_liberty()
+    try:
+        stat = path.stat()
+        seen = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        seen = None
+    if seen in _LOADED:
+        return _LOADED[seen]
+    lib = _load(path)
+    if seen is not None:
+        _LOADED[seen] = lib
+    return lib
+
+
+def _load(path):
     data = read_text(path)
     sha = hashlib.sha256(data).hexdigest()
     cached = _cache_dir() / f"{sha[:24]}-v{PARSER_VERSION}.pickle"
