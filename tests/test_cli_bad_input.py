@@ -5,6 +5,7 @@ database and output folders in it) byte-identical afterwards."""
 import hashlib
 import io
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -206,6 +207,18 @@ def test_output_folder_checked_before_training(work, argv, monkeypatch):
     (["model", "evaluate", "--skip", "99"], "skip must list encoders from 0 to 1, not 99"),
     (["model", "sweep", "skip", "-o", "o", "--high-skip", "5"],
      "skip must list encoders from 0 to 1, not 5"),
+    (["model", "sweep", "skip", "-o", "o", "--ths", "0.1,nan"],
+     "ths must be comma-separated numbers at least 0, not '0.1,nan'"),
+    (["model", "sweep", "dynatran", "-o", "o", "--taus", "-0.1"],
+     "taus must be comma-separated numbers at least 0, not '-0.1'"),
+    (["model", "sweep", "dynatran", "-o", "o", "--ks", "0,4"],
+     "ks must be integers from 1 to 17 (the tokens of digits), not '0,4'"),
+    (["model", "sweep", "dynaprop", "-o", "o", "--tau-ts", "inf"],
+     "tau-ts must be comma-separated numbers at least 0, not 'inf'"),
+    (["model", "sweep", "dynaprop", "-o", "o", "--tau-i", "-1"],
+     "--tau-i must be a number at least 0, not '-1'"),
+    (["model", "sweep", "dynaprop", "-o", "o", "--epochs", "0"],
+     "epochs must be an integer from 1 to 100000, not 0"),
 ])
 def test_training_options_checked_before_training(work, argv, message, monkeypatch):
     import tilewright.golden.models.train as train
@@ -370,6 +383,13 @@ BAD_INT = st.one_of(TEXT.filter(lambda t: not _parses(t, int, lambda x: int(x, 0
 BAD_POSITIVE = st.one_of(st.sampled_from(["inf", "-inf", "nan", "0", "-0", "-1", "1e999"]),
                          st.floats(max_value=0).map(repr),
                          TEXT.filter(lambda t: not _parses(t, float)))
+
+
+#: Comma-separated thresholds with one that is not a finite number at least 0.
+BAD_THRESHOLDS = st.one_of(
+    TEXT.filter(lambda t: not all(_parses(x, float) or not x.strip() for x in t.split(","))),
+    st.lists(st.floats(max_value=-1e-9) | st.sampled_from([math.inf, math.nan]),
+             min_size=1, max_size=3).map(lambda xs: ",".join(map(repr, xs))))
 
 
 def not_in(*allowed):
@@ -541,8 +561,15 @@ def _specs(inputs):
         (lambda v: ["model", "sweep", "skip", "-o", "sweep", f"--samples={v}"], ("samples",),
          st.one_of(BAD_INT, st.integers(max_value=0).map(str))),
         (lambda v: ["model", "sweep", "dynatran", "-o", "sweep", f"--taus={v}"], ("taus",),
-         TEXT.filter(lambda t: not all(_parses(x, float) or not x.strip()
-                                       for x in t.split(",")))),
+         BAD_THRESHOLDS),
+        (lambda v: ["model", "sweep", "skip", "-o", "sweep", f"--ths={v}"], ("ths",),
+         BAD_THRESHOLDS),
+        (lambda v: ["model", "sweep", "dynaprop", "-o", "sweep", f"--tau-ts={v}"], ("tau-ts",),
+         BAD_THRESHOLDS),
+        (lambda v: ["model", "sweep", "dynatran", "-o", "sweep", f"--ks={v}"], ("ks",),
+         st.one_of(st.integers(max_value=0).map(str), st.integers(min_value=18).map(str),
+                   TEXT.filter(lambda t: not all(_parses(x, int) or not x.strip()
+                                                 for x in t.split(","))))),
         (lambda v: ["model", "sweep", "reuse", "-o", v], ("--output",),
          TEXT.map(lambda t: f"out/keep.v/{t.replace('/', '_')}")),
         (lambda v: ["accuracy", "-o", "acc", f"--steps={v}"], ("steps",),

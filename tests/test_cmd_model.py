@@ -34,7 +34,7 @@ def test_help(capsys, argv):
     (["sweep", "reuse", "-o", "OUT", "--layers", "3", "--n-reuse", "2"],
      "strided pattern of 2 encoders from 1 does not fit in 3 encoders"),
     (["sweep", "dynatran", "-o", "OUT", "--taus", "x"],
-     "taus must be comma-separated numbers, not 'x'"),
+     "taus must be comma-separated numbers at least 0, not 'x'"),
     (["sweep", "skip", "-o", "OUT", "--samples", "0"],
      "samples must be an integer from 1 to 1073741824, not 0"),
     (["sweep", "skip", "-o", "OUT", "--low-skip", "2"],

@@ -58,22 +58,25 @@ def _option(param):
 
 
 class Number(click.ParamType):
-    """A finite number; with ``positive``, above zero (``inf``, ``nan``, 0 and negative
-    values are refused with a one-line error naming the option)."""
+    """A finite number; with ``positive``, above zero, with ``at_least_zero``, not below
+    (``inf``, ``nan`` and what is out of range are refused with a one-line error naming
+    the option)."""
 
     name = "number"
 
-    def __init__(self, positive=False):
-        self.positive = positive
+    def __init__(self, positive=False, at_least_zero=False):
+        self.low, self.strict = (0, positive) if positive or at_least_zero else (-math.inf, False)
+        self.kind = ("a positive number" if positive else "a number at least 0"
+                     if at_least_zero else "a finite number")
 
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             number = math.nan
-        if not math.isfinite(number) or (self.positive and number <= 0):
-            kind = "a positive number" if self.positive else "a finite number"
-            raise UserError(f"{_option(param)} must be {kind}, not {value!r}")
+        if not (math.isfinite(number) and (number > self.low if self.strict
+                                           else number >= self.low)):
+            raise UserError(f"{_option(param)} must be {self.kind}, not {value!r}")
         return number
 
 

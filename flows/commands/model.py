@@ -13,6 +13,7 @@ Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import click
@@ -43,10 +44,14 @@ def _ints(text, name):
 
 
 def _floats(text, name):
+    """``"0,0.5"`` → ``[0.0, 0.5]``: thresholds, finite and at least 0."""
     try:
-        return [float(t) for t in text.split(",") if t.strip()]
+        values = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
-        raise UserError(f"{name} must be comma-separated numbers, not {text!r}") from None
+        values = None
+    if values is None or not all(0 <= v < math.inf for v in values):
+        raise UserError(f"{name} must be comma-separated numbers at least 0, not {text!r}")
+    return values
 
 
 def _held_out(task, samples):
@@ -168,7 +173,12 @@ def sweep():
 def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
     """DynaTran τ → sparsity and accuracy, top-k baseline and CPU overhead."""
     from tilewright.golden.models.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
-    taus, ks = _floats(taus, "taus"), _ints(ks, "ks")
+    from tilewright.golden.models.train import default_config
+    taus, k_values = _floats(taus, "taus"), _ints(ks, "ks")
+    tokens = default_config(task).tokens
+    if not all(1 <= k <= tokens for k in k_values):
+        raise UserError(f"ks must be integers from 1 to {tokens} (the tokens of {task}), "
+                        f"not {ks!r}")
     x, y = _held_out(task, samples)
     model = _model(task, seed, epochs)
     matrices = []
@@ -181,7 +191,7 @@ def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
     cost = overhead(shape=(model.cfg.heads, t, t))
     krows = [{"k": k, "accuracy": evaluate_pruned(model, x, y, TopKTap(k)),
               "topk_seconds": cost["topk"], "dynatran_seconds": cost["dynatran"]}
-             for k in ks]
+             for k in k_values]
     _write(output, "topk", krows, lambda ax, r: _line(ax, r, "k", ["accuracy"], "top-k k"))
 
 
@@ -190,7 +200,7 @@ def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
 @SEED
 @click.option("--epochs", type=int, default=10, show_default=True, help="training epochs")
 @OUTPUT
-@click.option("--tau-i", type=Number(), default=0.0, show_default=True,
+@click.option("--tau-i", type=Number(at_least_zero=True), default=0.0, show_default=True,
               help="activation threshold τ_I")
 @click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
               help="gradient thresholds τ_T")
@@ -201,7 +211,9 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
     from tilewright.golden.models import Numerics
     from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
     rows = []
-    for tau_t in _floats(tau_ts, "tau-ts"):
+    tau_ts = _floats(tau_ts, "tau-ts")
+    TrainConfig(epochs=epochs, seed=seed)                   # checks them before training
+    for tau_t in tau_ts:
         tap = DynaPropTap(tau_i, tau_t)
         model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
                       numerics=Numerics(taps=[tap]), cache=False)
