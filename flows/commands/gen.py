@@ -5,8 +5,8 @@ import json
 import click
 
 from tilewright.blocks import BlockError
-from tilewright.flows.commands.common import (UserError, check_output_folder, convert,
-                                             fail_on_user_errors)
+from tilewright.flows.commands.common import (UserError, convert, fail_on_user_errors,
+                                             output_folder)
 from tilewright.gen.catalogue import blocks, get_block
 
 __all__ = ["COMMAND"]
@@ -40,6 +40,7 @@ def _gen_command(block):
               for p in block.params]
     params += [
         click.Option(["-o", "--output"], required=True, type=click.Path(file_okay=False),
+                     callback=output_folder,
                      help="output folder for <module>.v and <module>.json"),
         click.Option(["--lint/--no-lint"], default=True, show_default=True,
                      help="lint with verilator -Wall (named waivers only) before writing"),
@@ -64,7 +65,7 @@ def _gen_command(block):
 @click.group("gen", cls=GenGroup, invoke_without_command=True)
 @click.option("--config", "config_spec", metavar="CFG",
               help="generate every block of a TOML config file or shipped preset")
-@click.option("-o", "--output", type=click.Path(file_okay=False),
+@click.option("-o", "--output", type=click.Path(file_okay=False), callback=output_folder,
               help="output folder (with --config)")
 @click.option("--lint/--no-lint", default=True, show_default=True,
               help="lint with verilator -Wall (named waivers only) before writing")
@@ -85,7 +86,6 @@ def COMMAND(ctx, config_spec, output, lint):
 
     from tilewright.flows.config import load_config
     from tilewright.flows.generate import generate, write
-    check_output_folder(output)
     config = load_config(config_spec)
     steps = len(config.instances) * (2 if lint else 1)
     with tqdm(total=steps, desc=f"gen {config.name}", unit="step", file=sys.stderr) as bar:
