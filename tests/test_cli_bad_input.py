@@ -360,7 +360,7 @@ from tilewright.flows.verilog_names import KEYWORDS  # noqa: E402
 from tilewright.gen.catalogue import blocks, get_block  # noqa: E402
 
 #: Examples per command group: in the default suite, and behind ``full``.
-QUICK, FULL = 12, 300
+QUICK, FULL = 20, 300
 COUNTS = {"tried": 0, "clean": 0}
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -504,6 +504,8 @@ def _specs(inputs):
              lambda n: n not in (180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7)).map(str))),
         (lambda v: ["costs", "scale", "--node=14", f"--vdd={v}", "--db", "costs.sqlite"],
          ("--vdd",), BAD_POSITIVE),
+        (lambda v: ["costs", "scale", "--node=14", f"--src-vdd={v}", "--db", "costs.sqlite"],
+         ("--src-vdd",), BAD_POSITIVE),
         (lambda v: ["costs", "scale", "--node=14", f"--flavour={v}", "--db", "costs.sqlite"],
          ("--flavour",), not_in("HP", "LP")),
     ]
@@ -572,6 +574,23 @@ def _specs(inputs):
                                                  for x in t.split(","))))),
         (lambda v: ["model", "sweep", "reuse", "-o", v], ("--output",),
          TEXT.map(lambda t: f"out/keep.v/{t.replace('/', '_')}")),
+        *[(lambda v, o=o: ["model", "sweep", "reuse", "-o", "sweep", f"--{o}={v}"], (o,),
+           st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
+                     st.integers(min_value=65).map(str)))
+          for o in ("layers", "n-reuse", "start", "stride", "n-cont")],
+        (lambda v: ["model", "evaluate", "--il=4", f"--fl={v}"], ("fl",),
+         st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
+                   st.integers(min_value=32).map(str))),
+        (lambda v: ["model", "evaluate", f"--gelu={v}"], ("--gelu",), not_in("exact", "pwl")),
+        (lambda v: ["model", "sweep", "skip", "-o", "sweep", f"--low-skip={v}"], ("skip",),
+         st.one_of(st.integers(min_value=2).map(str), st.integers(max_value=-1).map(str))),
+        (lambda v: ["accuracy", "-o", "acc", f"--seed={v}"], ("seed",),
+         st.one_of(BAD_INT.filter(lambda t: not _parses(t, int) or int(t) < 0),
+                   st.integers(max_value=-1).map(str), st.integers(min_value=2 ** 63).map(str))),
+        *[(lambda v, o=o: ["accuracy", "-o", "acc", f"--{o}={v}"], (o,),
+           st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
+                     st.integers(min_value=33).map(str)))
+          for o in ("il", "fl", "out-fl")],
         (lambda v: ["accuracy", "-o", "acc", f"--steps={v}"], ("steps",),
          st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
                    st.integers(min_value=100_001).map(str))),

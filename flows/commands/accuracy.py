@@ -85,6 +85,7 @@ def accuracy(output, il, fl, exp_bits, out_fl, seed, steps):
     fmt = FixedFormat(il, fl)
     Softmax(t=16, il=il, fl=fl, exp_bits=exp_bits, out_fl=out_fl)    # checks the values
     check_int("steps", steps, 0, 100_000)
+    check_int("seed", seed, 0, (1 << 63) - 1)
     taps, task_accuracy = capture(seed=seed, steps=steps)
     rows = sweep(taps, fmt, exp_bits, out_fl)
     meta = {"source": f"TinyEncoder (2 layers, 2 heads, dim 32, t=16) trained {steps} steps "
