@@ -65,18 +65,18 @@ class Number(click.ParamType):
     name = "number"
 
     def __init__(self, positive=False, at_least_zero=False):
-        self.low, self.strict = (0, positive) if positive or at_least_zero else (-math.inf, False)
-        self.kind = ("a positive number" if positive else "a number at least 0"
-                     if at_least_zero else "a finite number")
+        self.positive, self.at_least_zero = positive, at_least_zero
 
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             number = math.nan
-        if not (math.isfinite(number) and (number > self.low if self.strict
-                                           else number >= self.low)):
-            raise UserError(f"{_option(param)} must be {self.kind}, not {value!r}")
+        if (not math.isfinite(number) or (self.positive and number <= 0)
+                or (self.at_least_zero and number < 0)):
+            kind = ("a positive number" if self.positive else
+                    "a number at least 0" if self.at_least_zero else "a finite number")
+            raise UserError(f"{_option(param)} must be {kind}, not {value!r}")
         return number
 
 

@@ -86,15 +86,11 @@ def _records(db_url, block):
     """The records (of ``block``, which must have some)."""
     with _open(db_url) as db:
         records = db.records(block)
-    if block is not None and not records:
-        raise UserError(f"--block {block!r} has no cost records in {db_url!r}; blocks with "
-                        f"records: {', '.join(_blocks(db_url)) or 'none'}")
+        if block is not None and not records:
+            having = sorted({r.block for r in db.records()})
+            raise UserError(f"--block {block!r} has no cost records in {db_url!r}; blocks "
+                            f"with records: {', '.join(having) or 'none'}")
     return records
-
-
-def _blocks(db_url):
-    with _open(db_url) as db:
-        return sorted({r.block for r in db.records()})
 
 
 @COMMAND.command("list")
