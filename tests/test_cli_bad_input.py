@@ -539,6 +539,17 @@ def _specs(inputs):
          st.one_of(BAD_INT, st.integers(max_value=-1).map(str),
                    st.integers(min_value=2 ** 32).map(str))),
     ]
+    specs["regress"] += [
+        (lambda v: ["regress", "--block", "mac-lane", f"--workers={v}"], ("workers",),
+         st.one_of(BAD_INT, st.integers(max_value=0).map(str),
+                   st.integers(min_value=257).map(str))),
+        (lambda v: ["regress", "--block", "mac-lane", f"--executor={v}"], ("--executor",),
+         not_in("local", "dask")),
+        (lambda v: ["regress", "--block", "mac-lane", f"--scheduler={v}"], ("scheduler",),
+         TEXT),
+        (lambda v: ["model", "sweep", "reuse", "-o", "sweep", "--resume", v, "--epochs=0"],
+         ("epochs",), TEXT),
+    ]
     for command in ("gen", "characterize", "regress"):
         specs["config"].append((
             lambda v, c=command: [c, "--config", config, *(["-o", "out"] if c == "gen" else [])],
