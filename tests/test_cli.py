@@ -103,7 +103,7 @@ def test_bad_config_names_field_and_keeps_existing_files(capsys, tmp_path):
     ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nwidth = 3\n',
      "blocks[0]: mac-lane: unknown parameter 'width'; parameters are multipliers, il"),
     ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n',
-     "blocks[0]: mac-lane: il must be of type int, not '4'"),
+     "blocks[0]: mac-lane: il must be an integer, not '4'"),
     ('nme = "x"\n', "unknown key 'nme'; keys are name, description, blocks"),
     ('name = [\n', "not valid TOML"),
 ])

@@ -260,6 +260,14 @@ def test_instance_names(work, command, instances, message):
     assert refused(work, *argv, *(["-o", "out"] if command == "gen" else [])) == message
 
 
+def test_config_and_cli_say_the_same_words(work):
+    (work / "c.toml").write_text('name = "c"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n')
+    assert refused(work, "gen", "--config", "c.toml", "-o", "out") == (
+        "c.toml: blocks[0]: mac-lane: il must be an integer, not '4'")
+    assert refused(work, "gen", "mac-lane", "--il", "four", "-o", "out") == (
+        "il must be an integer, not 'four'")
+
+
 def test_non_utf8_config(work):
     (work / "c.toml").write_bytes(b'name = "caf\xe9"\n')
     assert refused(work, "gen", "--config", "c.toml", "-o", "out") == (
@@ -682,3 +690,15 @@ def test_fuzz(fuzz, group, examples):
         else:
             check_refused(work, inputs, build(value), fields)
     one()
+
+
+def test_the_suite_collects_outside_the_checkout(tmp_path):
+    """Test modules import helpers of others (``tests.test_cli``): collected from another
+    folder (as `tilewright regress --full` and xdist workers do) they must still import."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:randomly", str(root / "tests" / "test_cli_systolic.py")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert done.stdout.splitlines()[-1].startswith("13 tests collected")
