@@ -200,28 +200,23 @@ def test_output_folder_checked_before_training(work, argv, monkeypatch):
         "--output must be a folder, not '/proc/version/x' (under the file '/proc/version')")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["model", "train", "--epochs", "-1"], "epochs must be an integer from 1 to 100000, not -1"),
-    (["model", "train", "--seed", "-1"],
-     "seed must be an integer from 0 to 9223372036854775807, not -1"),
-    (["model", "evaluate", "--skip", "99"], "skip must list encoders from 0 to 1, not 99"),
-    (["model", "sweep", "skip", "-o", "o", "--high-skip", "5"],
-     "skip must list encoders from 0 to 1, not 5"),
-    (["model", "sweep", "skip", "-o", "o", "--ths", "0.1,nan"],
+@pytest.mark.parametrize("command, message", [
+    ("model train --epochs -1", "epochs must be an integer from 1 to 100000, not -1"),
+    ("model train --seed -1", "seed must be an integer from 0 to 9223372036854775807, not -1"),
+    ("model evaluate --skip 99", "skip must list encoders from 0 to 1, not 99"),
+    ("model sweep skip -o o --high-skip 5", "skip must list encoders from 0 to 1, not 5"),
+    ("model sweep skip -o o --ths 0.1,nan",
      "ths must be comma-separated numbers at least 0, not '0.1,nan'"),
-    (["model", "sweep", "dynatran", "-o", "o", "--taus", "-0.1"],
-     "tau must be a finite number >= 0, not -0.1"),
-    (["model", "sweep", "dynaprop", "-o", "o", "--tau-ts", "inf"],
+    ("model sweep dynatran -o o --taus -0.1", "tau must be a finite number >= 0, not -0.1"),
+    ("model sweep dynaprop -o o --tau-ts inf",
      "tau-ts must be comma-separated numbers at least 0, not 'inf'"),
-    (["model", "sweep", "dynaprop", "-o", "o", "--tau-i", "-1"],
-     "--tau-i must be a number at least 0, not '-1'"),
-    (["model", "sweep", "dynaprop", "-o", "o", "--epochs", "0"],
-     "epochs must be an integer from 1 to 100000, not 0"),
+    ("model sweep dynaprop -o o --tau-i -1", "--tau-i must be a number at least 0, not '-1'"),
+    ("model sweep dynaprop -o o --epochs 0", "epochs must be an integer from 1 to 100000, not 0"),
 ])
-def test_training_options_checked_before_training(work, argv, message, monkeypatch):
+def test_training_options_checked_before_training(work, command, message, monkeypatch):
     import tilewright.golden.models.train as train
     monkeypatch.setattr(train, "_fit", lambda *a: pytest.fail("trained first"))
-    assert refused(work, *argv) == message
+    assert refused(work, *command.split()) == message
 
 
 def test_regress_unknown_test(work):
