@@ -40,7 +40,7 @@ def test_adc_and_variation_add_error():
 
 def test_crossbar_swaps_the_golden_layers():
     from tilewright.golden.models.encoder import Encoder
-    from tilewright.golden.train import default_config
+    from tilewright.golden.models.train import default_config
     torch.manual_seed(0)
     model = Encoder(default_config("digits", reuse=(1,)))
     x = torch.rand(4, 1, 8, 8)

@@ -51,7 +51,7 @@ def test_effort_pairs_and_select():
 
 def test_cka_matrix_on_the_golden_vit():
     from tilewright.golden.models.encoder import Encoder
-    from tilewright.golden.train import default_config
+    from tilewright.golden.models.train import default_config
     torch.manual_seed(0)
     model = Encoder(default_config("digits", layers=3))
     m = cka_matrix(model, torch.rand(64, 1, 8, 8))

@@ -122,7 +122,7 @@ class EffortResult:
 
 
 def _records(hw, costs):
-    from tilewright.blocks import get_block
+    from tilewright.gen.catalogue import get_block
     wanted = {k: (b, get_block(b).resolve(p))
               for k, (b, p) in {"pe": (hw.pe_block, hw.pe_params), **hw.units}.items()}
     found = {k: costs.lookup(b, p) for k, (b, p) in wanted.items()}

@@ -179,14 +179,14 @@ def softmax_from_record(record, node_nm=32, scale=None):
     The record's operation is the softmax of one vector of ``t`` features for one head
     (``energy_per_op_pj``; ``initiation_interval`` cycles per vector per head, the
     ``heads`` units running in lock step). Per element: energy ``E_op / t`` scaled from the
-    record's node to ``node_nm`` by ``scale`` (:func:`tilewright.flows.scaling.scale`,
+    record's node to ``node_nm`` by ``scale`` (:func:`tilewright.flows.costs.scaling.scale`,
     Stillmaker & Baas); delay ``II · heads / t`` cycles at the record's clock, or at its
     ``fmax_mhz`` when that is lower (not scaled: the scaling equations used cover area,
     energy and power only). The unit does not split
     its energy by circuit, so everything is reported as ``select + exponent + divide``
     in the exponent field, select and divide 0."""
     if scale is None:
-        from tilewright.flows.scaling import scale
+        from tilewright.flows.costs.scaling import scale
     t, heads = record.params["t"], record.params.get("heads", 1)
     s = scale(record.area_um2, record.energy_per_op_pj / t, 0.0, record.leakage_mw,
               record.node_nm, node_nm)

@@ -22,7 +22,7 @@ The backward pass is the float product's (straight-through), so the layers also 
 import torch
 from torch import nn
 
-from tilewright.golden.approx_layers import Matmul
+from tilewright.golden.models.approx_layers import Matmul
 
 __all__ = ["CrossbarSpec", "crossbar_product", "crossbar"]
 

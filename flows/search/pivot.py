@@ -100,24 +100,24 @@ def select(rows, target_ms, tolerance=0.05):
 
 
 def _model(task, cfg, skip, epochs, seed):
-    from tilewright.golden.train import TrainConfig, train
+    from tilewright.golden.models.train import TrainConfig, train
     return train(task, cfg, TrainConfig(epochs=epochs, seed=seed, skip=tuple(skip)))
 
 
 def phase1(task, cfg, epochs, seed, batch=256):
     """The CKA matrix of the baseline golden model (every attention active) on the first
     ``batch`` training inputs (PIVOT: a batch of 256 images)."""
-    from tilewright.golden.train import task_data
+    from tilewright.golden.models.train import task_data
     x = task_data(task).x_train[:batch]
     return cka_matrix(_model(task, cfg, (), epochs, seed), x)
 
 
 def threshold_sweep(task, cfg, low_skip, high_skip, thresholds, epochs, seed):
     """Phase 2 for one pair: each effort trained with its skipped attentions, the cascade
-    (:func:`tilewright.golden.attention_skip.cascade`) on the held-out set at every
+    (:func:`tilewright.golden.models.attention_skip.cascade`) on the held-out set at every
     threshold: rows ``th, F_L, F_H, C_L, C_H, accuracy``."""
-    from tilewright.golden.attention_skip import cascade
-    from tilewright.golden.train import task_data
+    from tilewright.golden.models.attention_skip import cascade
+    from tilewright.golden.models.train import task_data
     split = task_data(task)
     low = _model(task, cfg, low_skip, epochs, seed)
     high = _model(task, cfg, high_skip, epochs, seed)
@@ -127,7 +127,7 @@ def threshold_sweep(task, cfg, low_skip, high_skip, thresholds, epochs, seed):
 
 def base_accuracy(task, cfg, epochs, seed):
     """Held-out accuracy of the baseline (every attention active)."""
-    from tilewright.golden.train import evaluate
+    from tilewright.golden.models.train import evaluate
     return evaluate(_model(task, cfg, (), epochs, seed), task)
 
 

@@ -2,7 +2,7 @@
 
 1. :func:`min_reuse` — Alg. 1: the smallest ``N_reuse`` whose delay meets the target.
 2. :func:`uniform_patterns` — every strided, continuous and pyramid pattern of that many
-   reusing encoders (Fig. 5, :func:`tilewright.golden.attention_reuse.pattern`).
+   reusing encoders (Fig. 5, :func:`tilewright.golden.models.attention_reuse.pattern`).
 3. Each pattern is trained briefly on the golden ViT (``short_epochs``; TReX trains 20 % of
    ImageNet) and its training loss recorded; 4. the lowest-loss pattern is trained for
    ``epochs`` and its accuracy measured ideal and non-ideal (ADC quantization and FeFET
@@ -55,7 +55,7 @@ def uniform_patterns(layers, n_reuse):
     """All uniform reuse patterns (TReX Fig. 5) of ``n_reuse`` encoders in ``layers``:
     ``{label: encoders}``, one label per distinct set (strided first, then pyramid, then
     continuous; the first label of a set is kept)."""
-    from tilewright.golden.attention_reuse import pattern
+    from tilewright.golden.models.attention_reuse import pattern
     if n_reuse == 0:
         return {"none": ()}
     found = {}
@@ -130,7 +130,7 @@ def short_training(task, cfg, reuse, epochs, seed):
     ``epochs``; ``{"loss": training cross-entropy, "accuracy": held-out}``."""
     import torch
 
-    from tilewright.golden.train import TrainConfig, evaluate, predict, task_data, train
+    from tilewright.golden.models.train import TrainConfig, evaluate, predict, task_data, train
     model = train(task, replace(cfg, reuse=tuple(reuse)), TrainConfig(epochs=epochs,
                                                                       seed=seed))
     split = task_data(task)
@@ -147,7 +147,7 @@ def final_accuracy(task, cfg, reuse, epochs, seed, xbars, samples=None):
     import copy
 
     from tilewright.flows.search.crossbar import CrossbarSpec, crossbar
-    from tilewright.golden.train import TrainConfig, accuracy, task_data, train
+    from tilewright.golden.models.train import TrainConfig, accuracy, task_data, train
     model = train(task, replace(cfg, reuse=tuple(reuse)), TrainConfig(epochs=epochs,
                                                                       seed=seed))
     split = task_data(task)
