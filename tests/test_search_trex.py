@@ -3,7 +3,8 @@
 import pytest
 
 from tilewright.flows.model.trex import Crossbar, SoftmaxCost, ViT, simulate
-from tilewright.flows.search.trex import (PAPER, cached, fit_softmax, min_reuse, table_iv,
+from tilewright.flows.search.evaluations import cached
+from tilewright.flows.search.trex import (PAPER, fit_softmax, min_reuse, table_iv,
                                           uniform_patterns)
 from tilewright.golden.models.shapes import shape
 
@@ -53,7 +54,7 @@ def test_table_iv_rows():
 def test_cached_evaluations_run_once():
     saved, calls = {}, []
     done = {"a": 1}
-    evaluate = cached(done, lambda k, v: saved.update({k: v}))
+    evaluate = cached(done, lambda k, v: saved.setdefault(k, v))
     assert evaluate("a", calls.append, "x") == 1
     assert evaluate("b", lambda v: v * 2, 21) == 42
     assert evaluate("b", lambda v: 0, 0) == 42

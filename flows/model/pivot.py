@@ -158,7 +158,10 @@ def simulate(shape, skip, hw, costs):
              f"{pe.key[:12]} ({pe.energy_per_op_pj:.3g} pJ/MAC), leakage scaled by "
              f"{pe_ratio:g} = PE count ratio",
              *(f"{k}: {r.block} record {r.key[:12]}, per element = per operation / length"
-               for k, r in rec.items() if k != "pe")]
+               for k, r in rec.items() if k != "pe"),
+             *(f"{r.block} record {r.key[:12]}: fmax {r.fmax_mhz:.4g} MHz is below the "
+               f"array clock {hw.clock_mhz:g} MHz" for r in rec.values()
+               if r.fmax_mhz is not None and r.fmax_mhz < hw.clock_mhz)]
     return EffortResult(sum(r["cycles"] for r in rows), hw.clock_mhz,
                         sum(r["energy_pj"] for r in rows), rows, notes)
 

@@ -15,7 +15,15 @@ from itertools import combinations
 
 import torch
 
-__all__ = ["cka", "cka_matrix", "path_score", "best_path", "effort_pairs", "select"]
+__all__ = ["PAPER", "cka", "cka_matrix", "path_score", "best_path", "effort_pairs", "select"]
+
+#: PIVOT Tables 2 and 3: model, energy J, delay ms, EDP J·ms, accuracy %, for comparison.
+PAPER = {
+    "deit-s": [("DeiT-S", 0.47, 59.66, 28.19, 79.8), ("PVDS-50", 0.38, 48.47, 16.21, 79.4),
+               ("PVDS-35", 0.292, 36.9, 10.5, 78.2)],
+    "lv-vit-s": [("LVViT-S", 0.63, 79.55, 50.8, 82.8), ("PVLS-50", 0.410, 50.0, 20.13, 82.6),
+                 ("PVLS-35", 0.312, 36.5, 10.57, 81.1)],
+}
 
 
 def cka(x, y):

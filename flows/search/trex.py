@@ -17,9 +17,10 @@ can skip what is already done.
 from dataclasses import replace
 
 from tilewright.flows.model.trex import SoftmaxCost, ViT, simulate
+from tilewright.flows.search.evaluations import cached
 
 __all__ = ["PAPER", "min_reuse", "uniform_patterns", "fit_softmax", "table_iv",
-           "golden_vit", "short_training", "final_accuracy", "search", "cached"]
+           "golden_vit", "short_training", "final_accuracy", "search"]
 
 #: TReX Tables IV (DeiT-S) and V (LV-ViT-S): model, target ms, energy mJ, delay ms, area
 #: mm², EDAP, accuracy ideal / non-ideal (%), for comparison only.
@@ -160,18 +161,6 @@ def final_accuracy(task, cfg, reuse, epochs, seed, xbars, samples=None):
     return out
 
 
-def cached(done, record):
-    """An ``evaluate(key, fn, *args)`` returning ``done[key]`` when present, else
-    ``fn(*args)`` passed to ``record(key, value)`` first (a run store's ``done()`` and
-    ``record``)."""
-    def evaluate(key, fn, *args):
-        if key not in done:
-            done[key] = fn(*args)
-            record(key, done[key])
-        return done[key]
-    return evaluate
-
-
 def search(task, cfg, xbar, softmax, targets, *, short_epochs, epochs, seed, xbars,
            samples=None, evaluate=None, progress=None):
     """The TReX search on the golden model ``cfg`` for each delay target (a fraction of the
@@ -179,7 +168,7 @@ def search(task, cfg, xbar, softmax, targets, *, short_epochs, epochs, seed, xba
     loss, the best pattern's accuracy (ideal and per crossbar in ``xbars``) and its
     TReX-Sim figures. Returns ``(patterns, results)`` row lists. ``progress(n)`` is
     called after each evaluation."""
-    evaluate = evaluate or cached({}, lambda k, v: None)
+    evaluate = evaluate or cached({}, lambda k, v: v)
     step = progress or (lambda n: None)
     base = simulate(golden_vit(cfg), xbar, softmax)
     patterns, results = [], []
