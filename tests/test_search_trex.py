@@ -48,6 +48,16 @@ def test_table_iv_rows():
                         SOFTMAX).delay_ms > row["target_ms"]
         assert row["edap_reduction"] > 1
     assert rows[2]["paper_edap_reduction"] == pytest.approx(1115.23 / 484.15)
+    assert rows[2]["paper_n_reuse"] == 5
+    at5 = simulate(ViT.from_shape(shape("deit-s"), 5), Crossbar(), SOFTMAX)
+    assert rows[2]["edap_reduction_at_paper_n_reuse"] == pytest.approx(
+        simulate(vit, Crossbar(), SOFTMAX).edap / at5.edap)
+
+
+def test_paper_n_reuse_matches_its_delays():
+    for rows in PAPER.values():
+        for row in rows:
+            assert abs((rows[0][3] - row[3]) / 0.82 - row[8]) < 0.03
     assert rows[3] == {"target_ms": 1, "n_reuse": None}
 
 
