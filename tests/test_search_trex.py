@@ -52,6 +52,7 @@ def test_table_iv_rows():
     at5 = simulate(ViT.from_shape(shape("deit-s"), 5), Crossbar(), SOFTMAX)
     assert rows[2]["edap_reduction_at_paper_n_reuse"] == pytest.approx(
         simulate(vit, Crossbar(), SOFTMAX).edap / at5.edap)
+    assert rows[3] == {"target_ms": 1, "n_reuse": None}
 
 
 def test_paper_n_reuse_matches_its_delays():
