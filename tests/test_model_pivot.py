@@ -82,3 +82,24 @@ def test_lookup_params_have_defaults_filled():
     simulate(DEIT, (), PivotHardware(), costs)
     block, params = costs.asked[0]
     assert block == "systolic" and params["overflow"] == "wrap" and params["rows"] == 4
+
+
+@pytest.mark.cosim
+@pytest.mark.full
+def test_gemm_cycles_equal_a_cosim_measurement():
+    """PIVOT-Sim's QKV row of a scaled-down shape on an 8x4 input-stationary array equals
+    the cycles the systolic RTL takes for that GEMM on Verilator (the build of
+    test_cosim_systolic's scaled-down PIVOT test is reused)."""
+    from tilewright.cosim.runner import run
+    from tilewright.flows.generate import generate
+    from tilewright.flows.regress import new_seed
+    from tilewright.golden.models.shapes import ModelShape
+    params = dict(rows=8, cols=4, dataflow="is", il=8, fl=0, acc_width=32)
+    small = ModelShape("small", "vit", 1, 16, 2, 32, 25)        # QKV: 25 x 16 x 48
+    hw = PivotHardware(rows=8, cols=4)
+    qkv = next(r for r in simulate(small, (), hw, COSTS).rows if r["op"] == "QKV")
+    item = generate("systolic", params, "systolic")
+    result = run("systolic", item.params, item.verilog, item.instance,
+                 "tilewright.cosim.tb_systolic", seed=new_seed(),
+                 extra_env={"TILEWRIGHT_GEMM": "25,16,48"})
+    assert result.report["gemm_throughput"]["cycles"] == qkv["cycles"]
