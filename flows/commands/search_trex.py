@@ -66,6 +66,8 @@ def _softmax_sources(db, block_params, vit, xbar, paper):
 @click.option("--samples", type=int, default=120, show_default=True,
               help="held-out inputs for the non-ideal (crossbar) accuracy")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--search/--no-search", "run_search", default=True, show_default=True,
+              help="run the reuse search on the golden ViT (else Table IV only)")
 @click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
               help="cost database (softmax record) and run store")
 @click.option("--resume", default=None, metavar="RUN", help="resume run RUN")
@@ -73,7 +75,7 @@ def _softmax_sources(db, block_params, vit, xbar, paper):
               help="folder for the CSV tables, plot and summary")
 @fail_on_user_errors
 def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets,
-         short_epochs, epochs, samples, seed, db_url, resume, output):
+         short_epochs, epochs, samples, seed, run_search, db_url, resume, output):
     """TReX (TReX §V-VI): Table IV as EDAP ratios on TReX-Sim, and the attention-reuse
     search (Alg. 1, uniform patterns, short training) on the golden ViT with ideal and
     non-ideal (ADC, FeFET variation) accuracy."""
@@ -83,6 +85,7 @@ def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets
     from tilewright.flows.model.trex import DEVICES, Crossbar, ViT
     from tilewright.flows.runs import open_run
     from tilewright.flows.search import trex as search
+    from tilewright.flows.search.evaluations import cached
     from tilewright.gen.catalogue import get_block
     from tilewright.golden.models.shapes import shape
     from tilewright.golden.models.train import default_config
@@ -108,7 +111,7 @@ def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets
     config = {"model": timing_model, "targets_ms": t_ms, "device": device,
               "softmax": block_params, "task": task, "layers": layers, "targets": fracs,
               "short_epochs": short_epochs, "epochs": epochs, "samples": samples,
-              "seed": seed}
+              "seed": seed, "search": run_search}
     run_id = resume or f"trex-{time.strftime('%Y%m%d-%H%M%S')}"
     with open_db(db_url) as db, open_run(db_url, run_id, kind="search-trex",
                                          config=config) as run:
@@ -123,25 +126,30 @@ def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets
                  for name, sm in sources.items()
                  for row in search.table_iv(vit, xbar, sm, t_ms, paper)]
         golden_softmax = sources.get("record", sources["fit"])
-        bar = tqdm(total=search.evaluations(cfg, xbar, golden_softmax, fracs), desc="trex",
-                   unit="training", file=sys.stderr)
-        with bar:
-            patterns, results = search.search(
-                task, cfg, xbar, golden_softmax, fracs, short_epochs=short_epochs,
-                epochs=epochs, seed=seed, xbars=xbars, samples=samples,
-                evaluate=search.cached(run.done(), run.record), progress=bar.update)
+        patterns, results = [], []
+        if run_search:
+            bar = tqdm(total=search.evaluations(cfg, xbar, golden_softmax, fracs),
+                       desc="trex", unit="training", file=sys.stderr)
+            with bar:
+                patterns, results = search.search(
+                    task, cfg, xbar, golden_softmax, fracs, short_epochs=short_epochs,
+                    epochs=epochs, seed=seed, xbars=xbars, samples=samples,
+                    evaluate=cached(run.done(), run.record), progress=bar.update)
     out = Path(output)
     write_csv(out / "table_iv.csv", table)
-    write_csv(out / "patterns.csv", patterns)
-    write_csv(out / "results.csv", results)
+    if run_search:
+        write_csv(out / "patterns.csv", patterns)
+        write_csv(out / "results.csv", results)
     _plot(out / "trex.png", table, paper, results)
-    write_summary(out / "summary.md", f"TReX search (run {run_id})", [
+    sections = [
         ("Softmax", "\n".join(f"- {k}: {v.e_element_pj:.4g} pJ and {v.d_element_ns:.4g} ns "
                               f"per element ({v.source})" for k, v in sources.items())),
-        (f"Table IV on TReX-Sim ({timing_model}, {device})", table),
-        (f"Reuse search on the golden ViT ({task}, {layers} encoders, TReX-Sim with the "
-         f"{golden_softmax.source.split(' (')[0]} softmax)", results),
-    ])
+        (f"Table IV on TReX-Sim ({timing_model}, {device})", table)]
+    if run_search:
+        sections.append((f"Reuse search on the golden ViT ({task}, {layers} encoders, "
+                         f"TReX-Sim with the {golden_softmax.source.split(' (')[0]} "
+                         "softmax)", results))
+    write_summary(out / "summary.md", f"TReX search (run {run_id})", sections)
     click.echo(f"{out / 'summary.md'}")
 
 
@@ -151,11 +159,16 @@ def _plot(path, table, paper, results):
         if row.get("target_ms") is not None and row.get("n_reuse") is not None:
             series.setdefault(f"TReX-Sim, {row['softmax']} softmax", []).append(
                 (row["target_ms"], row["edap_reduction"]))
+            series.setdefault(f"TReX-Sim, {row['softmax']} softmax, paper's N_reuse",
+                              []).append((row["target_ms"],
+                                          row["edap_reduction_at_paper_n_reuse"]))
     series["TReX Table IV/V"] = [(r[1], paper[0][5] / r[5]) for r in paper[1:]]
     acc = {k: [(r["edap_reduction"], r[k]) for r in results if k in r]
            for k in ("accuracy_ideal", "accuracy_fefet", "accuracy_sram")}
-    plot_lines(path, [("target delay (ms)", "EDAP reduction (x)", series),
-                      ("EDAP reduction (x), golden ViT", "accuracy", acc)])
+    panels = [("target delay (ms)", "EDAP reduction (x)", series)]
+    if results:
+        panels.append(("EDAP reduction (x), golden ViT", "accuracy", acc))
+    plot_lines(path, panels)
 
 
 COMMAND = trex
