@@ -36,5 +36,5 @@ def test_missing_records_named_before_training(tmp_path):
     text = err.value.message
     assert text.startswith("no cost record for systolic rows=4 cols=4 dataflow=is")
     assert "measure with: tilewright characterize systolic --param rows=4" in text
-    assert "tilewright characterize layer-norm --param n=16" in text
+    assert "tilewright characterize layer-norm --param n=4" in text
     assert not (tmp_path / "out").exists()

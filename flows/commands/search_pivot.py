@@ -75,9 +75,9 @@ def _params(block, defaults, items):
 @click.option("--softmax-param", "softmax_params", multiple=True, metavar="NAME=VALUE",
               help="the softmax unit's record (default t=64 heads=1)")
 @click.option("--gelu-param", "gelu_params", multiple=True, metavar="NAME=VALUE",
-              help="the GeLU unit's record (default: the block's defaults)")
+              help="the GeLU unit's record (default lanes=1)")
 @click.option("--layer-norm-param", "ln_params", multiple=True, metavar="NAME=VALUE",
-              help="the layer-norm unit's record (default: the block's defaults)")
+              help="the layer-norm unit's record (default n=4)")
 @click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
               help="cost database and run store")
 @click.option("--resume", default=None, metavar="RUN", help="resume run RUN")

@@ -49,8 +49,8 @@ class PivotHardware:
         rows=4, cols=4, dataflow="is", il=8, fl=0, acc_width=32))
     units: dict = field(default_factory=lambda: {
         "softmax": ("softmax", {"t": 64, "heads": 1}),
-        "gelu": ("gelu", {}),
-        "layer_norm": ("layer-norm", {}),
+        "gelu": ("gelu", {"lanes": 1}),
+        "layer_norm": ("layer-norm", {"n": 4}),
     })
 
     def __post_init__(self):
