@@ -24,7 +24,8 @@ import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
 from tilewright.flows.search.lookup import cost_source
-from tilewright.flows.search.report import floats, plot_lines, write_csv, write_summary
+from tilewright.flows.search.report import (floats, plot_lines, run_options, write_csv,
+                                             write_summary)
 
 __all__ = ["COMMAND"]
 
@@ -78,11 +79,7 @@ def _params(block, defaults, items):
               help="the GeLU unit's record (default lanes=1)")
 @click.option("--layer-norm-param", "ln_params", multiple=True, metavar="NAME=VALUE",
               help="the layer-norm unit's record (default n=4)")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
-              help="cost database and run store")
-@click.option("--resume", default=None, metavar="RUN", help="resume run RUN")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for the CSV tables, plot and summary")
+@run_options
 @fail_on_user_errors
 def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, epochs, seed,
           pe_params, softmax_params, gelu_params, ln_params, db_url, resume, output):

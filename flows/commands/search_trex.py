@@ -25,7 +25,8 @@ import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
 from tilewright.flows.search.lookup import cost_source
-from tilewright.flows.search.report import floats, plot_lines, write_csv, write_summary
+from tilewright.flows.search.report import (floats, plot_lines, run_options, write_csv,
+                                             write_summary)
 
 __all__ = ["COMMAND"]
 
@@ -68,11 +69,7 @@ def _softmax_sources(db, block_params, vit, xbar, paper):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--search/--no-search", "run_search", default=True, show_default=True,
               help="run the reuse search on the golden ViT (else Table IV only)")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
-              help="cost database (softmax record) and run store")
-@click.option("--resume", default=None, metavar="RUN", help="resume run RUN")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for the CSV tables, plot and summary")
+@run_options
 @fail_on_user_errors
 def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets,
          short_epochs, epochs, samples, seed, run_search, db_url, resume, output):

@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-__all__ = ["floats", "write_csv", "plot_lines", "write_summary"]
+__all__ = ["floats", "run_options", "write_csv", "plot_lines", "write_summary"]
 
 
 def floats(text, name):
@@ -15,6 +15,19 @@ def floats(text, name):
     if not values:
         raise ValueError(f"{name} must list at least one number, not {text!r}")
     return values
+
+
+def run_options(fn):
+    """The options every search command shares: ``--db``, ``--resume`` and ``-o``."""
+    import click
+    for option in reversed([
+            click.option("--db", "db_url", default="tilewright-costs.sqlite",
+                         show_default=True, help="cost database and run store"),
+            click.option("--resume", default=None, metavar="RUN", help="resume run RUN"),
+            click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+                         help="folder for the CSV tables, plot and summary")]):
+        fn = option(fn)
+    return fn
 
 
 def write_csv(path, rows):
