@@ -21,6 +21,8 @@ def test_help():
     (["--model", "lv-vit-s", "--efforts", "16"], "efforts must be from 1 to 15, not 16"),
     (["--efforts", "a"], "efforts must be comma-separated integers, not 'a'"),
     (["--lec", "1.2"], "lec must be from 0 to 1, not 1.2"),
+    (["--units", "softmax,exp"], "units must be names from softmax, gelu, layer_norm, "
+                                 "not 'exp'"),
     (["--pe-param", "dataflow=xx"], "dataflow must be one of 'ws', 'is', 'os', not 'xx'"),
 ])
 def test_bad_input(tmp_path, args, message):

@@ -77,6 +77,13 @@ def test_missing_records_named():
     assert [b for b, _ in err.value.requests] == ["softmax", "gelu", "layer-norm"]
 
 
+def test_an_op_without_a_unit_is_left_out_and_named():
+    units = {k: v for k, v in PivotHardware().units.items() if k != "layer_norm"}
+    res = simulate(DEIT, (), PivotHardware(units=units), COSTS)
+    assert not any(r["kind"] == "layer_norm" for r in res.rows)
+    assert "layer_norm: not timed (no unit in the hardware)" in res.notes
+
+
 def test_lookup_params_have_defaults_filled():
     costs = Costs(**COSTS.records)
     simulate(DEIT, (), PivotHardware(), costs)

@@ -77,12 +77,16 @@ def _params(block, defaults, items):
               help="the softmax unit's record (default t=64 heads=1)")
 @click.option("--gelu-param", "gelu_params", multiple=True, metavar="NAME=VALUE",
               help="the GeLU unit's record (default lanes=1)")
+@click.option("--units", "unit_names", default="softmax,gelu,layer_norm", show_default=True,
+              help="operations timed on characterized units besides the GEMMs (others "
+                   "are left out, and the summary says so)")
 @click.option("--layer-norm-param", "ln_params", multiple=True, metavar="NAME=VALUE",
               help="the layer-norm unit's record (default n=4)")
 @run_options
 @fail_on_user_errors
 def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, epochs, seed,
-          pe_params, softmax_params, gelu_params, ln_params, db_url, resume, output):
+          pe_params, softmax_params, gelu_params, unit_names, ln_params, db_url, resume,
+          output):
     """PIVOT (PIVOT §3): CKA matrix, Path-Score paths, effort pairs with the entropy
     threshold sweep and low-effort constraint; accuracy from the golden ViT, delay from
     PIVOT-Sim on the DeiT-S or LV-ViT-S shape."""
@@ -109,8 +113,13 @@ def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, ep
         raise UserError(f"epochs must be an integer of at least 1, not {epochs!r}")
     default = PivotHardware()
     given = {"softmax": softmax_params, "gelu": gelu_params, "layer_norm": ln_params}
+    names = [n.strip() for n in unit_names.split(",") if n.strip()]
+    for n in names:
+        if n not in given:
+            raise UserError(f"units must be names from softmax, gelu, layer_norm, not {n!r}")
     hw = PivotHardware(pe_params=_params("systolic", default.pe_params, pe_params), units={
-        k: (b, _params(b, p, given[k])) for k, (b, p) in default.units.items()})
+        k: (b, _params(b, p, given[k])) for k, (b, p) in default.units.items()
+        if k in names})
     cfg = default_config("digits", layers=sh.layers, hidden=hidden, ff=ff, heads=heads)
     config = {"model": timing_model, "efforts": effort_list, "thresholds": ths, "lec": lec,
               "targets": fracs, "hidden": hidden, "ff": ff, "heads": heads,

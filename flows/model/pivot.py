@@ -20,6 +20,9 @@ database's query API, or anything shaped like it).
   characterized small array of the same dataflow and widths stands in: energy per MAC from
   its record, times the MACs, plus its leakage scaled by the ratio of PE counts over the
   GEMM time. Stated as such in :attr:`EffortResult.notes`.
+- An operation kind without a unit in ``PivotHardware.units`` is left out of the timing
+  and named in the notes (PIVOT's Fig. 6a splits the delay into attention MACs, softmax
+  and MLP only).
 - A skipped attention computes nothing of the attention module (no layer norm, QKV, QKᵀ,
   softmax, S·V or projection; PIVOT §3.1), as the golden model does.
 - A low/high effort pair (PIVOT §3.4): ``D = D_L + F_H · D_H``, energy likewise.
@@ -140,7 +143,11 @@ def simulate(shape, skip, hw, costs):
     pe_count = pe.params["rows"] * pe.params["cols"]
     pe_ratio = hw.rows * hw.cols / pe_count
     rows = []
+    untimed = sorted({kind for _, _, kind, _ in workload(shape, skip)}
+                     - {"gemm", *hw.units})
     for e, name, kind, size in workload(shape, skip):
+        if kind in untimed:
+            continue
         if kind == "gemm":
             m, k, n = size
             cycles = SystolicArray.gemm_cycles(hw.rows, hw.cols, m, k, n, hw.dataflow)
@@ -154,6 +161,7 @@ def simulate(shape, skip, hw, costs):
         rows.append({"encoder": e, "op": name, "kind": kind, "cycles": cycles,
                      "energy_pj": energy})
     notes = [f"GEMM cycles: SystolicArray.gemm_cycles on {hw.rows}x{hw.cols} {hw.dataflow}",
+             *(f"{k}: not timed (no unit in the hardware)" for k in untimed),
              f"array energy: {pe.block} {pe.params['rows']}x{pe.params['cols']} record "
              f"{pe.key[:12]} ({pe.energy_per_op_pj:.3g} pJ/MAC), leakage scaled by "
              f"{pe_ratio:g} = PE count ratio",
