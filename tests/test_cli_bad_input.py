@@ -553,6 +553,24 @@ def _specs(inputs):
         (lambda v: ["model", "sweep", "reuse", "-o", "sweep", "--resume", v, "--epochs=0"],
          ("epochs",), TEXT),
     ]
+    # left out (issue 14's command): --tau inf and --batch/--seq of 2**40 pass its checks
+    # and meet the multi-line list of missing cost records
+    specs["simulate"] = [
+        *[(lambda v, o=o: ["simulate", f"--{o}={v}", "--db", "costs.sqlite"], (f, o),
+           st.one_of(TEXT.filter(lambda t: not _parses(t, int)),
+                     st.integers(max_value=0).map(str)))
+          for o, f in (("batch", "batch_size"), ("seq", "seq"))],
+        (lambda v: ["simulate", f"--tau={v}", "--db", "costs.sqlite"], ("--tau",),
+         BAD_THRESHOLDS.filter(lambda t: "," not in t and "inf" not in t)),
+        (lambda v: ["simulate", f"--model={v}", "--db", "costs.sqlite"], ("model",),
+         not_in("bert-tiny", "bert-base", "deit-s", "lv-vit-s")),
+        (lambda v: ["simulate", f"--node={v}", "--db", "costs.sqlite"], ("node",),
+         st.one_of(BAD_INT, st.integers(-1000, 1000).filter(
+             lambda n: n not in (180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7)).map(str))),
+        (lambda v: ["simulate", f"--dataflow={v}", "--db", "costs.sqlite"], ("dataflow",),
+         TEXT.filter(lambda t: sorted(t.split(",")) != ["b", "i", "j", "k"])),
+        (lambda v: ["simulate", "--db", v], ("--db",), _bad_db(inputs)),
+    ]
     for command in ("gen", "characterize", "regress"):
         specs["config"].append((
             lambda v, c=command: [c, "--config", config, *(["-o", "out"] if c == "gen" else [])],
@@ -668,7 +686,7 @@ def check_refused(work, inputs, argv, fields, config=None):
 
 
 @pytest.mark.parametrize("group", ["gen", "characterize", "costs", "systolic", "multiplier",
-                                   "regress", "config", "model"])
+                                   "regress", "config", "model", "simulate"])
 @pytest.mark.parametrize("examples", [QUICK, pytest.param(FULL, marks=pytest.mark.full)],
                          ids=["quick", "full"])
 def test_fuzz(fuzz, group, examples):
