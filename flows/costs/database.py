@@ -268,11 +268,18 @@ class Database:
             if stored is None:
                 raise DatabaseError(f"{self.name} holds no {store or 'records'} yet")
             return stored
-        if self.postgres and not self._has_table(self._conn, "schema_info"):
-            for table in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(statements)):
-                if self._has_table(self._conn, table):
-                    raise DatabaseError(f"{self.name} is not a tilewright {self.label}: it "
-                                        f"has a {table} table but no schema_info")
+        if self.postgres:
+            # one statement, so one snapshot: a concurrent first open creating both
+            # tables is seen as having made both or neither
+            tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(statements))
+            found = self._conn.execute(
+                "SELECT " + ", ".join(["to_regclass(%s)"] * (len(tables) + 1)),
+                ("schema_info", *tables)).fetchone()
+            if found[0] is None:
+                for table, there in zip(tables, found[1:]):
+                    if there is not None:
+                        raise DatabaseError(f"{self.name} is not a tilewright {self.label}: "
+                                            f"it has a {table} table but no schema_info")
         # PostgreSQL's CREATE TABLE IF NOT EXISTS fails in a concurrent first open (both
         # see no table, one insert of its type clashes): serialized by a lock held to the
         # end of the transaction
