@@ -1,0 +1,168 @@
+"""The joint transformer × accelerator design space of TransCODE (§III-B3, §IV), as data.
+
+The allowed values live in ``tilewright/presets/codesign-space.toml``: a FlexiBERT-2.0-style
+transformer space (TransCODE Table III, sized for the shipped tasks) and the ELECTOR
+accelerator space (TransCODE Table II). A design is a :class:`Pair` of a
+:class:`Transformer` (heterogeneous :class:`Layer` s and one activation) and an
+:class:`Accelerator`; :attr:`Pair.key` names it in caches and run stores.
+"""
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, replace
+from importlib import resources
+
+__all__ = ["Layer", "Transformer", "Accelerator", "Pair", "Space", "load_space",
+           "ACCELERATOR_PRESETS", "accelerator_preset", "LAYER_AXES", "ACCELERATOR_AXES"]
+
+LAYER_AXES = ("hidden", "heads", "attention", "ff")
+ACCELERATOR_AXES = ("batch_tile", "spatial_tile", "pes", "lanes", "macs_per_lane",
+                    "softmax_per_pe", "batch", "activation_buffer_mb", "weight_buffer_mb",
+                    "mask_buffer_mb", "memory")
+TRANSFORMER_AXES = ("layers",) + LAYER_AXES + ("activation",)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One encoder layer: hidden size h, heads n, attention type o, feed-forward size f."""
+
+    hidden: int
+    heads: int
+    attention: str
+    ff: int
+
+
+@dataclass(frozen=True)
+class Transformer:
+    layers: tuple
+    activation: str
+
+    def to_dict(self):
+        return {"activation": self.activation, "layers": [asdict(x) for x in self.layers]}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(tuple(Layer(**x) for x in d["layers"]), d["activation"])
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """An ELECTOR accelerator (TransCODE Table II); ``memory`` is ``type-banks-ranks-channels``."""
+
+    batch_tile: int
+    spatial_tile: int
+    pes: int
+    lanes: int
+    macs_per_lane: int
+    softmax_per_pe: int
+    batch: int
+    activation_buffer_mb: int
+    weight_buffer_mb: int
+    mask_buffer_mb: int
+    memory: str
+
+    def to_dict(self):
+        return asdict(self)
+
+
+#: Hand-designed accelerators in the ELECTOR space (AccelTran Table II: AccelTran-Edge has
+#: 64 PEs × 16 MAC lanes × 16 multipliers, 4 softmax modules per PE, batch 4, 4/8/1 MB
+#: buffers, one-channel LP-DDR3; 1×16×16 tiles, AccelTran §IV-B).
+ACCELERATOR_PRESETS = {
+    "acceltran-edge": Accelerator(1, 16, 64, 16, 16, 4, 4, 4, 8, 1, "dram-32-2-1"),
+    "acceltran-server": Accelerator(1, 16, 512, 32, 16, 32, 32, 32, 64, 8, "rram-32-2-1"),
+}
+
+
+def accelerator_preset(name):
+    if name not in ACCELERATOR_PRESETS:
+        allowed = ", ".join(map(repr, ACCELERATOR_PRESETS))
+        raise ValueError(f"fix_accelerator must be one of {allowed}, not {name!r}")
+    return ACCELERATOR_PRESETS[name]
+
+
+@dataclass(frozen=True)
+class Pair:
+    transformer: Transformer
+    accelerator: Accelerator
+
+    def to_dict(self):
+        return {"transformer": self.transformer.to_dict(),
+                "accelerator": self.accelerator.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(Transformer.from_dict(d["transformer"]), Accelerator(**d["accelerator"]))
+
+    @property
+    def key(self):
+        """A short stable name of the pair (hash of its canonical JSON)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Space:
+    """Allowed values per axis: ``transformer`` and ``accelerator`` map axis → tuple."""
+
+    transformer: dict
+    accelerator: dict
+
+    def __post_init__(self):
+        for part, axes in (("transformer", TRANSFORMER_AXES),
+                           ("accelerator", ACCELERATOR_AXES)):
+            values = getattr(self, part)
+            for axis in axes:
+                if not values.get(axis):
+                    raise ValueError(f"space.{part}.{axis} must list at least one value, "
+                                     f"not {values.get(axis)!r}")
+            extra = set(values) - set(axes)
+            if extra:
+                raise ValueError(f"space.{part} axes must be among {', '.join(axes)}, "
+                                 f"not {sorted(extra)[0]!r}")
+
+    @property
+    def max_layers(self):
+        return max(self.transformer["layers"])
+
+    def sample(self, rng):
+        """A uniformly random pair (``rng``: a ``random.Random``); it may be invalid."""
+        t = self.transformer
+        n = rng.choice(t["layers"])
+        layers = tuple(Layer(*(rng.choice(t[a]) for a in LAYER_AXES)) for _ in range(n))
+        acc = Accelerator(*(rng.choice(self.accelerator[a]) for a in ACCELERATOR_AXES))
+        return Pair(Transformer(layers, rng.choice(t["activation"])), acc)
+
+    def contains(self, pair):
+        """Whether every value of ``pair`` is one of the space's."""
+        t = self.transformer
+        tr = pair.transformer
+        if len(tr.layers) not in t["layers"] or tr.activation not in t["activation"]:
+            return False
+        if any(getattr(x, a) not in t[a] for x in tr.layers for a in LAYER_AXES):
+            return False
+        return all(getattr(pair.accelerator, a) in self.accelerator[a]
+                   for a in ACCELERATOR_AXES)
+
+    def with_accelerator(self, accelerator):
+        """The HW-NAS space (TransCODE §IV-D): ``accelerator`` fixed, transformer searched."""
+        return replace(self, accelerator={a: (getattr(accelerator, a),)
+                                          for a in ACCELERATOR_AXES})
+
+    def to_dict(self):
+        return {"transformer": {k: list(v) for k, v in self.transformer.items()},
+                "accelerator": {k: list(v) for k, v in self.accelerator.items()}}
+
+
+def load_space(text=None):
+    """The space from TOML ``text`` (default: the shipped ``codesign-space.toml``)."""
+    if text is None:
+        text = resources.files("tilewright").joinpath("presets/codesign-space.toml").read_text()
+    data = tomllib.loads(text)
+    for part in ("transformer", "accelerator"):
+        if part not in data:
+            raise ValueError(f"space.{part} must be a table of allowed values, not missing")
+    return Space({k: tuple(v) for k, v in data["transformer"].items()},
+                 {k: tuple(v) for k, v in data["accelerator"].items()})
+
