@@ -1,7 +1,7 @@
 """Time per image of a small ViT forward pass: float layers vs table-driven approximate ones.
 
 TransAxx (§III, Table I) emulates approximate multipliers by table look-up; this measures
-what :mod:`tilewright.golden.approx_layers` costs on the CPU against the float model, for
+what :mod:`tilewright.golden.models.approx_layers` costs on the CPU against the float model, for
 a ViT-like model (patch embedding, ``depth`` encoder blocks of multi-head attention and a
 GeLU MLP, classification head). As in TransAxx §III-B, only the encoder blocks (their
 linear layers and the two attention matmuls) are approximated.
@@ -15,7 +15,7 @@ import time
 import torch
 from torch import nn
 
-from tilewright.golden.approx_layers import Matmul, approximate, calibrate
+from tilewright.golden.models.approx_layers import Matmul, approximate, calibrate
 from tilewright.golden.multiplier import golden_table
 
 

@@ -9,7 +9,7 @@ Tests
   measured latency of 1, and reports it (the block's stimulus).
 - ``table``: only when ``TILEWRIGHT_TABLE`` names an output file: drives all ``2**(2n)``
   operand pairs at full rate in table order and saves the products there (``.npy``) —
-  the behaviour extraction of :mod:`tilewright.cosim.multiplier_table`.
+  the behaviour extraction of :mod:`tilewright.flows.multiplier_table`.
 """
 
 import os

@@ -3,7 +3,7 @@ measured on its generated RTL, into a cost record (DESIGN.md §4; the open-tool
 counterpart of AccelTran §IV-A's Design Compiler figures).
 
 1. Generate the Verilog (:func:`tilewright.flows.generate.generate`).
-2. Synthesize it with pyosys to the standard-cell library (:mod:`tilewright.cosim.synth`):
+2. Synthesize it with pyosys to the standard-cell library (:mod:`tilewright.cosim.gate.synth`):
    area, cell counts, leakage.
 3. Run the block's stimulus test (``BLOCK.stimulus``) on the RTL with toggle coverage:
    cycles, latency and initiation interval as the testbench measured them, toggles per
@@ -13,13 +13,13 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
    RTL's (the netlist agrees with the RTL on that stimulus).
 5. Run the netlist again on the workload repeated twice over
    (``TILEWRIGHT_STIMULUS_REPEATS=2``; its scoreboard checks it too). Dynamic energy per
-   operation is the difference of the two runs' energies (:mod:`tilewright.cosim.energy`,
+   operation is the difference of the two runs' energies (:mod:`tilewright.cosim.gate.energy`,
    from the netlist's toggles) over the difference of their operations: the steady-state
    energy of an operation, with reset, pipeline fill and drain cancelled out.
 6. Run the netlist at rest (:mod:`tilewright.cosim.tb_idle`: inputs at 0, clock
    running) for two lengths: the difference of their energies over the difference of
    their cycles is the idle energy per cycle of a block that is clocked but not gated.
-7. The critical path of the mapped netlist (:mod:`tilewright.cosim.timing`): the highest
+7. The critical path of the mapped netlist (:mod:`tilewright.cosim.gate.timing`): the highest
    clock the block allows, beside the clock assumed for power.
 
 Net loads, in energy and timing, are the input pins a net drives plus the wire
@@ -34,14 +34,14 @@ import dataclasses
 import hashlib
 from importlib.metadata import version
 
-from tilewright.blocks import get_block
-from tilewright.cosim.energy import NOMINAL_SLEW_NS, dynamic_energy
-from tilewright.cosim.gate_sim import simulate
-from tilewright.cosim.liberty import default_liberty, load_liberty
-from tilewright.cosim.synth import synthesize
-from tilewright.cosim.timing import critical_path
+from tilewright.gen.catalogue import get_block
+from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
+from tilewright.cosim.gate.sim import simulate
+from tilewright.cosim.gate.liberty import default_liberty, load_liberty
+from tilewright.cosim.gate.synth import synthesize
+from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
-from tilewright.flows.costs import CostRecord, cost_key
+from tilewright.flows.costs.store import CostRecord, cost_key
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from tilewright.blocks import BlockError, get_block
+from tilewright.blocks import BlockError
+from tilewright.gen.catalogue import get_block
 
 __all__ = ["Config", "Instance", "ConfigError", "load_config", "presets"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from tilewright.blocks import get_block
+from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint, tool_versions
 
 __all__ = ["Generated", "generate", "generate_config", "write", "OutputError", "LintError"]

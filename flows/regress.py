@@ -6,7 +6,7 @@ A failing run names its seed and the one command that replays it.
 import random
 import shlex
 
-from tilewright.blocks import get_block
+from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
 from tilewright.flows.generate import generate
 

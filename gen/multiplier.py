@@ -2,7 +2,7 @@
 
 TransAxx emulates each approximate multiplier by its full input→output table; here every
 multiplier is an RTL generator, so the table can be taken from the RTL itself
-(:mod:`tilewright.cosim.multiplier_table`) and the golden model
+(:mod:`tilewright.flows.multiplier_table`) and the golden model
 (:mod:`tilewright.golden.multiplier`) states the same integer arithmetic.
 
 Signed operands are handled in **sign-magnitude**, for every approximate kind: the

@@ -33,7 +33,7 @@ def layer_norm_error(unit, vectors=64, seed=0):
     """Maximum and mean absolute error against ``torch.nn.functional.layer_norm`` over
     ``vectors`` vectors of ``unit.n`` features drawn N(0.5, 1.5²) with γ ~ N(1, 0.2²),
     β ~ N(0, 0.2²) (a fixed seed), quantized to the format.
-    :mod:`tilewright.golden.accuracy` measures it on transformer activations."""
+    :mod:`tilewright.golden.models.accuracy` measures it on transformer activations."""
     fmt = unit.fmt
     gen = torch.Generator().manual_seed(seed)
     x = fmt.quantize(0.5 + 1.5 * torch.randn((vectors, unit.n), generator=gen,

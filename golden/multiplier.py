@@ -3,9 +3,9 @@
 A **table** of an n-bit signed multiplier is a ``torch.int64`` tensor of shape
 ``(2**n, 2**n)``: ``table[a + 2**(n-1), b + 2**(n-1)]`` is the product of ``a`` and ``b``
 (rows and columns in ascending signed order, ``-2**(n-1)`` first). Tables come from these
-models (:func:`golden_table`), from the RTL (:mod:`tilewright.cosim.multiplier_table`), or
+models (:func:`golden_table`), from the RTL (:mod:`tilewright.flows.multiplier_table`), or
 from the user (:func:`load_table`: a Python callable, a ``.npy`` or a ``.csv`` file), and
-drive the PyTorch emulation (:mod:`tilewright.golden.approx_layers`, TransAxx §III-A).
+drive the PyTorch emulation (:mod:`tilewright.golden.models.approx_layers`, TransAxx §III-A).
 
 :func:`error_metrics` uses the standard definitions over all ``2**(2n)`` input pairs,
 uniformly weighted, with ``e = approx - exact`` (EvoApprox / TransAxx §V-B convention for

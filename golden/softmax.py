@@ -42,7 +42,7 @@ class SoftmaxModel:
 def softmax_error(unit, vectors=64, seed=0):
     """Maximum and mean absolute error against ``torch.nn.functional.softmax`` over
     ``vectors`` vectors of length ``unit.t`` drawn N(0, 2²) (a fixed seed), quantized to
-    the input format. :mod:`tilewright.golden.accuracy` measures it on attention scores."""
+    the input format. :mod:`tilewright.golden.models.accuracy` measures it on attention scores."""
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn((vectors, unit.t), generator=gen, dtype=torch.float64) * 2
     q = unit.fmt.quantize(x)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from tests.test_cli import run
 from tilewright.cli import cli
 from tilewright.flows import characterize as ch
-from tilewright.flows.costs import CostDB
+from tilewright.flows.costs.store import CostDB
 
 pytestmark = pytest.mark.cosim
 

@@ -9,7 +9,7 @@ are ``full`` (each costs two Verilator builds, 1–2 minutes).
 
 import pytest
 
-from tilewright.blocks import blocks
+from tilewright.gen.catalogue import blocks
 from tilewright.flows.characterize import characterize
 
 pytestmark = pytest.mark.cosim

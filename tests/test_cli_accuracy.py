@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from tests.test_cli import run
-from tilewright.golden.accuracy import GELU_SEGMENTS, LN_FLS, LUT_DEPTHS
+from tilewright.golden.models.accuracy import GELU_SEGMENTS, LN_FLS, LUT_DEPTHS
 
 
 def test_help(capsys):

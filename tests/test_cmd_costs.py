@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from tests.test_cli import run
 from tests.test_costs import record
 from tilewright.cli import cli
-from tilewright.flows.costs import CostDB
-from tilewright.flows.scaling import energy_factor
+from tilewright.flows.costs.store import CostDB
+from tilewright.flows.costs.scaling import energy_factor
 
 
 def _db(tmp_path, *records):
@@ -82,7 +82,7 @@ def test_list_marks_a_clock_above_fmax(tmp_path):
 
 
 def test_accelergy_idle_and_leak():
-    from tilewright.flows.cmd_costs import export_accelergy
+    from tilewright.flows.commands.costs import export_accelergy
     measured = dataclasses.replace(record(2), idle_pj_per_cycle=0.25)
     old = record(3)                                   # measured before idle energy was
     ert = export_accelergy([measured, old]).splitlines()
@@ -96,7 +96,7 @@ def test_accelergy_idle_and_leak():
 
 
 def test_plot(tmp_path, capsys):
-    from tilewright.flows.cost_plot import label, power_split
+    from tilewright.flows.costs.plot import label, power_split
     split = dataclasses.replace(record(2), idle_pj_per_cycle=0.5, fmax_mhz=300.0, details={
         "energy_pj": {"internal": 2.0, "switching": 1.0, "input_pins": 0.5, "clock": 0.5,
                       "total": 4.0}, "sequential_area_um2": 40.0})

@@ -11,7 +11,7 @@ import os
 import pytest
 import torch
 
-from tilewright.cosim.multiplier_table import extract
+from tilewright.flows.multiplier_table import extract
 from tilewright.flows.regress import new_seed, regress_block
 from tilewright.gen.multiplier import KINDS, k_range
 from tilewright.golden.multiplier import golden_table

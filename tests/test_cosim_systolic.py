@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from tilewright.blocks import get_block
+from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
 from tilewright.flows.generate import generate
 from tilewright.flows.regress import new_seed, regress_block, replay_command

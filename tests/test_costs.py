@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tilewright.flows.costs import (SCHEMA_VERSION, CostDB, CostDBError, CostRecord,
+from tilewright.flows.costs.store import (SCHEMA_VERSION, CostDB, CostDBError, CostRecord,
                                     cost_key)
 
 
@@ -114,7 +114,7 @@ def test_simultaneous_first_opens(tmp_path):
 KILLED = """
 import sys
 from tests.test_costs import record
-from tilewright.flows.costs import CostDB
+from tilewright.flows.costs.store import CostDB
 db = CostDB(sys.argv[1])
 i = 0
 while True:

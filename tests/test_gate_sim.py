@@ -2,9 +2,9 @@
 
 import pytest
 
-from tilewright.cosim.energy import dynamic_energy, net_loads
-from tilewright.cosim.gate_sim import Activity, demangle, parse_coverage
-from tilewright.cosim.liberty import parse_liberty
+from tilewright.cosim.gate.energy import dynamic_energy, net_loads
+from tilewright.cosim.gate.sim import Activity, demangle, parse_coverage
+from tilewright.cosim.gate.liberty import parse_liberty
 from tests.test_liberty import SMALL
 
 
@@ -85,8 +85,8 @@ def test_stimulus_repeats_rejects(monkeypatch, raw):
 
 
 def test_wire_load_adds_capacitance_by_fanout():
-    from tilewright.cosim.energy import net_fanouts
-    from tilewright.cosim.liberty import WireLoad
+    from tilewright.cosim.gate.energy import net_fanouts
+    from tilewright.cosim.gate.liberty import WireLoad
     lib = parse_liberty(SMALL)
     # in -> inv1.A; inv1.Y (5) -> inv2.A and dff.D; inv2.Y (6) -> output port out
     netlist = {

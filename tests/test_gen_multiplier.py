@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tilewright.blocks import get_block
+from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint
 from tilewright.flows.generate import generate
 from tilewright.gen.multiplier import (KINDS, Multiplier, MultiplierCore, check_multiplier,

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from tilewright.golden.approx_layers import (ApproxLinear, ApproxMatmul, Matmul, Quantizer,
+from tilewright.golden.models.approx_layers import (ApproxLinear, ApproxMatmul, Matmul, Quantizer,
                                              approximate, calibrate, table_matmul)
 from tilewright.golden.multiplier import approx_multiply, golden_table
 
@@ -169,7 +169,7 @@ def test_uncalibrated_layer_is_an_error():
     with pytest.raises(RuntimeError) as info:
         layer(torch.randn(2, 24, dtype=torch.float64))
     assert str(info.value) == ("quantizer is not calibrated: run the model inside "
-                               "tilewright.golden.approx_layers.calibrate(model) first")
+                               "tilewright.golden.models.approx_layers.calibrate(model) first")
 
 
 def test_percentile_calibration():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from tilewright.golden.attention_reuse import pattern
+from tilewright.golden.models.attention_reuse import pattern
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics
 
 

@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from tilewright.golden.attention_skip import cascade, efforts, entropy
+from tilewright.golden.models.attention_skip import cascade, efforts, entropy
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics
-from tilewright.golden.train import predict
+from tilewright.golden.models.train import predict
 
 
 def _vit(layers=3):

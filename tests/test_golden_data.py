@@ -1,6 +1,6 @@
 import torch
 
-from tilewright.golden.data import NOT, digits, sentiment, sentiment_score
+from tilewright.golden.models.data import NOT, digits, sentiment, sentiment_score
 
 
 def test_digits_split():

@@ -1,6 +1,6 @@
 import torch
 
-from tilewright.golden.dynaprop import DynaPropTap, dynaprop
+from tilewright.golden.models.dynaprop import DynaPropTap, dynaprop
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics
 
 

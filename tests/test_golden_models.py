@@ -4,7 +4,7 @@ import torch
 from tilewright.fixedpoint import FixedFormat
 from tilewright.golden.models import SHAPES, Encoder, EncoderConfig, Numerics, quantize_ste
 from tilewright.golden.models.shapes import shape
-from tilewright.golden.train import TrainConfig, default_config, evaluate, train
+from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_paper_shapes():
 
 
 def test_approximate_multipliers_swap_in_per_layer():
-    from tilewright.golden.approx_layers import approximate, calibrate
+    from tilewright.golden.models.approx_layers import approximate, calibrate
     from tilewright.golden.multiplier import golden_table
     torch.manual_seed(0)
     model = Encoder(EncoderConfig(kind="vit", layers=2, hidden=16, heads=2, ff=16)).eval()

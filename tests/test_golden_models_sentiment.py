@@ -1,12 +1,12 @@
-"""The BERT-style encoder learns the generated sentiment task (golden/data.py)."""
+"""The BERT-style encoder learns the generated sentiment task (golden/models/data.py)."""
 
 import pytest
 import torch
 
 from tilewright.fixedpoint import FixedFormat
-from tilewright.golden.data import NOT, sentiment_score
+from tilewright.golden.models.data import NOT, sentiment_score
 from tilewright.golden.models import Numerics
-from tilewright.golden.train import TrainConfig, evaluate, task_data, train
+from tilewright.golden.models.train import TrainConfig, evaluate, task_data, train
 
 
 def _bag_of_words_bound():

@@ -1,7 +1,7 @@
 import torch
 
 from tilewright.golden.models import Encoder, EncoderConfig, Numerics
-from tilewright.golden.pruning import (DynaTranTap, TopKTap, dynatran_prune, overhead,
+from tilewright.golden.models.pruning import (DynaTranTap, TopKTap, dynatran_prune, overhead,
                                        tau_for_rho, topk_prune, transfer_curve)
 
 

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from tilewright.cosim.liberty import (LibertyError, Table, default_liberty, load_liberty,
+from tilewright.cosim.gate.liberty import (LibertyError, Table, default_liberty, load_liberty,
                                       parse_liberty)
 
 SMALL = r"""

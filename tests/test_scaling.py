@@ -2,7 +2,7 @@
 
 import pytest
 
-from tilewright.flows.scaling import (area_factor, energy_factor, power_factor, scale)
+from tilewright.flows.costs.scaling import (area_factor, energy_factor, power_factor, scale)
 
 
 def test_area_factors_from_the_paper_table():

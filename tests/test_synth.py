@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tilewright.cosim.liberty import load_liberty
-from tilewright.cosim.synth import SynthesisError, synthesize
+from tilewright.cosim.gate.liberty import load_liberty
+from tilewright.cosim.gate.synth import SynthesisError, synthesize
 from tilewright.flows.generate import generate
 
 COUNTER = """
@@ -69,7 +69,7 @@ def test_generic_gates_only_on_request():
 
 def test_liberty_by_path(tmp_path):
     import gzip
-    from tilewright.cosim.liberty import default_liberty
+    from tilewright.cosim.gate.liberty import default_liberty
     plain = tmp_path / "hd.lib"
     plain.write_bytes(gzip.decompress(default_liberty().read_bytes()))
     by_path = synthesize(COUNTER, "counter", liberty=plain, cache=False)

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from tilewright.cosim.liberty import load_liberty, parse_liberty, read_text, default_liberty
+from tilewright.cosim.gate.liberty import load_liberty, parse_liberty, read_text, default_liberty
 from tests.test_synth import COUNTER
-from tilewright.cosim.synth import _WORKER, script, synthesize
-from tilewright.cosim.timing import TimingError, critical_path
+from tilewright.cosim.gate.synth import _WORKER, script, synthesize
+from tilewright.cosim.gate.timing import TimingError, critical_path
 from tilewright.flows.generate import generate
 
 
@@ -161,7 +161,7 @@ def test_wire_load_by_hand():
     # Q fall 0.5 + 0.06 -> inv1 rise (0.006 pF: 0.42) 0.98 + 0.06 -> inv2 fall 1.14
     #   + 0.03 to ff2.D + setup 0.07 = 1.24   (rise first: 1.21)
     import dataclasses
-    from tilewright.cosim.liberty import WireLoad
+    from tilewright.cosim.gate.liberty import WireLoad
     wires = WireLoad("w", capacitance=0.001, resistance=10.0, slope=0.0,
                      fanout_length=((1.0, 1.0),))
     lib = toy_library()

@@ -2,16 +2,13 @@
 
 Each module of :mod:`tilewright.gen` that defines a module-level ``BLOCK`` (a
 :class:`Block`) is a block: the CLI, the configs and the flows find it by its ``name``
-(``"mac-lane"``). A block states its parameters once (:class:`Param`); from them come the
+(``"mac-lane"``) in :mod:`tilewright.gen.catalogue`. A block states its parameters once (:class:`Param`); from them come the
 CLI options, config validation and the JSON of resolved parameters.
 """
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-__all__ = ["Param", "Block", "blocks", "get_block", "BlockError"]
+__all__ = ["Param", "Block", "BlockError"]
 
 
 class BlockError(ValueError):
@@ -96,24 +93,3 @@ def _is(value, kind):
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, kind)
-
-
-@lru_cache(maxsize=1)
-def blocks():
-    """All blocks, by name."""
-    import tilewright.gen as gen
-    found = {}
-    for info in pkgutil.iter_modules(gen.__path__):
-        module = importlib.import_module(f"tilewright.gen.{info.name}")
-        block = getattr(module, "BLOCK", None)
-        if isinstance(block, Block):
-            found[block.name] = block
-    return dict(sorted(found.items()))
-
-
-def get_block(name):
-    """The block called ``name``; ``BlockError`` listing the known ones otherwise."""
-    known = blocks()
-    if name not in known:
-        raise BlockError(f"unknown block {name!r}; blocks are {', '.join(known)}")
-    return known[name]

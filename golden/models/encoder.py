@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from tilewright.fixedpoint import check_choice, check_int
-from tilewright.golden.approx_layers import Matmul
+from tilewright.golden.models.approx_layers import Matmul
 from tilewright.golden.models.numerics import Numerics
 
 __all__ = ["EncoderConfig", "Encoder", "KINDS"]

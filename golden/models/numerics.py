@@ -16,13 +16,13 @@ and each non-linearity through it. With the defaults everything is float (``exac
   (:mod:`tilewright.golden.softmax`, :mod:`tilewright.golden.layer_norm`).
 - ``matmul``: the callable used for every activation × activation and activation × weight
   product (default ``torch.matmul``).
-- approximate multipliers (TransAxx §III): :func:`tilewright.golden.approx_layers.approximate`
+- approximate multipliers (TransAxx §III): :func:`tilewright.golden.models.approx_layers.approximate`
   may swap the encoder's ``nn.Linear`` and ``Matmul`` modules (per layer, by module name);
   a swapped module is then called as it is, and its output still goes through
   :meth:`Numerics.act`.
 - ``taps``: callables ``tap(kind, name, tensor) -> tensor`` applied, in order, after
   quantization to every ``"weight"`` and ``"activation"`` matrix; DynaTran
-  (:mod:`tilewright.golden.pruning`) and DynaProp (:mod:`tilewright.golden.dynaprop`)
+  (:mod:`tilewright.golden.models.pruning`) and DynaProp (:mod:`tilewright.golden.models.dynaprop`)
   are taps.
 """
 
@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, FixedFormat, check_choice
-from tilewright.golden.approx_layers import Matmul
+from tilewright.golden.models.approx_layers import Matmul
 from tilewright.golden.gelu import gelu_pwl
 
 __all__ = ["Numerics", "quantize_ste", "GELUS", "softmax_unit", "layer_norm_unit"]

@@ -3,19 +3,19 @@
 AccelTran assumes every module runs at 700 MHz (§IV-A); a cost record should say whether
 the generated RTL, mapped to the chosen library, can. :func:`critical_path` is a
 block-level static timing analysis on the Yosys JSON netlist of the mapped top module
-(:mod:`tilewright.cosim.synth`) with the library's timing arcs
-(:class:`~tilewright.cosim.liberty.TimingArc`):
+(:mod:`tilewright.cosim.gate.synth`) with the library's timing arcs
+(:class:`~tilewright.cosim.gate.liberty.TimingArc`):
 
 - **Start points**: flip-flop outputs, at their clock-to-output delay (``rising_edge`` /
   ``falling_edge`` arcs), and the block's input ports, at time 0 (as if driven by an
   ideal register of the surrounding design). The clock port is ideal: no skew, no clock
-  tree, transition :data:`~tilewright.cosim.energy.NOMINAL_SLEW_NS`.
+  tree, transition :data:`~tilewright.cosim.gate.energy.NOMINAL_SLEW_NS`.
 - **Propagation** through combinational cells in topological order, rising and falling
   edges apart: an output edge's arrival is the latest over the cell's arcs of (arrival
   of the input edge that causes it, by the arc's ``timing_sense``, + the ``cell_rise``
   or ``cell_fall`` delay), read at that input edge's propagated transition and the
   output net's load; its transition comes from ``rise_transition`` / ``fall_transition``
-  there. Loads are those of :func:`tilewright.cosim.energy.net_loads`: the input-pin
+  there. Loads are those of :func:`tilewright.cosim.gate.energy.net_loads`: the input-pin
   capacitances a net drives and, given a wire-load model, its estimated wire
   capacitance ``C``.
 - **Wires**: given a wire-load model, a sink also waits for the wire's resistance ``R``
@@ -37,7 +37,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from tilewright.cosim.energy import NOMINAL_SLEW_NS, net_fanouts, net_loads
+from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, net_fanouts, net_loads
 
 __all__ = ["TimingReport", "TimingError", "critical_path"]
 
@@ -177,7 +177,7 @@ def critical_path(netlist, library, verilog=None, clock="clk", slew=NOMINAL_SLEW
     """The :class:`TimingReport` of ``netlist`` (Yosys JSON of the mapped top module)
     under ``library``'s timing arcs; ``verilog``, the synthesized source, names the
     registers at the path's ends; ``clock`` names the ideal clock port; ``wire_load``
-    (a :class:`~tilewright.cosim.liberty.WireLoad` or ``None``) adds wire capacitance to
+    (a :class:`~tilewright.cosim.gate.liberty.WireLoad` or ``None``) adds wire capacitance to
     the loads and wire delay to the sinks."""
     scale = _time_scale(library)
     lines = verilog.splitlines() if verilog else None

@@ -11,7 +11,7 @@ import json
 
 import click
 
-from tilewright.cli import fail_on_user_errors
+from tilewright.flows.commands.common import fail_on_user_errors
 from tilewright.fixedpoint import check_int
 from tilewright.gen.systolic import DATAFLOWS, MAX_DIM, SystolicArray
 

@@ -1,7 +1,7 @@
 """Switching activity: run a block's stimulus test on Verilator with toggle coverage.
 
 The same cocotb testbench runs on the RTL and on the mapped gate-level netlist (the
-netlist keeps the RTL's ports, and :func:`tilewright.cosim.synth.synthesize` writes the
+netlist keeps the RTL's ports, and :func:`tilewright.cosim.gate.synth.synthesize` writes the
 cells' behavioural models from the Liberty file next to it), so the testbench's golden
 scoreboard checks the netlist too. Verilator's ``--coverage-toggle`` counts, for every
 bit of every signal, its 0→1 and 1→0 transitions; :func:`parse_coverage` turns

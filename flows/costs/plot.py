@@ -29,7 +29,8 @@ def power_split(record):
 
 def label(record):
     """``block (parameters that differ from the block's defaults) key``."""
-    from tilewright.blocks import BlockError, get_block
+    from tilewright.blocks import BlockError
+    from tilewright.gen.catalogue import get_block
     try:
         defaults = {p.name: p.default for p in get_block(record.block).params}
     except BlockError:

@@ -1,13 +1,13 @@
 """``tilewright accuracy``: regenerate the approximation-error tables and plot of the
 softmax, layer-norm and GeLU units against ``torch.nn.functional`` (float) on activations
-of a small transformer trained with a fixed seed (:mod:`tilewright.golden.accuracy`)."""
+of a small transformer trained with a fixed seed (:mod:`tilewright.golden.models.accuracy`)."""
 
 import csv
 import json
 
 import click
 
-from tilewright.cli import fail_on_user_errors
+from tilewright.flows.commands.common import fail_on_user_errors
 
 __all__ = ["COMMAND", "write_report"]
 
@@ -81,7 +81,7 @@ def accuracy(output, il, fl, exp_bits, out_fl, seed, steps):
     small transformer trained for a few steps; writes a CSV, a markdown table and a plot."""
     from tilewright.fixedpoint import FixedFormat, check_int
     from tilewright.gen.softmax import Softmax
-    from tilewright.golden.accuracy import capture, sweep
+    from tilewright.golden.models.accuracy import capture, sweep
     fmt = FixedFormat(il, fl)
     Softmax(t=16, il=il, fl=fl, exp_bits=exp_bits, out_fl=out_fl)    # checks the values
     check_int("steps", steps, 0, 100_000)

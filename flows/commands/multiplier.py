@@ -11,7 +11,7 @@ import json
 
 import click
 
-from tilewright.cli import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, fail_on_user_errors
 from tilewright.gen.multiplier import KINDS
 
 __all__ = ["COMMAND"]
@@ -55,7 +55,7 @@ def _table(kind, bits, k, rtl, table_file):
     name = f"{kind}, bits={bits}" + (f", k={k}" if k is not None else "")
     if not rtl:
         return golden, f"{name} (golden model)"
-    from tilewright.cosim.multiplier_table import extract
+    from tilewright.flows.multiplier_table import extract
     extraction = extract(kind, bits, k)
     if not (extraction.table == golden).all():
         raise click.ClickException(f"{name}: the table simulated from the RTL differs from "

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from tilewright.fixedpoint import check_choice
-from tilewright.golden import data
+from tilewright.golden.models import data
 from tilewright.golden.models.encoder import Encoder, EncoderConfig
 
 __all__ = ["TASKS", "TrainConfig", "task_data", "default_config", "train", "evaluate",

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tilewright.cli import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, fail_on_user_errors
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
@@ -78,7 +78,7 @@ _db_option = click.option("--db", "db_url", default="tilewright-costs.sqlite",
 def _open(db_url):
     from pathlib import Path
 
-    from tilewright.flows.costs import open_db
+    from tilewright.flows.costs.store import open_db
     if "://" not in db_url and not Path(db_url).exists():
         raise UserError(f"no cost database at {db_url!r}; run `tilewright characterize` first")
     return open_db(db_url)
@@ -90,7 +90,7 @@ def _open(db_url):
 @fail_on_user_errors
 def list_command(block, db_url):
     """One line per record."""
-    from tilewright.flows.cmd_characterize import cost_table
+    from tilewright.flows.costs.table import cost_table
     with _open(db_url) as db:
         records = db.records(block)
     click.echo("\n".join(cost_table([(r.block, r) for r in records])))
@@ -136,7 +136,7 @@ def export_command(fmt, output, db_url):
 def plot_command(output, block, db_url):
     """Power (by energy component, with idle power), area (flip-flops and the rest) and
     fmax against the assumed clock of every record, one row each."""
-    from tilewright.flows.cost_plot import plot_costs
+    from tilewright.flows.costs.plot import plot_costs
     with _open(db_url) as db:
         records = db.records(block)
     if not records:
@@ -163,7 +163,7 @@ def scale_command(key, node, vdd, src_vdd, flavour, db_url):
     Stillmaker & Baas 2017's equations: area, energy per operation, and dynamic and idle
     power at the record's clock (both scale like energy). Leakage is not scaled: the
     equations describe total power, not leakage (docs/characterization.md)."""
-    from tilewright.flows.scaling import scale
+    from tilewright.flows.costs.scaling import scale
     with _open(db_url) as db:
         found = db.find(key)
     if not found:

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from tilewright.golden.train import predict
+from tilewright.golden.models.train import predict
 
 __all__ = ["entropy", "cascade", "efforts"]
 

@@ -5,36 +5,9 @@ import sys
 
 import click
 
-from tilewright.cli import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, fail_on_user_errors
 
-__all__ = ["COMMAND", "cost_table"]
-
-
-def _number(value):
-    return value if value is not None else float("nan")
-
-
-def _row(inst, r):
-    mark = "!" if r.clock_reachable is False else " "
-    return (f"{inst:<20} {r.area_um2:>12.1f} {r.energy_per_op_pj:>12.4f} "
-            f"{_number(r.dynamic_mw):>10.4f} {_number(r.idle_mw):>10.4f} {r.leakage_mw:>12.3e} "
-            f"{r.latency_cycles:>7} {r.initiation_interval:>7.4g} "
-            f"{_number(r.fmax_mhz):>9.1f}{mark} {r.key[:12]}")
-
-
-HEADER = (f"{'instance':<20} {'area um2':>12} {'pJ/op':>12} {'dyn mW':>10} {'idle mW':>10} "
-          f"{'leak mW':>12} {'latency':>7} {'II':>7} {'fmax MHz':>9}  key")
-
-
-def cost_table(rows):
-    """The lines of the cost table of ``rows``, ``[(name, CostRecord), ...]``: a header, a
-    line per record, and a footnote when an assumed clock exceeds a record's fmax."""
-    lines = [HEADER] + [_row(name, r) for name, r in rows]
-    slow = sorted({r.clock_mhz for _, r in rows if r.clock_reachable is False})
-    if slow:
-        lines.append(f"! fmax below the assumed clock ({', '.join(f'{c:g}' for c in slow)} "
-                     f"MHz): dyn mW is the power at a clock the netlist cannot reach")
-    return lines
+__all__ = ["COMMAND"]
 
 
 @click.command("characterize")
@@ -61,24 +34,24 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
-    from tilewright.blocks import get_block
-    from tilewright.cli import _parse_params
+    from tilewright.gen.catalogue import get_block
+    from tilewright.flows.commands.common import parse_params
     from tilewright.flows.characterize import characterize
-    from tilewright.flows.costs import open_db
+    from tilewright.flows.costs.store import open_db
 
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of BLOCK or --config")
     if clock_mhz <= 0:
         raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
     if block_name is not None:
-        jobs = [(block_name, block_name, _parse_params(get_block(block_name), raw_params))]
+        jobs = [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
     else:
         if raw_params:
             raise UserError("--param goes with BLOCK")
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
-    from tilewright.cosim.liberty import load_liberty
+    from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
     load_liberty(liberty).wire_load(wire_load)
     from tqdm import tqdm
@@ -92,4 +65,5 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
                 on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
             bar.update()
         bar.close()
+    from tilewright.flows.costs.table import cost_table
     click.echo("\n".join(cost_table(rows)))

@@ -7,7 +7,7 @@ The script (see :func:`script`) is the one ``../shared/tech/README.md`` verified
 with the library's low-power isolation cells (``*__lpflow_*``) excluded from both mapping
 steps (:data:`DONT_USE`), as open sky130 flows do. Then the netlist's nets are split into
 bits and renamed ``n<k>`` (cells ``u<k>``) so that toggle counts from simulation can be
-matched to the cell pins that drive and load them (:mod:`tilewright.cosim.gate_sim`).
+matched to the cell pins that drive and load them (:mod:`tilewright.cosim.gate.sim`).
 The simulatable netlist inlines the cells' behavioural models into one flat module and
 hides the models' pin aliases (``u12.A``), so that Verilator compiles a 45,000-cell design
 in minutes rather than an hour and covers the toggles of the ``n<k>`` nets only.
@@ -31,7 +31,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tilewright.cosim.liberty import LibertyError, default_liberty, load_liberty
+from tilewright.cosim.gate.liberty import LibertyError, default_liberty, load_liberty
 
 __all__ = ["SynthResult", "SynthesisError", "synthesize", "script", "DONT_USE"]
 
@@ -147,7 +147,7 @@ def _synthesize(verilog, top, lib, dont_use):
         lib_arg = None
         if lib is not None:
             lib_file = work / "cells.lib"          # plain text: every Yosys pass reads it
-            from tilewright.cosim.liberty import read_text
+            from tilewright.cosim.gate.liberty import read_text
             lib_file.write_bytes(read_text(lib.path))
             lib_arg = str(lib_file)
         (work / "script.ys").write_text("\n".join(script(top, lib_arg, dont_use)) + "\n")

@@ -59,7 +59,7 @@ class CostRecord:
     (``operation`` says what one is); ``latency_cycles`` and ``initiation_interval``
     cycles (per operation); ``clock_mhz`` the clock assumed; ``dynamic_mw`` =
     energy/op × ops/cycle × clock. ``fmax_mhz`` is the highest clock the mapped
-    netlist's critical path allows (:mod:`tilewright.cosim.timing`; ``None`` where it was
+    netlist's critical path allows (:mod:`tilewright.cosim.gate.timing`; ``None`` where it was
     not timed). ``idle_pj_per_cycle`` is the energy per cycle of the block clocked but at
     rest (no transfers; clock pins of its flip-flops and whatever else switches), without
     leakage; ``None`` in records measured before it was. ``technology`` names the library

@@ -1,12 +1,12 @@
 """Dynamic energy of a mapped netlist from its switching activity and the Liberty tables.
 
-For every net bit with ``t`` toggles (from :mod:`tilewright.cosim.gate_sim`):
+For every net bit with ``t`` toggles (from :mod:`tilewright.cosim.gate.sim`):
 
 - each cell output pin driving it adds ``t × E_int``, where ``E_int`` is the mean over
   the pin's ``internal_power`` arcs (one per related input pin) of ``(rise + fall) / 2``,
   read from the tables by bilinear interpolation at the nominal input transition
   :data:`NOMINAL_SLEW_NS` and at the net's load ``C`` = the sum of the input-pin
-  capacitances it drives plus, given a :class:`~tilewright.cosim.liberty.WireLoad`, the
+  capacitances it drives plus, given a :class:`~tilewright.cosim.gate.liberty.WireLoad`, the
   wire capacitance that model estimates from the net's fanout (clamped to the table
   range);
 - the load itself adds ``t × ½·C·V²`` (switching energy, ``V`` the library voltage);
@@ -94,7 +94,7 @@ def net_fanouts(netlist, library):
 
 def net_loads(netlist, library, wire_load=None):
     """Load capacitance per net bit id (pF): the input pins it drives, plus the wire
-    capacitance ``wire_load`` (a :class:`~tilewright.cosim.liberty.WireLoad`, or
+    capacitance ``wire_load`` (a :class:`~tilewright.cosim.gate.liberty.WireLoad`, or
     ``None`` for none) estimates for its fanout (:func:`net_fanouts`)."""
     loads = {}
     for _, _, pin, bit in _pins(netlist, library):

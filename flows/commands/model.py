@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from tilewright.cli import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, fail_on_user_errors
 
 __all__ = ["COMMAND"]
 
@@ -50,14 +50,14 @@ def _floats(text, name):
 
 def _held_out(task, samples):
     from tilewright.fixedpoint import check_int
-    from tilewright.golden.train import task_data
+    from tilewright.golden.models.train import task_data
     split = task_data(task)
     n = len(split.y_test) if samples is None else check_int("samples", samples, 1, 1 << 30)
     return split.x_test[:n], split.y_test[:n]
 
 
 def _model(task, seed, epochs, log=False, **cfg):
-    from tilewright.golden.train import TrainConfig, default_config, train
+    from tilewright.golden.models.train import TrainConfig, default_config, train
     tcfg_keys = {"skip"}
     tkw = {k: cfg.pop(k) for k in list(cfg) if k in tcfg_keys}
     return train(task, default_config(task, **cfg),
@@ -109,7 +109,7 @@ def COMMAND():
 @fail_on_user_errors
 def train_command(task, seed, epochs):
     """Train (or load the cached checkpoint) and print held-out accuracy."""
-    from tilewright.golden.train import evaluate
+    from tilewright.golden.models.train import evaluate
     model = _model(task, seed, epochs, log=True)
     click.echo(json.dumps({"task": task, "seed": seed, "accuracy": evaluate(model, task)}))
 
@@ -132,7 +132,7 @@ def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
     from tilewright.fixedpoint import FixedFormat
     from tilewright.golden.models import Numerics
     from tilewright.golden.models.numerics import layer_norm_unit, softmax_unit
-    from tilewright.golden.train import evaluate
+    from tilewright.golden.models.train import evaluate
     if (il is None) != (fl is None):
         raise UserError("--il and --fl go together")
     fmt = FixedFormat(il, fl) if il is not None else None
@@ -164,7 +164,7 @@ def sweep():
 @fail_on_user_errors
 def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
     """DynaTran τ → sparsity and accuracy, top-k baseline and CPU overhead."""
-    from tilewright.golden.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
+    from tilewright.golden.models.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
     taus, ks = _floats(taus, "taus"), _ints(ks, "ks")
     x, y = _held_out(task, samples)
     model = _model(task, seed, epochs)
@@ -194,9 +194,9 @@ def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
 @fail_on_user_errors
 def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
     """DynaProp training: τ_T → gradient sparsity and accuracy."""
-    from tilewright.golden.dynaprop import DynaPropTap
+    from tilewright.golden.models.dynaprop import DynaPropTap
     from tilewright.golden.models import Numerics
-    from tilewright.golden.train import TrainConfig, default_config, evaluate, train
+    from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
     rows = []
     for tau_t in _floats(tau_ts, "tau-ts"):
         tap = DynaPropTap(tau_i, tau_t)
@@ -226,8 +226,8 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
 @fail_on_user_errors
 def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont):
     """TReX attention reuse: each pattern, trained, → accuracy."""
-    from tilewright.golden.attention_reuse import PATTERNS, pattern
-    from tilewright.golden.train import evaluate
+    from tilewright.golden.models.attention_reuse import PATTERNS, pattern
+    from tilewright.golden.models.train import evaluate
     patterns = {kind: pattern(kind, layers, n_reuse, start, stride, n_cont)
                 for kind in PATTERNS}
     rows = []
@@ -256,7 +256,7 @@ def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_co
 @fail_on_user_errors
 def sweep_skip(task, seed, epochs, output, low_skip, high_skip, ths, samples):
     """PIVOT low/high-effort cascade: Th → F_L, F_H, accuracy."""
-    from tilewright.golden.attention_skip import cascade
+    from tilewright.golden.models.attention_skip import cascade
     low_skip, high_skip = _ints(low_skip, "low-skip"), _ints(high_skip, "high-skip")
     ths = _floats(ths, "ths")
     x, y = _held_out(task, samples)

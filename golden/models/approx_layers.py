@@ -69,7 +69,7 @@ class Quantizer(nn.Module):
         amax = x.detach().abs().max() if self.percentile is None else self.amax
         if torch.isnan(amax):
             raise RuntimeError("quantizer is not calibrated: run the model inside "
-                               "tilewright.golden.approx_layers.calibrate(model) first")
+                               "tilewright.golden.models.approx_layers.calibrate(model) first")
         return (amax.to(torch.float64) / self.qmax).clamp(min=torch.finfo(torch.float32).tiny)
 
     def quantize(self, x, scale):

@@ -1,0 +1,85 @@
+"""``tilewright gen``: Verilog for one block (a subcommand per block) or a whole config."""
+
+import json
+
+import click
+
+from tilewright.blocks import BlockError
+from tilewright.flows.commands.common import UserError, convert, fail_on_user_errors
+from tilewright.gen.catalogue import blocks, get_block
+
+__all__ = ["COMMAND"]
+
+
+class GenGroup(click.Group):
+    """``tilewright gen <block>``: one subcommand per block, made from its parameters."""
+
+    def list_commands(self, ctx):
+        return list(blocks())
+
+    def get_command(self, ctx, name):
+        try:
+            block = get_block(name)
+        except BlockError:
+            return None
+        return _gen_command(block)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            raise UserError(f"unknown block {args[0]!r}; blocks are "
+                            f"{', '.join(blocks())}") from None
+
+
+def _gen_command(block):
+    params = [click.Option([p.option], type=str, default=None, metavar=p.type.__name__.upper(),
+                           help=f"{p.help}" + (f" [{'|'.join(p.choices)}]" if p.choices else "")
+                           + f" (default: {p.default})")
+              for p in block.params]
+    params += [
+        click.Option(["-o", "--output"], required=True, type=click.Path(file_okay=False),
+                     help="output folder for <module>.v and <module>.json"),
+        click.Option(["--lint/--no-lint"], default=True, show_default=True,
+                     help="lint with verilator -Wall (named waivers only) before writing"),
+    ]
+
+    @fail_on_user_errors
+    def callback(output, lint, **raw):
+        from tilewright.flows.generate import generate, write
+        given = {p.name: convert(p, raw[p.name]) for p in block.params
+                 if raw[p.name] is not None}
+        item = generate(block.name, given)
+        for path in write([item], output, check_lint=lint):
+            click.echo(path)
+        click.echo(json.dumps(item.facts, indent=2))
+
+    return click.Command(block.name, params=params, callback=callback,
+                         help=f"{block.summary}.\n\nWrites <module>.v and a JSON of the "
+                              f"resolved parameters and derived figures.",
+                         short_help=block.summary)
+
+
+@click.group("gen", cls=GenGroup, invoke_without_command=True)
+@click.option("--config", "config_spec", metavar="CFG",
+              help="generate every block of a TOML config file or shipped preset")
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="output folder (with --config)")
+@click.option("--lint/--no-lint", default=True, show_default=True,
+              help="lint with verilator -Wall (named waivers only) before writing")
+@click.pass_context
+@fail_on_user_errors
+def COMMAND(ctx, config_spec, output, lint):
+    """Generate lint-clean Verilog for one block (`gen BLOCK --help`) or a config."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if config_spec is None:
+        click.echo(ctx.get_help())
+        return
+    if output is None:
+        raise UserError("--output is required with --config")
+    from tilewright.flows.config import load_config
+    from tilewright.flows.generate import generate_config, write
+    config = load_config(config_spec)
+    for path in write(generate_config(config), output, check_lint=lint):
+        click.echo(path)

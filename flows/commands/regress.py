@@ -1,0 +1,77 @@
+"""``tilewright regress``: cocotb regressions of a block or a config, or the whole suite."""
+
+import json
+import sys
+
+import click
+
+from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
+from tilewright.gen.catalogue import get_block
+
+__all__ = ["COMMAND"]
+
+
+@click.command("regress")
+@click.option("--block", "block_name", metavar="BLOCK", help="regress one block")
+@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
+              help="a parameter of --block (repeatable)")
+@click.option("--config", "config_spec", metavar="CFG",
+              help="regress every block of a TOML config file or shipped preset")
+@click.option("--seed", type=int, default=None, help="random seed (default: a fresh one)")
+@click.option("--test", "testcase", default=None, help="run only this cocotb test")
+@click.option("--waves", is_flag=True, help="record waveforms (dump.vcd in the run folder)")
+@click.option("--full", is_flag=True,
+              help="run the whole pytest regression, exhaustive sweeps included")
+@fail_on_user_errors
+def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full):
+    """Run cocotb regressions on Verilator with the golden models as scoreboards.
+
+    A failure prints its seed and the command that replays it.
+    """
+    if full:
+        _run_pytest(["-m", "full or not full"])
+        return
+    if (block_name is None) == (config_spec is None):
+        raise UserError("give exactly one of --block or --config")
+    from tilewright.flows.regress import regress_block, regress_config
+    from tilewright.cosim.runner import SimulationFailed
+    try:
+        if block_name is not None:
+            block = get_block(block_name)
+            given = parse_params(block, raw_params)
+            result = regress_block(block_name, given, seed=seed, testcase=testcase,
+                                   waves=waves, keep=waves)
+            _print_result(block_name, result)
+        else:
+            if raw_params:
+                raise UserError("--param goes with --block")
+            from tqdm import tqdm
+
+            from tilewright.flows.config import load_config
+            config = load_config(config_spec)
+            bar = tqdm(total=len(config.instances), desc=f"regress {config.name}", unit="block",
+                       file=sys.stderr)
+            for inst, result in regress_config(config, seed=seed, waves=waves):
+                bar.update()
+                _print_result(inst.instance, result)
+            bar.close()
+    except SimulationFailed as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
+def _print_result(name, result):
+    click.echo(f"{name}: {result.tests} tests passed (seed {result.seed})")
+    for test, figures in sorted(result.report.items()):
+        click.echo(f"    {test}: {json.dumps(figures, sort_keys=True)}")
+
+
+def _run_pytest(args):
+    from pathlib import Path
+
+    import pytest
+    tests = Path(__file__).resolve().parents[2] / "tests"
+    if not tests.is_dir():
+        raise UserError("--full runs the test suite of a source checkout (pip install -e); "
+                        f"no tests folder at {tests}")
+    sys.exit(pytest.main(["-n", "auto", str(tests), *args]))
