@@ -22,7 +22,7 @@ import torch
 
 from tilewright.flows.search.codesign.supernet import Supernet
 from tilewright.flows.search.codesign.validity import transformer_error
-from tilewright.golden.train import TASKS, model_cache, task_data
+from tilewright.golden.models.train import TASKS, model_cache, task_data
 
 __all__ = ["AccuracySettings", "AccuracyEvaluator", "ranking_agreement",
            "sample_transformer"]
