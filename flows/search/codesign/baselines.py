@@ -76,6 +76,7 @@ class TreeSearch:
 
 
 def _snap_all(problem, points, k, exclude):
+    """The first ``k`` rows of ``points`` snapped to distinct valid unseen designs."""
     out, seen = [], set(exclude)
     for u in points[:k]:
         pair, _ = problem.snap(u, seen)

@@ -66,24 +66,24 @@ def _relu_moments(m, s):
 
 
 class NPN(nn.Module):
-    """``x → (mean, variance)`` with two hidden layers (see the module docstring)."""
+    """``x → (mean, variance)``, ``(n, outputs)`` each, with two hidden layers."""
 
-    def __init__(self, d, hidden):
+    def __init__(self, d, hidden, outputs=1):
         super().__init__()
         self.l1, self.l2, self.l3 = (_NPNLinear(d, hidden), _NPNLinear(hidden, hidden),
-                                     _NPNLinear(hidden, 1))
+                                     _NPNLinear(hidden, outputs))
 
     def forward(self, x):
         m, s = self.l1(x, torch.zeros_like(x))
         m, s = self.l2(*_relu_moments(m, s))
         m, s = self.l3(*_relu_moments(m, s))
-        return m.squeeze(-1), s.squeeze(-1) + 1e-6
+        return m, s + 1e-6
 
 
-def _mlp(d, hidden, dropout=0.0):
+def _mlp(d, hidden, outputs, dropout=0.0):
     return nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Dropout(dropout),
                          nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
-                         nn.Linear(hidden, 1))
+                         nn.Linear(hidden, outputs))
 
 
 def _fit(params, loss_fn, epochs, lr):
@@ -103,7 +103,11 @@ def _nll(mean_var, y):
 
 
 class Surrogate:
-    """Fit with :meth:`fit` ``(X, y)``; query :meth:`predict` and :meth:`ucb` (tensors)."""
+    """Fit with :meth:`fit` ``(X, y)``; query :meth:`predict` and :meth:`ucb` (tensors).
+
+    ``y`` is ``(n,)`` for one objective or ``(n, m)`` for ``m`` (one output each); the
+    predictions have the same trailing shape.
+    """
 
     def __init__(self, d, settings=SurrogateSettings(), seed=0):
         self.d, self.settings, self.seed = d, settings, seed
@@ -112,26 +116,28 @@ class Surrogate:
         s = self.settings
         x = torch.as_tensor(x, dtype=torch.float32)
         y = torch.as_tensor(y, dtype=torch.float32)
-        self.y_mean, self.y_std = float(y.mean()), float(y.std()) if len(y) > 1 else 1.0
-        self.y_std = self.y_std or 1.0
+        self.single = y.dim() == 1
+        y = y.reshape(len(y), -1)
+        self.y_mean = y.mean(0)
+        self.y_std = y.std(0).nan_to_num(1.0).clamp_min(1e-6) if len(y) > 1 else \
+            torch.ones(y.shape[1])
         y = (y - self.y_mean) / self.y_std
+        m = y.shape[1]
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
             g = torch.manual_seed(self.seed)
-            self.npn = NPN(self.d, s.hidden)
+            self.npn = NPN(self.d, s.hidden, m)
             _fit(self.npn.parameters(), lambda: _nll(self.npn(x), y), s.epochs, s.lr)
-            self.teacher = _mlp(self.d, s.hidden, s.dropout)
+            self.teacher = _mlp(self.d, s.hidden, m, s.dropout)
             _fit(self.teacher.parameters(),
-                 lambda: nn.functional.mse_loss(self.teacher(x).squeeze(-1), y),
-                 s.epochs, s.lr)
+                 lambda: nn.functional.mse_loss(self.teacher(x), y), s.epochs, s.lr)
             # the teacher's MC-dropout spread on the data and across the space
             pts = torch.cat([x, torch.rand(s.spread_points, self.d, generator=g)])
             target = self._mc_spread(pts)
-            self.student = _mlp(self.d, s.hidden)
+            self.student = _mlp(self.d, s.hidden, m)
             _fit(self.student.parameters(), lambda: nn.functional.mse_loss(
-                nn.functional.softplus(self.student(pts).squeeze(-1)), target),
-                s.epochs, s.lr)
+                nn.functional.softplus(self.student(pts)), target), s.epochs, s.lr)
             for net in (self.npn, self.teacher, self.student):
                 net.eval()
                 net.requires_grad_(False)
@@ -142,8 +148,7 @@ class Surrogate:
     @torch.no_grad()
     def _mc_spread(self, x):
         self.teacher.train()
-        out = torch.stack([self.teacher(x).squeeze(-1)
-                           for _ in range(self.settings.mc_samples)])
+        out = torch.stack([self.teacher(x) for _ in range(self.settings.mc_samples)])
         self.teacher.eval()
         return out.std(0)
 
@@ -151,8 +156,9 @@ class Surrogate:
         """``(mean, epistemic ξ, aleatoric σ_a)`` at points ``x`` (differentiable in x)."""
         x = torch.as_tensor(x, dtype=torch.float32)
         m, v = self.npn(x)
-        xi = nn.functional.softplus(self.student(x).squeeze(-1))
-        return self.y_mean + self.y_std * m, self.y_std * xi, self.y_std * v.sqrt()
+        xi = nn.functional.softplus(self.student(x))
+        out = (self.y_mean + self.y_std * m, self.y_std * xi, self.y_std * v.sqrt())
+        return tuple(t.squeeze(-1) for t in out) if self.single else out
 
     def ucb(self, x):
         m, xi, sa = self.predict(x)
