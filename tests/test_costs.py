@@ -1,11 +1,12 @@
 """The cost database: round trip, reuse by key, schema version, 4 concurrent writers,
-a writer killed mid-write (SIGKILL), PostgreSQL through the same code (skipped without a
-server)."""
+a writer killed mid-write (SIGKILL); on SQLite and on a real PostgreSQL server (the
+``db_url`` fixture; skipped only without PostgreSQL's binaries)."""
 
 import json
 import multiprocessing
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,8 +28,8 @@ def record(i, block="mac-lane"):
                       stimulus={"description": "random"}, details={"blob": "x" * 2000})
 
 
-def test_round_trip_and_reuse(tmp_path):
-    with CostDB(tmp_path / "c.sqlite") as db:
+def test_round_trip_and_reuse(db_url):
+    with CostDB(db_url) as db:
         assert db.schema_version == SCHEMA_VERSION and len(db) == 0
         r = record(3)
         db.put(r)
@@ -71,16 +72,15 @@ def _writer(path, start, count):
             db.put(record(i))
 
 
-def test_four_concurrent_writers_lose_nothing(tmp_path):
-    path = str(tmp_path / "c.sqlite")
+def test_four_concurrent_writers_lose_nothing(db_url):
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(path, k * 1000, 50)) for k in range(4)]
+    procs = [ctx.Process(target=_writer, args=(db_url, k * 1000, 50)) for k in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    with CostDB(path) as db:
+    with CostDB(db_url) as db:
         keys = {r.key for r in db.records()}
     assert keys == {record(k * 1000 + i).key for k in range(4) for i in range(50)}
 
@@ -148,15 +148,15 @@ def test_killed_mid_write_leaves_whole_records(tmp_path):
         assert db.get(record(10_000).key) is not None
 
 
-def test_postgres_through_the_same_code():
-    url = os.environ.get("TILEWRIGHT_TEST_POSTGRES")
-    if not url:
-        pytest.skip("no PostgreSQL server (set TILEWRIGHT_TEST_POSTGRES=postgresql://...)")
+def test_unreachable_postgres_is_one_line():
+    with socket.socket() as s:                  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"postgresql://tilewright@127.0.0.1:{s.getsockname()[1]}/costs"
     pytest.importorskip("psycopg")
-    with CostDB(url) as db:
-        r = record(7, block=f"pg-{os.getpid()}")
-        db.put(r)
-        assert db.get(r.key).area_um2 == r.area_um2
+    with pytest.raises(CostDBError) as e:
+        CostDB(url)
+    assert str(e.value).startswith(f"cannot connect to {url}: connection failed: ")
+    assert "\n" not in str(e.value)
 
 
 def test_postgres_without_driver_message(monkeypatch):

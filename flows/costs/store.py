@@ -8,39 +8,28 @@ that decides its numbers (block, parameters, generator version, tool versions, l
 clock, stimulus), so a record is reused while none of those change.
 
 The database is SQLite by default (a file path) or PostgreSQL (a ``postgresql://`` URL,
-through the ``psycopg`` package), with the same SQL for both. Each record is one row
-written in one transaction, so a process killed mid-write leaves either the whole record
-or none of it; SQLite runs in WAL mode with a busy timeout so that concurrent writers
-wait for each other instead of failing. The schema is versioned (table ``schema_info``);
+through the ``psycopg`` package), with the same SQL for both (the connection layer,
+shared with the run store, is :mod:`.database`). Each record is one row written in one
+transaction, so a process killed mid-write leaves either the whole record or none of it;
+SQLite runs in WAL mode with a busy timeout so that concurrent writers wait for each
+other instead of failing. The schema is versioned (table ``schema_info``);
 a database written by a newer tilewright is refused rather than misread.
 """
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, fields
+
+from tilewright.flows.costs.database import Database, DatabaseError
 
 __all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "cost_key", "open_db"]
 
 SCHEMA_VERSION = 1
 
 
-class CostDBError(RuntimeError):
-    """The cost database cannot be opened or has an unknown schema."""
-
-
-def _while_busy(action, url, attempts=200, pause=0.05):
-    """``action()``, tried again while SQLite reports the database locked or busy (another
-    process holds it) for up to ``attempts`` × ``pause`` seconds."""
-    for _ in range(attempts):
-        try:
-            return action()
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) and "busy" not in str(e):
-                raise
-            time.sleep(pause)
-    raise CostDBError(f"cost database {url!r} stayed locked")
+CostDBError = DatabaseError
+"""The cost database cannot be opened or has an unknown schema."""
 
 
 def cost_key(block, params, generator_version, tools, context=None):
@@ -119,107 +108,31 @@ class CostRecord:
 
 
 _SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cost_records (key TEXT PRIMARY KEY, block TEXT NOT NULL, "
     "params TEXT NOT NULL, record TEXT NOT NULL, created DOUBLE PRECISION NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cost_records_block ON cost_records (block)",
 ]
 
 
-class CostDB:
+class CostDB(Database):
     """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``."""
 
+    label = "cost database"
+
     def __init__(self, url):
-        self.url = str(url)
-        self.postgres = self.url.startswith(("postgresql://", "postgres://"))
-        self._conn = self._connect()
-        self._init_schema()
-
-    # ---------------------------------------------------------- connection
-    def _connect(self):
-        if self.postgres:
-            try:
-                import psycopg
-            except ImportError:
-                raise CostDBError("a PostgreSQL cost database needs the 'psycopg' package "
-                                  "(pip install psycopg)") from None
-            try:
-                return psycopg.connect(self.url, autocommit=True)
-            except Exception as e:
-                raise CostDBError(f"cannot connect to {self.url}: {e}") from None
-        try:
-            return _while_busy(self._open_sqlite, self.url)
-        except sqlite3.Error as e:
-            raise CostDBError(f"cannot open cost database {self.url!r}: {e}") from None
-
-    def _open_sqlite(self):
-        conn = sqlite3.connect(self.url, timeout=60, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout=60000")
-            # switching to WAL takes an exclusive lock and, while another process opens
-            # the same new file, fails at once as "locked" without waiting: retried
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _sql(self, text):
-        return text.replace("?", "%s") if self.postgres else text
-
-    def _execute(self, text, args=()):
-        return self._conn.execute(self._sql(text), args)
-
-    def _transaction(self, statements):
-        """Run ``[(sql, args), ...]`` as one transaction (all or nothing)."""
-        def attempt():
-            if self.postgres:
-                with self._conn.transaction():
-                    for sql, args in statements:
-                        self._execute(sql, args)
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, args in statements:
-                    self._execute(sql, args)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        _while_busy(attempt, self.url)
-
-    def _init_schema(self):
-        self._transaction([(s, ()) for s in _SCHEMA] + [(
-            "INSERT INTO schema_info (name, value) VALUES ('version', ?) "
-            "ON CONFLICT (name) DO NOTHING", (str(SCHEMA_VERSION),))])
-        version = int(self._execute("SELECT value FROM schema_info WHERE name = 'version'")
-                      .fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise CostDBError(f"cost database {self.url!r} has schema version {version}; "
-                              f"this tilewright reads up to {SCHEMA_VERSION}")
+        super().__init__(url)
+        self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA)
 
     @property
     def schema_version(self):
-        return int(self._execute("SELECT value FROM schema_info WHERE name = 'version'")
-                   .fetchone()[0])
-
-    def close(self):
-        self._conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return self.stored_version("version")
 
     # ---------------------------------------------------------- records
     def put(self, record):
         """Store ``record`` (replacing one with the same key) in one transaction."""
         created = record.created or time.time()
         data = {**asdict(record), "created": created}
-        self._transaction([(
+        self.transaction([(
             "INSERT INTO cost_records (key, block, params, record, created) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET block = excluded.block, "
             "params = excluded.params, record = excluded.record, created = excluded.created",
@@ -228,27 +141,27 @@ class CostDB:
 
     def get(self, key):
         """The record stored under ``key``, or ``None``."""
-        row = self._execute("SELECT record FROM cost_records WHERE key = ?",
+        row = self.execute("SELECT record FROM cost_records WHERE key = ?",
                             (key,)).fetchone()
         return CostRecord.from_dict(json.loads(row[0])) if row else None
 
     def find(self, prefix):
         """Records whose key starts with ``prefix``."""
-        rows = self._execute("SELECT record FROM cost_records WHERE key LIKE ? ORDER BY key",
+        rows = self.execute("SELECT record FROM cost_records WHERE key LIKE ? ORDER BY key",
                              (prefix + "%",)).fetchall()
         return [CostRecord.from_dict(json.loads(r[0])) for r in rows]
 
     def records(self, block=None):
         """All records (of ``block``), oldest first."""
         if block is None:
-            rows = self._execute("SELECT record FROM cost_records ORDER BY created, key")
+            rows = self.execute("SELECT record FROM cost_records ORDER BY created, key")
         else:
-            rows = self._execute("SELECT record FROM cost_records WHERE block = ? "
+            rows = self.execute("SELECT record FROM cost_records WHERE block = ? "
                                  "ORDER BY created, key", (block,))
         return [CostRecord.from_dict(json.loads(r[0])) for r in rows.fetchall()]
 
     def __len__(self):
-        return self._execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
+        return self.execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
 
 
 def open_db(url=None):
