@@ -10,10 +10,10 @@ def synthetic_hardware(pair):
     for layer in pair.transformer.layers:
         h, f = layer.hidden, layer.ff
         macs += TOKENS * (2 * h * f + h * h)
-        if layer.attention == "sdp":
+        if layer.attention in ("sdp", "wma"):
             macs += TOKENS * (3 * h * h + 2 * TOKENS * h)
-        elif layer.attention == "reuse":
-            macs += TOKENS * h * h
+        else:
+            macs += TOKENS * TOKENS * h
     if acc.memory.startswith("dram") and acc.pes >= 1024:
         return "memory bandwidth too low for 1024 PEs"
     peak = acc.pes * acc.lanes * acc.macs_per_lane

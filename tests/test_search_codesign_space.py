@@ -14,7 +14,7 @@ from tilewright.flows.search.codesign.validity import (
 
 SPACE = load_space()
 EDGE = ACCELERATOR_PRESETS["acceltran-edge"]
-TINY = Transformer((Layer(32, 2, "sdp", 64), Layer(16, 1, "reuse", 32)), "gelu")
+TINY = Transformer((Layer(32, 2, "sdp", 64), Layer(16, 1, "wma", 32)), "gelu")
 
 
 def test_space_is_table_ii():
@@ -46,7 +46,7 @@ def test_transformer_embedding_fixed_length_and_padded():
     emb = Embedding(SPACE)
     e = emb.transformer_embedding(TINY)
     assert len(e) == 1 + 4 * SPACE.max_layers + 1
-    assert list(e[:9]) == [2, 32, 2, 1, 64, 16, 1, 2, 32]       # sdp = 1, reuse = 2
+    assert list(e[:9]) == [2, 32, 2, 1, 64, 16, 1, 2, 32]       # sdp = 1, wma = 2
     assert not e[9:17].any() and e[17] == 2                      # padding, gelu = 2
 
 
@@ -71,11 +71,10 @@ def test_snap_clips_and_averages_square_tiles():
 
 def test_design_rules():
     assert design_error(Pair(TINY, EDGE), SPACE) is None
-    first_reuse = Transformer((Layer(32, 2, "reuse", 64),), "gelu")
-    assert "no earlier layer computes" in design_error(Pair(first_reuse, EDGE), SPACE)
-    skip_then_reuse = Transformer((Layer(32, 2, "skip", 64), Layer(32, 2, "reuse", 64)),
-                                  "relu")
-    assert "no earlier layer computes" in design_error(Pair(skip_then_reuse, EDGE), SPACE)
+    odd = Space({**SPACE.transformer, "hidden": (24,), "heads": (16,)}, SPACE.accelerator)
+    uneven = Transformer((Layer(24, 16, "dft", 64),), "gelu")
+    assert design_error(Pair(uneven, EDGE), odd) == \
+        "layer 0: hidden 24 not a multiple of heads 16"
     outside = Transformer((Layer(48, 2, "sdp", 64),), "gelu")
     assert design_error(Pair(outside, EDGE), SPACE) == "a value outside the design space"
     three = Transformer((Layer(32, 2, "sdp", 64),) * 3, "gelu")
@@ -107,7 +106,7 @@ def test_caps_on_measured_figures():
 
 def test_problem_snaps_to_nearest_valid_unseen_design():
     problem = Problem(SPACE, pool_size=300)
-    invalid = Pair(Transformer((Layer(32, 2, "reuse", 64),), "gelu"), EDGE)
+    invalid = Pair(TINY, Accelerator(4, 32, 1024, 8, 1, 2, 4, 4, 8, 16, "hbm-32-1-4"))
     u = problem.embedding.unit(invalid)
     pair, direct = problem.snap(u)
     assert not direct and problem.error(pair) is None

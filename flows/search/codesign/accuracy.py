@@ -33,7 +33,7 @@ VERSION = 1
 @dataclass(frozen=True)
 class AccuracySettings:
     task: str = "sentiment"
-    supernet_epochs: int = 40
+    supernet_epochs: int = 30
     finetune_steps: int = 20
     standalone_epochs: int = 15
     batch: int = 64

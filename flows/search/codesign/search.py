@@ -5,11 +5,13 @@ given seed), then asks the method for batches of ``batch`` queries until ``budge
 pairs are evaluated. Evaluations go through one place, :func:`evaluate_pairs`: a pair
 already in the run store (``store.done()``) is not evaluated again, the others run on the
 executor (contract 2: ``map(fn, tasks)`` yielding ``(key, result)`` as they finish; plain
-in-process calls without one) and are recorded one by one (``store.record``). The loop
+in-process calls without one) and are recorded one by one (``store.evaluate``: a
+:class:`tilewright.flows.runs.Run` or a :class:`MemoryStore`). The loop
 itself is deterministic for a seed, so a resumed run re-evaluates only what is missing and
 ends where the uninterrupted run does.
 """
 
+import json
 import random
 from dataclasses import dataclass, field
 
@@ -62,7 +64,8 @@ class SearchResult:
 
 
 class MemoryStore:
-    """A run store kept in memory (same interface as ``tilewright.flows.runs.Run``)."""
+    """A run store kept in memory, with :class:`tilewright.flows.runs.Run`'s interface;
+    without an executor it evaluates in this process."""
 
     def __init__(self):
         self._done = {}
@@ -71,31 +74,35 @@ class MemoryStore:
         return dict(self._done)
 
     def record(self, key, value):
-        self._done[key] = value
+        self._done[key] = json.loads(json.dumps(value))      # as a database gives it back
+        return self._done[key]
+
+    def evaluate(self, executor, fn, tasks, *, desc=None):
+        missing = {k: a for k, a in tasks.items() if k not in self._done}
+        results = (executor.map(fn, missing, desc=desc) if executor is not None
+                   else ((k, fn(*a)) for k, a in missing.items()))
+        for key, value in results:
+            self.record(key, value)
+        return {key: self._done[key] for key in tasks}
 
 
 def _call(fn, arg):
     return fn(arg)
 
 
-def evaluate_pairs(pairs, evaluator, store, done, executor=None, desc=None):
-    """Records of ``pairs``: from ``done`` (the store's finished keys) or evaluated now."""
-    missing = {f"eval:{p.key}": (evaluator, p) for p in pairs if f"eval:{p.key}" not in done}
-    if missing:
-        results = (executor.map(_call, missing, desc=desc) if executor is not None
-                   else ((k, _call(*a)) for k, a in missing.items()))
-        for key, record in results:
-            store.record(key, record)
-            done[key] = record
-    return [done[f"eval:{p.key}"] for p in pairs]
+def evaluate_pairs(pairs, evaluator, store, executor=None, desc=None):
+    """Records of ``pairs``: the store's (``eval:<pair key>``) or evaluated now."""
+    tasks = {f"eval:{p.key}": (evaluator, p) for p in pairs}
+    records = store.evaluate(executor, _call, tasks, desc=desc)
+    return [records[k] for k in tasks]
 
 
-def reference_maxima(problem, evaluator, store, done, executor=None):
+def reference_maxima(problem, evaluator, store, executor=None):
     """The maxima of the hardware figures that normalise them (TransCODE §III-C): the
     largest of each over :meth:`~.problem.Problem.corner_pairs` and the first eight
     designs of the problem's pool (fixed for a problem, so for every method and seed)."""
     refs = problem.corner_pairs() + problem.pool[:8]
-    records = [r for r in evaluate_pairs(refs, evaluator, store, done, executor) if r["valid"]]
+    records = [r for r in evaluate_pairs(refs, evaluator, store, executor) if r["valid"]]
     if not records:
         raise ValueError("space must contain a design the accelerator model can run; "
                          "none of the reference designs can")
@@ -143,14 +150,12 @@ def run_search(problem, evaluator, method, settings, *, objective=None, store=No
     """
     objective = objective or Weighted()
     store = store if store is not None else MemoryStore()
-    done = store.done()
-    maxima = reference_maxima(problem, evaluator, store, done, executor)
+    maxima = reference_maxima(problem, evaluator, store, executor)
     rng = random.Random(settings.seed)
     result = SearchResult(method.name, settings, maxima)
     pairs = problem.random_pairs(rng, settings.initial)
     while True:
-        records = evaluate_pairs(pairs, evaluator, store, done, executor,
-                                 desc=f"{method.name} evaluations")
+        records = evaluate_pairs(pairs, evaluator, store, executor)
         for pair, record in zip(pairs, records):
             result.evaluations.append(Evaluation(len(result.evaluations), pair, record, 0.0))
         targets = objective.scores([e.record for e in result.evaluations], maxima)

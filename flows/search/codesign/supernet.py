@@ -7,11 +7,12 @@ max layers) and a candidate :class:`~tilewright.flows.search.codesign.space.Tran
 runs on the leading slices of them (the first h rows/columns of each matrix, the first n
 heads' split of them), as in once-for-all / HAT weight sharing. Layers whose hidden size
 differs from the previous layer's start with a projection, as FlexiBERT 2.0's
-heterogeneous layers do. Attention types are the golden encoder's modes
-(:mod:`tilewright.golden.models.encoder`): ``sdp`` computes multi-head scaled dot-product
-attention; ``reuse`` feeds the last computed attention through a transformation block
-(layer-norm → linear → GeLU, TReX Fig. 4) into the projection; ``skip`` has no attention
-module (PIVOT). Layers are post-norm (BERT) for ``sentiment``, pre-norm (ViT) for digits.
+heterogeneous layers do. Attention types are FlexiBERT 2.0's that the accelerator model
+maps (TransCODE §III-B2): ``sdp`` multi-head scaled dot-product attention, as the golden
+encoder (:mod:`tilewright.golden.models.encoder`) computes it; ``wma`` weighted
+multiplicative attention, Q·W_a·Kᵀ/√h with a trainable W_a per head; ``dft`` and ``dct``
+linear transforms that mix the tokens with the real DFT matrix (FNet) or the DCT-II
+matrix. Layers are post-norm (BERT) for ``sentiment``, pre-norm (ViT) for digits.
 """
 
 import math
@@ -34,44 +35,54 @@ def _norm(x, ln):
     return F.layer_norm(x, (d,), ln.weight[:d], ln.bias[:d])
 
 
+def _mixing(kind, t):
+    """The t×t token-mixing matrix of a linear-transform layer (TransCODE §III-B2)."""
+    j = torch.arange(t, dtype=torch.float32)
+    if kind == "dft":
+        return torch.cos(2 * math.pi * j[:, None] * j[None, :] / t) / math.sqrt(t)
+    m = torch.cos(math.pi * (j[None, :] + 0.5) * j[:, None] / t) * math.sqrt(2 / t)
+    m[0] /= math.sqrt(2)
+    return m
+
+
 class _Layer(nn.Module):
-    def __init__(self, d, f):
+    def __init__(self, d, f, max_heads):
         super().__init__()
         self.proj = nn.Linear(d, d)
         self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
-        self.tb_ln, self.tb = nn.LayerNorm(d), nn.Linear(d, d)
+        self.wa = nn.Parameter(torch.eye(d).repeat(max_heads, 1, 1))
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.ff1, self.ff2 = nn.Linear(d, f), nn.Linear(f, d)
 
-    def attention(self, x, heads):
+    def attention(self, x, heads, wma):
         n, t, d = x.shape
         dh = d // heads
 
         def split(y):
             return y.view(n, t, heads, dh).transpose(1, 2)
         q, k, v = (split(_linear(x, m, d, d)) for m in (self.q, self.k, self.v))
+        if wma:
+            q = q @ self.wa[:heads, :dh, :dh]
         p = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), -1)
         return (p @ v).transpose(1, 2).reshape(n, t, d)
 
-    def forward(self, h, prev, spec, act, prenorm):
-        """``(output, attention)`` of one layer described by ``spec`` (a ``Layer``)."""
+    def forward(self, h, spec, act, prenorm):
+        """The output of one layer described by ``spec`` (a ``Layer``)."""
         d = spec.hidden
         if h.shape[-1] != d:
             h = _linear(h, self.proj, d, h.shape[-1])
-        if spec.attention != "skip":
-            y = _norm(h, self.ln1) if prenorm else h
-            if spec.attention == "sdp":
-                prev = concat = self.attention(y, spec.heads)
-            else:
-                w = prev.shape[-1]
-                concat = F.gelu(_linear(_norm(prev, self.tb_ln), self.tb, d, w))
-            h = h + _linear(concat, self.o, d, d)
-            if not prenorm:
-                h = _norm(h, self.ln1)
+        y = _norm(h, self.ln1) if prenorm else h
+        if spec.attention in ("sdp", "wma"):
+            mixed = self.attention(y, spec.heads, spec.attention == "wma")
+        else:
+            mixed = _mixing(spec.attention, y.shape[1]) @ y
+        h = h + _linear(mixed, self.o, d, d)
+        if not prenorm:
+            h = _norm(h, self.ln1)
         y = _norm(h, self.ln2) if prenorm else h
         y = _linear(act(_linear(y, self.ff1, spec.ff, d)), self.ff2, d, spec.ff)
         h = h + y
-        return (h if prenorm else _norm(h, self.ln2)), prev
+        return h if prenorm else _norm(h, self.ln2)
 
 
 class Supernet(nn.Module):
@@ -95,7 +106,8 @@ class Supernet(nn.Module):
             self.tok_embed = nn.Embedding(vocab, d)
         self.ln_embed = nn.LayerNorm(d)
         self.pos = nn.Parameter(torch.randn(1, tokens, d) * 0.02)
-        self.layers = nn.ModuleList(_Layer(d, f) for _ in range(space.max_layers))
+        self.layers = nn.ModuleList(_Layer(d, f, max(t["heads"]))
+                                    for _ in range(space.max_layers))
         self.ln_final = nn.LayerNorm(d)
         self.head = nn.Linear(d, classes)
 
@@ -113,9 +125,9 @@ class Supernet(nn.Module):
     def forward(self, x, transformer):
         prenorm = self.task == "digits"
         act = _ACTIVATIONS[transformer.activation]
-        h, prev = self.embed(x, transformer.layers[0].hidden), None
+        h = self.embed(x, transformer.layers[0].hidden)
         for layer, spec in zip(self.layers, transformer.layers):
-            h, prev = layer(h, prev, spec, act, prenorm)
+            h = layer(h, spec, act, prenorm)
         cls = h[:, 0]
         if prenorm:
             cls = _norm(cls, self.ln_final)

@@ -9,7 +9,6 @@ Design rules:
 
 - every value is one of the space's;
 - each layer's hidden size is a multiple of its heads (whole head dimension);
-- a ``reuse`` layer needs an earlier ``sdp`` layer whose attention it reuses (TReX §III);
 - the batch tile divides the batch (TransCODE §III-B3: tiles b × x × y);
 - the tiles in flight fit the buffers: each PE holds an input and an output activation
   tile (b·x·y words), a weight tile (x·y words) and the three tiles' binary masks, so
@@ -57,14 +56,9 @@ def design_error(pair, space, constraints=Constraints()):
 
 def transformer_error(transformer):
     """The transformer rule it breaks (see the module docstring), or ``None``."""
-    computed = False
-    layers = transformer.layers
-    for j, layer in enumerate(layers):
+    for j, layer in enumerate(transformer.layers):
         if layer.hidden % layer.heads:
             return f"layer {j}: hidden {layer.hidden} not a multiple of heads {layer.heads}"
-        if layer.attention == "reuse" and not computed:
-            return f"layer {j} reuses attention but no earlier layer computes one"
-        computed |= layer.attention == "sdp"
     return None
 
 
