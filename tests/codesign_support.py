@@ -16,9 +16,9 @@ def synthetic_hardware(pair):
             macs += TOKENS * TOKENS * h
     if acc.memory.startswith("dram") and acc.pes >= 1024:
         return "memory bandwidth too low for 1024 PEs"
-    peak = acc.pes * acc.lanes * acc.macs_per_lane
+    peak = acc.pes * acc.lanes_per_pe * acc.macs_per_lane
     latency_s = (macs / peak + 50 * len(pair.transformer.layers)) * 1e-9
-    area = acc.pes * (acc.lanes * acc.macs_per_lane * 90.0 + acc.softmax_per_pe * 400.0) \
+    area = acc.pes * (acc.lanes_per_pe * acc.macs_per_lane * 90.0 + acc.softmax_per_pe * 400.0) \
         + 2e4 * (acc.activation_buffer_mb + acc.weight_buffer_mb + acc.mask_buffer_mb)
     return {"latency_s": latency_s, "dynamic_energy_pj": macs * 0.5 + 1e3,
             "leakage_energy_pj": area * 1e-3 * latency_s * 1e9, "area_um2": area}

@@ -20,7 +20,7 @@ TINY = Transformer((Layer(32, 2, "sdp", 64), Layer(16, 1, "wma", 32)), "gelu")
 def test_space_is_table_ii():
     a = SPACE.accelerator
     assert a["pes"] == (64, 128, 256, 512, 1024)
-    assert a["lanes"] == (8, 16, 32, 64, 128)
+    assert a["lanes_per_pe"] == (8, 16, 32, 64, 128)
     assert len(a["memory"]) == 11
     n = 1
     for values in a.values():
@@ -38,7 +38,7 @@ def test_empty_axis_names_field():
 def test_accelerator_embedding_is_section_iii_b4():
     e = Embedding(SPACE).accelerator_embedding(EDGE)
     assert len(e) == ACCELERATOR_SIZE
-    memory_index = SPACE.accelerator["memory"].index("dram-32-2-1") + 1
+    memory_index = SPACE.accelerator["memory"].index("lpddr3-32-2-1") + 1
     assert list(e) == [1, 16, 16, 64, 16, 16, 4, 4, 4, 8, 1, memory_index]
 
 
@@ -83,14 +83,14 @@ def test_design_rules():
 
 
 def test_tiles_must_fit_buffers():
-    big = Accelerator(4, 32, 1024, 8, 1, 2, 4, 16, 8, 16, "hbm-32-1-4")
+    big = Accelerator(4, 32, 1024, 8, 1, 2, 4, 16, 8, 16, "hbm2-32-1-4")
     # 1024 PEs × 2 tiles × 4·32·32 words × 2.5 B = 20 MiB > 16 MiB
     assert tile_error(big) == "tiles in flight need 20.00 MB of activation buffer, it has 16 MB"
-    assert tile_error(Accelerator(4, 32, 1024, 8, 1, 2, 4, 32, 8, 16, "hbm-32-1-4")) is None
+    assert tile_error(Accelerator(4, 32, 1024, 8, 1, 2, 4, 32, 8, 16, "hbm2-32-1-4")) is None
     # masks: 1024 × 3 × 4096 bits = 1.5 MiB > 1 MiB
     assert "mask buffer" in tile_error(Accelerator(4, 32, 1024, 8, 1, 2, 4, 32, 8, 1,
-                                                   "hbm-32-1-4"))
-    assert tile_error(Accelerator(4, 8, 64, 8, 1, 2, 6, 4, 8, 1, "hbm-32-1-4")) == \
+                                                   "hbm2-32-1-4"))
+    assert tile_error(Accelerator(4, 8, 64, 8, 1, 2, 6, 4, 8, 1, "hbm2-32-1-4")) == \
         "batch tile 4 does not divide batch 6"
 
 
@@ -106,7 +106,7 @@ def test_caps_on_measured_figures():
 
 def test_problem_snaps_to_nearest_valid_unseen_design():
     problem = Problem(SPACE, pool_size=300)
-    invalid = Pair(TINY, Accelerator(4, 32, 1024, 8, 1, 2, 4, 4, 8, 16, "hbm-32-1-4"))
+    invalid = Pair(TINY, Accelerator(4, 32, 1024, 8, 1, 2, 4, 4, 8, 16, "hbm2-32-1-4"))
     u = problem.embedding.unit(invalid)
     pair, direct = problem.snap(u)
     assert not direct and problem.error(pair) is None

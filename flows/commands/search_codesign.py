@@ -56,27 +56,59 @@ def _weights(text):
 @click.option("--max-power-mw", type=float, default=None, help="constraint: power cap")
 @click.option("--resume", default=None, metavar="RUN",
               help="resume run RUN: only evaluations it does not hold yet are run")
-@click.option("--db", default=None, help="run-store database URL (default: the cost database)")
+@click.option("--db", default=None,
+              help="cost database (records the model reads) and run store; default "
+                   "tilewright-costs.sqlite here")
+@click.option("--workers", type=int, default=None,
+              help="evaluation processes (default: the usable cores)")
+@click.option("--scheduler", default=None,
+              help="a Dask scheduler address (tcp://HOST:PORT) to evaluate on instead")
 @click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
               help="folder for the CSV, TOML, plots and summary")
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
-            fix_accelerator, max_layers, max_area_mm2, max_power_mw, resume, db, output):
+            fix_accelerator, max_layers, max_area_mm2, max_power_mw, resume, db, workers,
+            scheduler, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
+    import os
+    import time
+
+    from tqdm import tqdm
+
+    from tilewright.flows.costs import open_db
+    from tilewright.flows.executor import get_executor
+    from tilewright.flows.runs import open_run
     from tilewright.flows.search.codesign.driver import run_study
+    from tilewright.flows.search.codesign.hardware import ModelHardware
     from tilewright.flows.search.codesign.run import METHODS, CodesignConfig
     from tilewright.flows.search.codesign.search import SearchSettings
     from tilewright.flows.search.codesign.validity import Constraints
 
     if seeds < 1:
         raise UserError(f"seeds must be a positive integer, not {seeds}")
-    methods = METHODS.get(objective, ()) if method == "all" else (method,)
+    if method != "all" and method not in METHODS.get(objective, ()):
+        allowed = ", ".join(map(repr, METHODS[objective] + ("all",)))
+        raise UserError(f"method must be one of {allowed}, not {method!r}")
+    methods = METHODS[objective] if method == "all" else (method,)
     constraints = Constraints(max_layers, max_area_mm2, max_power_mw)
     configs = [CodesignConfig(task=task, method=m, objective=objective,
                               search=SearchSettings(budget, batch, initial, s),
                               weights=_weights(weights), constraints=constraints,
                               fix_accelerator=fix_accelerator)
                for m in methods for s in range(seed, seed + seeds)]
-    summary = run_study(configs, Path(output), run_id=resume, db=db)
+    executor = get_executor("dask" if scheduler else "local", scheduler=scheduler,
+                            workers=workers)
+    run_id = resume or f"codesign-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+    def store():
+        run = open_run(open_db(db), run_id, kind="codesign",
+                       config={"configs": [c.to_dict() for c in configs]})
+        click.echo(f"run {run_id} (resume with --resume {run_id})", err=True)
+        return run
+
+    total = budget * len(configs)
+    with executor, tqdm(total=total, desc="codesign", unit="pair") as bar:
+        summary = run_study(configs, Path(output), hardware=ModelHardware(db, task),
+                            store=store, executor=executor, progress=bar.update)
     click.echo(summary)

@@ -39,10 +39,15 @@ def check_caps(problem, hardware):
 
 def run_study(configs, output, *, hardware, accuracy=None, store=None, executor=None,
               progress=None):
-    """Run ``configs``; write the outputs into ``output``; return the Markdown summary."""
-    problems = [prepare(c) for c in configs]
-    check_caps(problems[0], hardware)
-    store = store if store is not None else MemoryStore()
+    """Run ``configs``; write the outputs into ``output``; return the Markdown summary.
+
+    ``store``: a run store, or a function returning one, called once the inputs are
+    checked (so bad input opens nothing); default a :class:`~.search.MemoryStore`.
+    """
+    for config in configs:
+        prepare(config)
+    check_caps(prepare(configs[0]), hardware)
+    store = store() if callable(store) else store if store is not None else MemoryStore()
     results = []
     for config in configs:
         results.append(codesign(config, hardware=hardware, accuracy=accuracy, store=store,

@@ -71,7 +71,7 @@ class Embedding:
         """TransCODE §III-B4's 12-dimensional accelerator embedding (raw values)."""
         acc = accelerator
         return np.array([acc.batch_tile, acc.spatial_tile, acc.spatial_tile, acc.pes,
-                         acc.lanes, acc.macs_per_lane, acc.softmax_per_pe, acc.batch,
+                         acc.lanes_per_pe, acc.macs_per_lane, acc.softmax_per_pe, acc.batch_size,
                          acc.activation_buffer_mb, acc.weight_buffer_mb, acc.mask_buffer_mb,
                          self._raw("memory", acc.memory)], dtype=float)
 

@@ -144,7 +144,7 @@ def run_search(problem, evaluator, method, settings, *, objective=None, store=No
                executor=None, progress=None):
     """Search ``problem`` with ``method`` (a proposer); returns a :class:`SearchResult`.
 
-    ``progress``: called with the number of pairs evaluated so far after every batch.
+    ``progress``: called with the number of pairs of each batch once it is evaluated.
     Scores are the objective's (:class:`Weighted` P by default; for :class:`Pareto` the
     score kept per evaluation is the mean of the four objectives, for plotting only).
     """
@@ -162,7 +162,7 @@ def run_search(problem, evaluator, method, settings, *, objective=None, store=No
         for e, t in zip(result.evaluations, targets):
             e.score = float(t.mean()) if objective.pareto else float(t)
         if progress:
-            progress(len(result.evaluations))
+            progress(len(pairs))
         left = settings.budget - len(result.evaluations)
         if left <= 0:
             return result

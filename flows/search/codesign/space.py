@@ -17,8 +17,8 @@ __all__ = ["Layer", "Transformer", "Accelerator", "Pair", "Space", "load_space",
            "ACCELERATOR_PRESETS", "accelerator_preset", "LAYER_AXES", "ACCELERATOR_AXES"]
 
 LAYER_AXES = ("hidden", "heads", "attention", "ff")
-ACCELERATOR_AXES = ("batch_tile", "spatial_tile", "pes", "lanes", "macs_per_lane",
-                    "softmax_per_pe", "batch", "activation_buffer_mb", "weight_buffer_mb",
+ACCELERATOR_AXES = ("batch_tile", "spatial_tile", "pes", "lanes_per_pe", "macs_per_lane",
+                    "softmax_per_pe", "batch_size", "activation_buffer_mb", "weight_buffer_mb",
                     "mask_buffer_mb", "memory")
 TRANSFORMER_AXES = ("layers",) + LAYER_AXES + ("activation",)
 
@@ -53,10 +53,10 @@ class Accelerator:
     batch_tile: int
     spatial_tile: int
     pes: int
-    lanes: int
+    lanes_per_pe: int
     macs_per_lane: int
     softmax_per_pe: int
-    batch: int
+    batch_size: int
     activation_buffer_mb: int
     weight_buffer_mb: int
     mask_buffer_mb: int
@@ -70,8 +70,8 @@ class Accelerator:
 #: 64 PEs × 16 MAC lanes × 16 multipliers, 4 softmax modules per PE, batch 4, 4/8/1 MB
 #: buffers, one-channel LP-DDR3; 1×16×16 tiles, AccelTran §IV-B).
 ACCELERATOR_PRESETS = {
-    "acceltran-edge": Accelerator(1, 16, 64, 16, 16, 4, 4, 4, 8, 1, "dram-32-2-1"),
-    "acceltran-server": Accelerator(1, 16, 512, 32, 16, 32, 32, 32, 64, 8, "rram-32-2-1"),
+    "acceltran-edge": Accelerator(1, 16, 64, 16, 16, 4, 4, 4, 8, 1, "lpddr3-32-2-1"),
+    "acceltran-server": Accelerator(1, 16, 512, 32, 16, 32, 32, 32, 64, 8, "rram-16-2-2"),
 }
 
 

@@ -64,8 +64,8 @@ def transformer_error(transformer):
 
 def tile_error(acc):
     """The accelerator's tiling rule it breaks (see the module docstring), or ``None``."""
-    if acc.batch % acc.batch_tile:
-        return f"batch tile {acc.batch_tile} does not divide batch {acc.batch}"
+    if acc.batch_size % acc.batch_tile:
+        return f"batch tile {acc.batch_tile} does not divide batch {acc.batch_size}"
     tile = acc.batch_tile * acc.spatial_tile ** 2
     need = {
         "activation": acc.pes * 2 * tile * WORD_BYTES,
