@@ -1,7 +1,7 @@
 """Kendall τ between supernet (inherited weights + brief fine-tune) and standalone
 accuracies of random transformers of the co-design space (issue 18).
 
-Usage: python benchmarks/codesign_kendall.py [N] [OUT.csv]  (default 24 candidates)
+Usage: python benchmarks/codesign_kendall.py [N] [OUT.csv]  (default 20 candidates)
 """
 
 import csv
@@ -16,7 +16,7 @@ from tilewright.flows.search.codesign.accuracy import (
 from tilewright.flows.search.codesign.space import load_space
 
 
-def main(n=24, out="codesign_kendall.csv"):
+def main(n=20, out="codesign_kendall.csv"):
     torch.set_num_threads(1)
     space = load_space()
     evaluator = AccuracyEvaluator(space)
@@ -39,5 +39,5 @@ def main(n=24, out="codesign_kendall.csv"):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 24,
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
          sys.argv[2] if len(sys.argv) > 2 else "codesign_kendall.csv")

@@ -135,3 +135,23 @@ def test_bad_settings_and_caps_write_nothing(tmp_path):
         run_study([config], tmp_path / "out", hardware=synthetic_hardware,
                   accuracy=synthetic_accuracy)
     assert not (tmp_path / "out").exists()
+
+
+def test_accelerator_dse_sweeps_pes_and_buffers(tmp_path):
+    from tilewright.flows.search.codesign.dse import accelerator_dse, plot_dse
+    from tilewright.flows.search.codesign.space import Layer, Transformer
+
+    def hardware(pair):
+        figures = synthetic_hardware(pair)
+        if isinstance(figures, str) or pair.accelerator.activation_buffer_mb < 2:
+            return "activation_buffer_mb must hold one tile"
+        return {**figures, "compute_stalls": 1e4 / pair.accelerator.pes,
+                "memory_stalls": 1e3 / pair.accelerator.activation_buffer_mb}
+    model = Transformer((Layer(64, 4, "sdp", 128),) * 2, "gelu")
+    rows = accelerator_dse(hardware, model, pes=(16, 64), buffer_scales=(0.25, 1))
+    assert [(r["pes"], r["buffer_mb"]) for r in rows] == [(16, 3.25), (16, 13), (64, 3.25),
+                                                        (64, 13)]
+    assert rows[0]["reason"] and not rows[1]["reason"]
+    assert rows[3]["latency_s"] < rows[1]["latency_s"]
+    plot_dse(rows, tmp_path / "dse.png")
+    assert (tmp_path / "dse.png").stat().st_size > 0

@@ -33,9 +33,9 @@ VERSION = 1
 @dataclass(frozen=True)
 class AccuracySettings:
     task: str = "sentiment"
-    supernet_epochs: int = 30
-    finetune_steps: int = 20
-    standalone_epochs: int = 15
+    supernet_epochs: int = 20
+    finetune_steps: int = 10
+    standalone_epochs: int = 10
     batch: int = 64
     lr: float = 3e-3
     finetune_lr: float = 5e-4
@@ -64,7 +64,8 @@ class AccuracyEvaluator:
 
     def __init__(self, space, settings=AccuracySettings()):
         self.space, self.settings = space, settings
-        self.key = _key(VERSION, space.transformer, asdict(settings))
+        trained = {k: v for k, v in asdict(settings).items() if k != "standalone_epochs"}
+        self.key = _key(VERSION, space.transformer, trained)
         self.root = model_cache() / "codesign" / self.key
         self._net = None
 

@@ -71,4 +71,6 @@ class ModelHardware:
         return {"latency_s": r.latency_s,
                 "dynamic_energy_pj": r.dynamic_energy_pj + r.idle_energy_pj,
                 "leakage_energy_pj": r.leakage_energy_pj, "area_um2": r.area_um2,
-                "stalls": sum(r.stalls.values())}
+                "stalls": sum(r.stalls.values()),
+                "compute_stalls": r.stalls["compute_data"] + r.stalls["compute_units"],
+                "memory_stalls": r.stalls["memory"]}
