@@ -1,0 +1,33 @@
+"""``tilewright search codesign``: bad input is one line naming the field, nothing written."""
+
+import pytest
+from click.testing import CliRunner
+
+from tilewright.flows.commands.search_codesign import COMMAND
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--weights", "0.2,0.1,0.2,0.1,0.5"], "weights must sum to 1, not 1.1"),
+    (["--weights", "0.5,0.5"], "weights must be five comma-separated numbers"),
+    (["--budget", "8"], "budget must be an integer ≥ initial (16), not 8"),
+    (["--method", "sgd"], "method must be one of 'boshcode', 'random', 'gpbo', 'rf', "
+                          "'gbrt', 'all', not 'sgd'"),
+    (["--objective", "pareto", "--method", "gpbo"], "method must be one of 'boshcode', "
+                                                     "'random', 'all', not 'gpbo'"),
+    (["--fix-accelerator", "tpu"], "fix_accelerator must be one of 'acceltran-edge', "
+                                   "'acceltran-server', not 'tpu'"),
+    (["--max-layers", "0"], "max_layers must be a positive integer, not 0"),
+    (["--seeds", "0"], "seeds must be a positive integer, not 0"),
+    (["--workers", "0"], "workers must be a positive integer, not 0"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(COMMAND, args + ["-o", str(out), "--db", str(tmp_path / "c.db")])
+    assert r.exit_code == 2, r.output
+    assert message in r.output and len(r.output.strip().splitlines()) == 1
+    assert not out.exists() and not (tmp_path / "c.db").exists()
+
+
+def test_help():
+    r = CliRunner().invoke(COMMAND, ["--help"])
+    assert r.exit_code == 0 and "--fix-accelerator" in r.output and "--resume" in r.output
