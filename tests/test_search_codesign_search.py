@@ -1,5 +1,6 @@
-"""The co-design loop, its outputs, resume and input checks (issue 18), on a synthetic
-hardware model and accuracy (tests/codesign_support.py) so that it runs in seconds."""
+"""The co-design loop, its outputs, resume and input checks (issue 18), on the analytic
+test objective (:mod:`tilewright.flows.search.codesign.analytic`) so that it runs in
+seconds."""
 
 import csv
 import tomllib
@@ -7,7 +8,7 @@ import tomllib
 import pytest
 import torch
 
-from codesign_support import synthetic_accuracy, synthetic_hardware
+from tilewright.flows.search.codesign.analytic import analytic_accuracy, analytic_hardware
 from tilewright.flows.search.codesign.driver import run_study
 from tilewright.flows.search.codesign.performance import P_MIN, Weights, performance
 from tilewright.flows.search.codesign.run import CodesignConfig, codesign
@@ -24,7 +25,7 @@ def one_thread():
 
 
 class Counting:
-    """The synthetic hardware, counting calls; raises after ``stop_after`` calls."""
+    """The analytic hardware, counting calls; raises after ``stop_after`` calls."""
 
     def __init__(self, stop_after=None):
         self.calls, self.stop_after = 0, stop_after
@@ -33,7 +34,7 @@ class Counting:
         if self.stop_after is not None and self.calls >= self.stop_after:
             raise KeyboardInterrupt
         self.calls += 1
-        return synthetic_hardware(pair)
+        return analytic_hardware(pair)
 
 
 def test_performance_measure():
@@ -51,20 +52,20 @@ def test_performance_measure():
 @pytest.mark.parametrize("method", ["boshcode", "random", "gpbo", "rf", "gbrt"])
 def test_every_method_spends_the_budget_on_distinct_pairs(method):
     config = CodesignConfig(method=method, search=SMALL)
-    r = codesign(config, hardware=synthetic_hardware, accuracy=synthetic_accuracy)
+    r = codesign(config, hardware=analytic_hardware, accuracy=analytic_accuracy)
     assert len(r.evaluations) == 12
     assert len({e.pair.key for e in r.evaluations}) == 12
     assert [e.pair for e in r.evaluations[:8]] == [
         e.pair for e in codesign(CodesignConfig(method="random", search=SMALL),
-                                 hardware=synthetic_hardware,
-                                 accuracy=synthetic_accuracy).evaluations[:8]]
+                                 hardware=analytic_hardware,
+                                 accuracy=analytic_accuracy).evaluations[:8]]
     assert (r.convergence()[1:] >= r.convergence()[:-1]).all()
 
 
 def test_invalid_pairs_score_p_min():
     config = CodesignConfig(method="random", search=SMALL,
                             constraints=Constraints(max_area_mm2=40))
-    r = codesign(config, hardware=synthetic_hardware, accuracy=synthetic_accuracy)
+    r = codesign(config, hardware=analytic_hardware, accuracy=analytic_accuracy)
     capped = [e for e in r.evaluations if not e.record["valid"]]
     assert capped and all(e.score == P_MIN for e in capped)
     assert all("max_area_mm2" in e.record["reason"] for e in capped)
@@ -72,19 +73,19 @@ def test_invalid_pairs_score_p_min():
 
 def test_hw_nas_keeps_the_accelerator():
     config = CodesignConfig(method="boshcode", search=SMALL, fix_accelerator="acceltran-edge")
-    r = codesign(config, hardware=synthetic_hardware, accuracy=synthetic_accuracy)
+    r = codesign(config, hardware=analytic_hardware, accuracy=analytic_accuracy)
     assert {e.pair.accelerator.pes for e in r.evaluations} == {64}
     assert len({e.pair.transformer for e in r.evaluations}) == 12
 
 
 def test_resume_reruns_only_what_is_missing_and_ends_the_same():
     config = CodesignConfig(method="boshcode", search=SMALL)
-    whole = codesign(config, hardware=Counting(), accuracy=synthetic_accuracy)
+    whole = codesign(config, hardware=Counting(), accuracy=analytic_accuracy)
     store, first = MemoryStore(), Counting(stop_after=15)
     with pytest.raises(KeyboardInterrupt):
-        codesign(config, hardware=first, accuracy=synthetic_accuracy, store=store)
+        codesign(config, hardware=first, accuracy=analytic_accuracy, store=store)
     again = Counting()
-    resumed = codesign(config, hardware=again, accuracy=synthetic_accuracy, store=store)
+    resumed = codesign(config, hardware=again, accuracy=analytic_accuracy, store=store)
     assert [e.pair for e in resumed.evaluations] == [e.pair for e in whole.evaluations]
     assert [e.score for e in resumed.evaluations] == [e.score for e in whole.evaluations]
     assert first.calls == 15 and again.calls == len(store.done()) - 15
@@ -93,8 +94,8 @@ def test_resume_reruns_only_what_is_missing_and_ends_the_same():
 def test_study_writes_outputs(tmp_path):
     configs = [CodesignConfig(method=m, search=SearchSettings(12, 4, 8, s))
                for m in ("boshcode", "random") for s in (0, 1)]
-    summary = run_study(configs, tmp_path / "out", hardware=synthetic_hardware,
-                        accuracy=synthetic_accuracy)
+    summary = run_study(configs, tmp_path / "out", hardware=analytic_hardware,
+                        accuracy=analytic_accuracy)
     out = tmp_path / "out"
     rows = list(csv.DictReader(open(out / "evaluations.csv")))
     assert len(rows) == 48 and {r["method"] for r in rows} == {"boshcode", "random"}
@@ -111,8 +112,8 @@ def test_study_writes_outputs(tmp_path):
 def test_pareto_study_writes_front_and_hypervolume(tmp_path):
     configs = [CodesignConfig(method=m, objective="pareto", search=SMALL)
                for m in ("boshcode", "random")]
-    summary = run_study(configs, tmp_path, hardware=synthetic_hardware,
-                        accuracy=synthetic_accuracy)
+    summary = run_study(configs, tmp_path, hardware=analytic_hardware,
+                        accuracy=analytic_accuracy)
     assert (tmp_path / "front.png").exists() and (tmp_path / "hypervolume.png").exists()
     assert "Pareto front:" in summary
 
@@ -132,8 +133,8 @@ def test_bad_settings_and_caps_write_nothing(tmp_path):
         SearchSettings(budget=8)
     config = CodesignConfig(search=SMALL, constraints=Constraints(max_area_mm2=1e-6))
     with pytest.raises(ValueError, match="^max_area_mm2 must admit the smallest design"):
-        run_study([config], tmp_path / "out", hardware=synthetic_hardware,
-                  accuracy=synthetic_accuracy)
+        run_study([config], tmp_path / "out", hardware=analytic_hardware,
+                  accuracy=analytic_accuracy)
     assert not (tmp_path / "out").exists()
 
 
@@ -142,7 +143,7 @@ def test_accelerator_dse_sweeps_pes_and_buffers(tmp_path):
     from tilewright.flows.search.codesign.space import Layer, Transformer
 
     def hardware(pair):
-        figures = synthetic_hardware(pair)
+        figures = analytic_hardware(pair)
         if isinstance(figures, str) or pair.accelerator.activation_buffer_mb < 2:
             return "activation_buffer_mb must hold one tile"
         return {**figures, "compute_stalls": 1e4 / pair.accelerator.pes,
