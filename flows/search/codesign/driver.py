@@ -44,14 +44,18 @@ def run_study(configs, output, *, hardware, accuracy=None, store=None, executor=
     ``store``: a run store, or a function returning one, called once the inputs are
     checked (so bad input opens nothing); default a :class:`~.search.MemoryStore`.
     """
+    problems = {}
     for config in configs:
-        prepare(config)
-    check_caps(prepare(configs[0]), hardware)
+        key = (config.space, config.fix_accelerator, config.constraints)
+        if key not in problems:
+            problems[key] = prepare(config)
+            check_caps(problems[key], hardware)
     store = store() if callable(store) else store if store is not None else MemoryStore()
     results = []
     for config in configs:
+        problem = problems[(config.space, config.fix_accelerator, config.constraints)]
         results.append(codesign(config, hardware=hardware, accuracy=accuracy, store=store,
-                                executor=executor, progress=progress))
+                                executor=executor, progress=progress, problem=problem))
     output.mkdir(parents=True, exist_ok=True)
     write_evaluations(results, output / "evaluations.csv")
     curves = {}

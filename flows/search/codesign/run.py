@@ -81,13 +81,15 @@ def prepare(config):
     return problem
 
 
-def codesign(config, *, hardware, accuracy=None, store=None, executor=None, progress=None):
+def codesign(config, *, hardware, accuracy=None, store=None, executor=None, progress=None,
+             problem=None):
     """Run one co-design search; returns a :class:`~.search.SearchResult`.
 
     ``accuracy``: ``transformer → accuracy`` (default: the supernet evaluator on
-    ``config.task``); ``store``: a run store (``done()``, ``record(key, value)``).
+    ``config.task``); ``store``: a run store (``evaluate``, ``done``, ``record``);
+    ``problem``: ``prepare(config)`` when already made.
     """
-    problem = prepare(config)
+    problem = problem or prepare(config)
     accuracy = accuracy or AccuracyEvaluator(problem.space, config.accuracy_settings())
     evaluator = PairEvaluator(problem, hardware, accuracy)
     objective = Pareto() if config.objective == "pareto" else Weighted(config.weights)
