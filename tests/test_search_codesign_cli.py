@@ -1,5 +1,7 @@
 """``tilewright search codesign``: bad input is one line naming the field, nothing written."""
 
+from importlib import resources
+
 import pytest
 from click.testing import CliRunner
 
@@ -26,6 +28,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert r.exit_code == 2, r.output
     assert message in r.output and len(r.output.strip().splitlines()) == 1
     assert not out.exists() and not (tmp_path / "c.db").exists()
+
+
+def test_empty_space_names_the_axis(tmp_path):
+    text = (resources.files("tilewright") / "presets/codesign-space.toml").read_text()
+    space = tmp_path / "space.toml"
+    space.write_text(text.replace("hidden = [16, 32, 64]", "hidden = []"))
+    r = CliRunner().invoke(COMMAND, ["--space", str(space), "-o", str(tmp_path / "out"),
+                                     "--db", str(tmp_path / "c.db")])
+    assert r.exit_code == 2
+    assert "space.transformer.hidden must list at least one value, not ()" in r.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "c.db").exists()
 
 
 def test_help():

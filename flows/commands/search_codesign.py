@@ -51,6 +51,8 @@ def _weights(text):
 @click.option("--fix-accelerator", default=None,
               help="HW-NAS mode: search transformers only, on this accelerator "
                    "(acceltran-edge, acceltran-server)")
+@click.option("--space", "space_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML design space (default: the shipped codesign-space.toml)")
 @click.option("--max-layers", type=int, default=None, help="constraint: at most N layers")
 @click.option("--max-area-mm2", type=float, default=None, help="constraint: area cap")
 @click.option("--max-power-mw", type=float, default=None, help="constraint: power cap")
@@ -67,7 +69,7 @@ def _weights(text):
               help="folder for the CSV, TOML, plots and summary")
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
-            fix_accelerator, max_layers, max_area_mm2, max_power_mw, resume, db, workers,
+            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, resume, db, workers,
             scheduler, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
@@ -91,11 +93,16 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
         allowed = ", ".join(map(repr, METHODS[objective] + ("all",)))
         raise UserError(f"method must be one of {allowed}, not {method!r}")
     methods = METHODS[objective] if method == "all" else (method,)
+    try:
+        space = None if space_file is None else Path(space_file).read_text()
+    except OSError as e:
+        raise UserError(f"space must be a readable TOML file, not {space_file!r} "
+                        f"({e.strerror})") from None
     constraints = Constraints(max_layers, max_area_mm2, max_power_mw)
     configs = [CodesignConfig(task=task, method=m, objective=objective,
                               search=SearchSettings(budget, batch, initial, s),
                               weights=_weights(weights), constraints=constraints,
-                              fix_accelerator=fix_accelerator)
+                              fix_accelerator=fix_accelerator, space=space)
                for m in methods for s in range(seed, seed + seeds)]
     executor = get_executor("dask" if scheduler else "local", scheduler=scheduler,
                             workers=workers)
