@@ -35,7 +35,7 @@ def run(args):
         kw = dict(hardware=analytic_hardware, accuracy=analytic_accuracy)
     else:
         kw = dict(hardware=ModelHardware(args.db))
-    for method in METHODS["weighted"]:
+    for method in sorted(METHODS["weighted"], key=lambda m: m == "gpbo"):   # slowest last
         config = CodesignConfig(method=method, search=SearchSettings(
             args.budget, args.batch, args.initial, args.seed))
         start = time.time()
