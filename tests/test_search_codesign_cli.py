@@ -44,3 +44,19 @@ def test_empty_space_names_the_axis(tmp_path):
 def test_help():
     r = CliRunner().invoke(COMMAND, ["--help"])
     assert r.exit_code == 0 and "--fix-accelerator" in r.output and "--resume" in r.output
+
+
+def test_resume_continues_the_same_run(tmp_path):
+    args = ["--analytic", "--budget", "10", "--initial", "8", "--workers", "1",
+            "--db", str(tmp_path / "c.db")]
+    r = CliRunner().invoke(COMMAND, args + ["-o", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    run = r.output.split("resume with --resume ")[1].split(")")[0]
+    again = CliRunner().invoke(COMMAND, args + ["--resume", run, "-o", str(tmp_path / "b")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "a/evaluations.csv").read_text() == \
+        (tmp_path / "b/evaluations.csv").read_text()
+    other = CliRunner().invoke(COMMAND, args[:2] + ["12"] + args[3:]
+                               + ["--resume", run, "-o", str(tmp_path / "c")])
+    assert other.exit_code == 2 and "was started with another config" in other.output
+    assert not (tmp_path / "c").exists()

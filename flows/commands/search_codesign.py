@@ -65,12 +65,15 @@ def _weights(text):
               help="evaluation processes (default: the usable cores)")
 @click.option("--scheduler", default=None,
               help="a Dask scheduler address (tcp://HOST:PORT) to evaluate on instead")
+@click.option("--analytic", is_flag=True,
+              help="evaluate on the analytic test objective instead of the accelerator "
+                   "model and the supernet (to try the searchers; figures NOT measured)")
 @click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
               help="folder for the CSV, TOML, plots and summary")
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
             fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, resume, db, workers,
-            scheduler, output):
+            scheduler, analytic, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
     import os
@@ -81,6 +84,7 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
     from tilewright.flows.costs import open_db
     from tilewright.flows.executor import get_executor
     from tilewright.flows.runs import open_run
+    from tilewright.flows.search.codesign.analytic import analytic_accuracy, analytic_hardware
     from tilewright.flows.search.codesign.driver import run_study
     from tilewright.flows.search.codesign.hardware import ModelHardware
     from tilewright.flows.search.codesign.run import METHODS, CodesignConfig
@@ -116,6 +120,8 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
 
     total = budget * len(configs)
     with executor, tqdm(total=total, desc="codesign", unit="pair") as bar:
-        summary = run_study(configs, Path(output), hardware=ModelHardware(db, task),
-                            store=store, executor=executor, progress=bar.update)
+        evaluators = (dict(hardware=analytic_hardware, accuracy=analytic_accuracy)
+                      if analytic else dict(hardware=ModelHardware(db, task)))
+        summary = run_study(configs, Path(output), store=store, executor=executor,
+                            progress=bar.update, **evaluators)
     click.echo(summary)
