@@ -7,7 +7,8 @@ accuracy. Everything is seeded from the settings and the candidate's description
 on one thread, so a candidate's accuracy is reproducible; results are cached on disk
 under ``$TILEWRIGHT_CACHE/models/codesign/`` by the supernet's and the candidate's keys.
 :meth:`AccuracyEvaluator.standalone` trains the candidate from scratch instead: the
-reference the supernet ranking is checked against (Kendall τ, :func:`ranking_agreement`).
+reference the supernet ranking is checked against (Kendall τ,
+``benchmarks/codesign_kendall.py``).
 """
 
 import copy
@@ -24,8 +25,7 @@ from tilewright.flows.search.codesign.supernet import Supernet
 from tilewright.flows.search.codesign.validity import transformer_error
 from tilewright.golden.models.train import TASKS, model_cache, task_data
 
-__all__ = ["AccuracySettings", "AccuracyEvaluator", "ranking_agreement",
-           "sample_transformer"]
+__all__ = ["AccuracySettings", "AccuracyEvaluator", "sample_transformer"]
 
 VERSION = 1
 
@@ -155,16 +155,4 @@ def _save_atomic(path, write):
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     write(tmp)
     os.replace(tmp, path)
-
-
-def ranking_agreement(evaluator, transformers):
-    """Kendall τ between supernet and standalone accuracies of ``transformers``.
-
-    Returns ``(tau, rows)`` with one row ``{transformer, supernet, standalone}`` each.
-    """
-    from scipy.stats import kendalltau
-    rows = [{"transformer": json.dumps(t.to_dict()), "supernet": evaluator(t),
-             "standalone": evaluator.standalone(t)} for t in transformers]
-    tau = kendalltau([r["supernet"] for r in rows], [r["standalone"] for r in rows])
-    return float(tau.statistic), rows
 
