@@ -150,9 +150,6 @@ class Space:
         return replace(self, accelerator={a: (getattr(accelerator, a),)
                                           for a in ACCELERATOR_AXES})
 
-    def to_dict(self):
-        return {"transformer": {k: list(v) for k, v in self.transformer.items()},
-                "accelerator": {k: list(v) for k, v in self.accelerator.items()}}
 
 
 def load_space(text=None):
@@ -165,4 +162,3 @@ def load_space(text=None):
             raise ValueError(f"space.{part} must be a table of allowed values, not missing")
     return Space({k: tuple(v) for k, v in data["transformer"].items()},
                  {k: tuple(v) for k, v in data["accelerator"].items()})
-
