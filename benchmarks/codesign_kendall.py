@@ -1,7 +1,7 @@
 """Kendall τ between supernet (inherited weights + brief fine-tune) and standalone
 accuracies of random transformers of the co-design space (issue 18).
 
-    python benchmarks/codesign_kendall.py run PART PARTS OUT.csv [N]   # candidates PART, PART+PARTS, ...
+    python benchmarks/codesign_kendall.py run PART PARTS OUT.csv [N]
     python benchmarks/codesign_kendall.py combine OUT.csv...
 
 The N (default 20) candidates are drawn with a fixed seed; ``run`` scores every PARTS-th

@@ -41,8 +41,8 @@ def _weights(text):
               show_default=True, help="TransCODE's weighted performance, or the Pareto front "
               "of accuracy, latency, energy and area")
 @click.option("--method", default="boshcode", show_default=True,
-              help="boshcode, random, gpbo, rf, gbrt (weighted) or boshcode (hypervolume improvement), random (pareto); "
-                   "'all' runs every method of the objective")
+              help="boshcode, random, gpbo, rf, gbrt (weighted) or boshcode (hypervolume "
+                   "improvement), random (pareto); 'all' runs every method of the objective")
 @click.option("--weights", default="0.1,0.1,0.2,0.1,0.5", show_default=True,
               help="α,β,γ,δ,ε of latency, area, dynamic energy, leakage energy, accuracy")
 @click.option("--seed", type=int, default=0, show_default=True, help="first seed")
@@ -72,8 +72,8 @@ def _weights(text):
               help="folder for the CSV, TOML, plots and summary")
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
-            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, resume, db, workers,
-            scheduler, analytic, output):
+            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, resume, db,
+            workers, scheduler, analytic, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
     import os

@@ -102,7 +102,8 @@ def plot_convergence(curves, path, ylabel="best performance P"):
 
 
 def plot_hypervolume(curves, path):
-    plot_convergence(curves, path, ylabel="hypervolume (accuracy, 1−latency, 1−energy, 1−area)")
+    plot_convergence(curves, path,
+                     ylabel="hypervolume (accuracy, 1−latency, 1−energy, 1−area)")
 
 
 def plot_front(points, mask, names, path):

@@ -151,7 +151,6 @@ class Space:
                                           for a in ACCELERATOR_AXES})
 
 
-
 def load_space(text=None):
     """The space from TOML ``text`` (default: the shipped ``codesign-space.toml``)."""
     if text is None:
