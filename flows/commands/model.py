@@ -3,8 +3,10 @@
 Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
 
 - ``sweep dynatran``: τ → weight/activation sparsity ρ and accuracy (AccelTran §III-A,
-  the transfer curve), ρ per matrix (``dynatran_matrices.csv``), top-k (SpAtten)
-  accuracy and both methods' CPU overheads (``topk``);
+  the transfer curve; τ prunes the activations, the weights or both), ρ per matrix
+  (``dynatran_matrices.csv``), and DynaTran against top-k (SpAtten) at equal activation
+  sparsity: each method's ρ, accuracy and measured pruning time (wall and CPU) per τ
+  (``topk``, AccelTran Figs. 12–13; the k chosen per matrix in ``topk_matrices.csv``);
 - ``sweep dynaprop``: τ_T → gradient sparsity and accuracy of DynaProp training
   (TransCODE §III-A);
 - ``sweep reuse``: TReX reuse patterns → accuracy (TReX §IV, Fig. 5);
@@ -76,15 +78,17 @@ def _write_csv(output, name, rows):
     return out
 
 
-def _write(output, name, rows, plot):
+def _write(output, name, rows, *plots):
+    """``<name>.csv`` and ``<name>.png``: one panel per function of ``plots``."""
     out = _write_csv(output, name, rows)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    plot(ax, rows)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(1, len(plots), figsize=(6 * len(plots), 4), squeeze=False)
+    for ax, plot in zip(axes[0], plots):
+        plot(ax, rows)
+        ax.grid(alpha=0.3)
+        ax.legend()
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=100)
     plt.close(fig)
@@ -159,27 +163,50 @@ def sweep():
 @OUTPUT
 @click.option("--taus", default="0,0.005,0.01,0.02,0.03,0.05,0.075,0.1", show_default=True,
               help="thresholds τ")
-@click.option("--ks", default="1,2,4,8", show_default=True, help="top-k baseline k values")
+@click.option("--prune", type=click.Choice(["activation", "weight", "both"]),
+              default="activation", show_default=True,
+              help="matrices the swept τ prunes (both: one τ for weights and activations)")
+@click.option("--tau-activation", type=float, default=None,
+              help="fixed activation threshold when --prune weight (default: dense)")
+@click.option("--tau-weight", type=float, default=None,
+              help="fixed weight threshold when --prune activation (default: dense)")
+@click.option("--repeats", type=int, default=5, show_default=True,
+              help="timed evaluations per method and τ (the least time is kept)")
 @SAMPLES
 @fail_on_user_errors
-def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
-    """DynaTran τ → sparsity and accuracy, top-k baseline and CPU overhead."""
-    from tilewright.golden.models.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
-    taus, ks = _floats(taus, "taus"), _ints(ks, "ks")
+def sweep_dynatran(task, seed, epochs, output, taus, prune, tau_activation, tau_weight,
+                   repeats, samples):
+    """DynaTran τ → sparsity and accuracy; top-k at equal activation sparsity, timed."""
+    from tilewright.fixedpoint import check_int
+    from tilewright.golden.models.pruning import equal_sparsity, sweep_points, transfer_curve
+    taus = _floats(taus, "taus")
+    knobs = dict(sweep=prune, tau_activation=tau_activation, tau_weight=tau_weight)
+    sweep_points(taus, **knobs)                        # every τ checked before any work
+    check_int("repeats", repeats, 1, 1000)
     x, y = _held_out(task, samples)
     model = _model(task, seed, epochs)
-    matrices = []
-    rows = transfer_curve(model, x, y, taus, per_matrix=matrices)
+    matrices, chosen = [], []
+    rows = transfer_curve(model, x, y, taus, per_matrix=matrices, **knobs)
     _write(output, "dynatran", rows,
            lambda ax, r: _line(ax, r, "tau", ["rho_activation", "rho_weight", "accuracy"],
                                "threshold τ"))
     _write_csv(output, "dynatran_matrices", matrices)
-    t = model.cfg.tokens
-    cost = overhead(shape=(model.cfg.heads, t, t))
-    krows = [{"k": k, "accuracy": evaluate_pruned(model, x, y, TopKTap(k)),
-              "topk_seconds": cost["topk"], "dynatran_seconds": cost["dynatran"]}
-             for k in ks]
-    _write(output, "topk", krows, lambda ax, r: _line(ax, r, "k", ["accuracy"], "top-k k"))
+    compared = equal_sparsity(model, x, y, taus, repeats=repeats, per_matrix=chosen, **knobs)
+    _write(output, "topk", compared,
+           lambda ax, r: _versus(ax, r, ["accuracy"], "accuracy"),
+           lambda ax, r: _versus(ax, r, ["seconds", "cpu_seconds"], "pruning time (s)"))
+    _write_csv(output, "topk_matrices", chosen)
+
+
+def _versus(ax, rows, fields, ylabel):
+    """DynaTran's and top-k's ``fields`` against their activation ρ (AccelTran Fig. 12)."""
+    for field, style in zip(fields, ("-", "--")):
+        for color, method in enumerate(("dynatran", "topk")):
+            ax.plot([r[f"rho_{method}"] for r in rows],
+                    [r[f"{field}_{method}"] for r in rows], style, color=f"C{color}",
+                    marker="o", label=f"{method} {field}")
+    ax.set_xlabel("activation sparsity ρ")
+    ax.set_ylabel(ylabel)
 
 
 @sweep.command("dynaprop")
