@@ -8,12 +8,12 @@ import pytest
 from tilewright.flows.search.codesign.embedding import ACCELERATOR_SIZE, Embedding
 from tilewright.flows.search.codesign.problem import Problem
 from tilewright.flows.search.codesign.space import (
-    ACCELERATOR_PRESETS, Accelerator, Layer, Pair, Space, Transformer, load_space)
+    Accelerator, Layer, Pair, Space, Transformer, accelerator_preset, load_space)
 from tilewright.flows.search.codesign.validity import (
     Constraints, design_error, metrics_error, tile_error)
 
 SPACE = load_space()
-EDGE = ACCELERATOR_PRESETS["acceltran-edge"]
+EDGE = accelerator_preset("acceltran-edge")
 TINY = Transformer((Layer(32, 2, "sdp", 64), Layer(16, 1, "wma", 32)), "gelu")
 
 

@@ -8,15 +8,17 @@ missing — and writes the files listed in :mod:`tilewright.flows.commands.searc
 
 import numpy as np
 
-from tilewright.flows.search.codesign.multiobjective import front, hypervolume_curve
 from tilewright.flows.search.codesign.report import (
     best_toml, convergence_table, plot_convergence, plot_front, plot_hypervolume,
     write_evaluations)
 from tilewright.flows.search.codesign.run import codesign, prepare
 from tilewright.flows.search.codesign.search import MemoryStore, Pareto
 from tilewright.flows.search.codesign.validity import metrics_error
+from tilewright.flows.search.pareto import hypervolume_curve, pareto_mask
 
 __all__ = ["run_study", "check_caps"]
+
+_MAX = ("max",) * len(Pareto.names)
 
 
 def check_caps(problem, hardware):
@@ -85,13 +87,14 @@ def _pareto_outputs(results, curves, output):
     hv = {}
     for r in results:
         points = Pareto().scores([e.record for e in r.evaluations], r.maxima)
-        hv.setdefault(r.method, []).append(hypervolume_curve(points))
+        hv.setdefault(r.method, []).append(np.array(
+            hypervolume_curve(points, np.zeros(len(_MAX)), _MAX)))
     plot_hypervolume(hv, output / "hypervolume.png")
     plot_convergence(curves, output / "convergence.png",
                      ylabel="best mean of the four objectives")
     every = np.concatenate([Pareto().scores([e.record for e in r.evaluations], r.maxima)
                             for r in results])
-    mask = front(every)
+    mask = pareto_mask(every, _MAX)
     plot_front(every, mask, Pareto.names, output / "front.png")
     return ["## Hypervolume after N evaluations (mean ± std over seeds)", "",
             convergence_table(hv), f"Pareto front: {int(mask.sum())} of {len(every)} "

@@ -10,7 +10,7 @@ PEs, one line per buffer size.
 
 from dataclasses import replace
 
-from tilewright.flows.search.codesign.space import ACCELERATOR_PRESETS, Pair
+from tilewright.flows.search.codesign.space import Pair, accelerator_preset
 
 __all__ = ["accelerator_dse", "plot_dse", "DSE_PES", "DSE_BUFFER_SCALES"]
 
@@ -19,9 +19,11 @@ DSE_BUFFER_SCALES = (0.25, 0.5, 1, 2, 4)
 _FIGURES = ("latency_s", "dynamic_energy_pj", "area_um2", "compute_stalls", "memory_stalls")
 
 
-def accelerator_dse(hardware, transformer, *, base=ACCELERATOR_PRESETS["acceltran-edge"],
-                    pes=DSE_PES, buffer_scales=DSE_BUFFER_SCALES):
-    """One row per (PEs, buffer scale): the figures, or ``reason`` when invalid."""
+def accelerator_dse(hardware, transformer, *, base="acceltran-edge", pes=DSE_PES,
+                    buffer_scales=DSE_BUFFER_SCALES):
+    """One row per (PEs, buffer scale): the figures, or ``reason`` when invalid. ``base``
+    is a shipped accelerator's name (:func:`~.space.accelerator_preset`)."""
+    base = accelerator_preset(base)
     rows = []
     for p in pes:
         for scale in buffer_scales:

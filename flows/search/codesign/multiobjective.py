@@ -10,9 +10,8 @@ estimated on a fixed Monte-Carlo sample of the unit cube; the batch is picked gr
 each pick's optimistic point joining the front before the next. The candidates are
 unevaluated designs of the problem's pool. (BoTorch's qNEHVI was the other option: with
 four objectives its box decomposition took 126 s to build for 60 points on this machine,
-against a budget of seconds per round.) :func:`hypervolume_curve` gives the exact
-dominated hypervolume after each evaluation (BoTorch) and :func:`front` the
-non-dominated rows.
+against a budget of seconds per round.) Fronts and exact hypervolumes for reporting come
+from :mod:`tilewright.flows.search.pareto`.
 """
 
 import numpy as np
@@ -20,7 +19,7 @@ import torch
 
 from tilewright.flows.search.codesign.surrogate import Surrogate, SurrogateSettings
 
-__all__ = ["BoshcodeHVI", "hypervolume_curve", "front"]
+__all__ = ["BoshcodeHVI"]
 
 
 class BoshcodeHVI:
@@ -56,20 +55,3 @@ def _dominated(samples, points):
         hit |= (samples <= p).all(1)
     return hit
 
-
-def front(points):
-    """Mask of the non-dominated rows of ``points`` (all objectives maximised)."""
-    from botorch.utils.multi_objective.pareto import is_non_dominated
-    return is_non_dominated(torch.as_tensor(points, dtype=torch.float64)).numpy()
-
-
-def hypervolume_curve(points):
-    """Hypervolume dominated by the first 1, 2, … rows of ``points`` above the origin."""
-    from botorch.utils.multi_objective.hypervolume import Hypervolume
-    hv = Hypervolume(torch.zeros(points.shape[1], dtype=torch.float64))
-    out = []
-    for n in range(1, len(points) + 1):
-        p = torch.as_tensor(points[:n], dtype=torch.float64)
-        p = p[(p > 0).all(1)]
-        out.append(hv.compute(p[front(p)]) if len(p) else 0.0)
-    return np.array(out)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from importlib import resources
 
 __all__ = ["Layer", "Transformer", "Accelerator", "Pair", "Space", "load_space",
-           "ACCELERATOR_PRESETS", "accelerator_preset", "LAYER_AXES", "ACCELERATOR_AXES"]
+           "accelerator_preset", "LAYER_AXES", "ACCELERATOR_AXES"]
 
 LAYER_AXES = ("hidden", "heads", "attention", "ff")
 ACCELERATOR_AXES = ("batch_tile", "spatial_tile", "pes", "lanes_per_pe", "macs_per_lane",
@@ -66,20 +66,19 @@ class Accelerator:
         return asdict(self)
 
 
-#: Hand-designed accelerators in the ELECTOR space (AccelTran Table II: AccelTran-Edge has
-#: 64 PEs × 16 MAC lanes × 16 multipliers, 4 softmax modules per PE, batch 4, 4/8/1 MB
-#: buffers, one-channel LP-DDR3; 1×16×16 tiles, AccelTran §IV-B).
-ACCELERATOR_PRESETS = {
-    "acceltran-edge": Accelerator(1, 16, 64, 16, 16, 4, 4, 4, 8, 1, "lpddr3-32-2-1"),
-    "acceltran-server": Accelerator(1, 16, 512, 32, 16, 32, 32, 32, 64, 8, "rram-16-2-2"),
-}
-
-
 def accelerator_preset(name):
-    if name not in ACCELERATOR_PRESETS:
-        allowed = ", ".join(map(repr, ACCELERATOR_PRESETS))
+    """The ELECTOR point of a shipped accelerator of the model (``acceltran-edge``,
+    ``acceltran-server``: AccelTran Table II), for HW-NAS and the DSE's base."""
+    from tilewright.flows.model.hardware import accelerators, load_accelerator
+    if name not in accelerators():
+        allowed = ", ".join(map(repr, accelerators()))
         raise ValueError(f"fix_accelerator must be one of {allowed}, not {name!r}")
-    return ACCELERATOR_PRESETS[name]
+    hw = load_accelerator(name)
+    return Accelerator(hw.batch_tile, hw.spatial_tile, hw.pes, hw.lanes_per_pe,
+                       hw.macs_per_lane, hw.softmax_per_pe, hw.batch_size,
+                       hw.activation_buffer_mb, hw.weight_buffer_mb, hw.mask_buffer_mb,
+                       f"{hw.memory}-{hw.memory_banks}-{hw.memory_ranks}-"
+                       f"{hw.memory_channels}")
 
 
 @dataclass(frozen=True)
