@@ -31,7 +31,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
 
 
 def test_empty_space_names_the_axis(tmp_path):
-    text = (resources.files("tilewright") / "presets/codesign-space.toml").read_text()
+    text = (resources.files("tilewright.flows.search.codesign") / "space.toml").read_text()
     space = tmp_path / "space.toml"
     space.write_text(text.replace("hidden = [16, 32, 64]", "hidden = []"))
     r = CliRunner().invoke(COMMAND, ["--space", str(space), "-o", str(tmp_path / "out"),

@@ -30,9 +30,12 @@ def test_space_is_table_ii():
 
 def test_empty_axis_names_field():
     text = "[transformer]\nlayers=[]\nhidden=[16]\nheads=[1]\nattention=['sdp']\nff=[32]\n" \
-           "activation=['relu']\n[accelerator]\n"
+           "activation=['relu']\n"
     with pytest.raises(ValueError, match=r"^space.transformer.layers must list at least one"):
         load_space(text)
+    with pytest.raises(ValueError, match=r"^space.accelerator_space must be a TOML file or "
+                                         r"one of elector, not 'tpu'$"):
+        load_space("accelerator_space = 'tpu'\n" + text.replace("[]", "[1]"))
 
 
 def test_accelerator_embedding_is_section_iii_b4():

@@ -52,7 +52,7 @@ def _weights(text):
               help="HW-NAS mode: search transformers only, on this accelerator "
                    "(acceltran-edge, acceltran-server)")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), default=None,
-              help="TOML design space (default: the shipped codesign-space.toml)")
+              help="TOML design space (default: the shipped flows/search/codesign/space.toml)")
 @click.option("--max-layers", type=int, default=None, help="constraint: at most N layers")
 @click.option("--max-area-mm2", type=float, default=None, help="constraint: area cap")
 @click.option("--max-power-mw", type=float, default=None, help="constraint: power cap")

@@ -1,8 +1,10 @@
 """The joint transformer × accelerator design space of TransCODE (§III-B3, §IV), as data.
 
-The allowed values live in ``tilewright/presets/codesign-space.toml``: a FlexiBERT-2.0-style
-transformer space (TransCODE Table III, sized for the shipped tasks) and the ELECTOR
-accelerator space (TransCODE Table II). A design is a :class:`Pair` of a
+The allowed values are data: ``space.toml`` beside this module holds a FlexiBERT-2.0-style
+transformer space (TransCODE Table III, sized for the shipped tasks) and names the
+accelerator model's design space (:func:`tilewright.flows.model.space.load_space`; the
+ELECTOR space of TransCODE Table II), whose memory configurations become the values
+``type-banks-ranks-channels`` of the ``memory`` axis. A design is a :class:`Pair` of a
 :class:`Transformer` (heterogeneous :class:`Layer` s and one activation) and an
 :class:`Accelerator`; :attr:`Pair.key` names it in caches and run stores.
 """
@@ -151,12 +153,18 @@ class Space:
 
 
 def load_space(text=None):
-    """The space from TOML ``text`` (default: the shipped ``codesign-space.toml``)."""
+    """The space from TOML ``text`` (default: the shipped ``space.toml``)."""
+    from tilewright.flows.model import InvalidDesign
+    from tilewright.flows.model.space import load_space as accelerator_space
     if text is None:
-        text = resources.files("tilewright").joinpath("presets/codesign-space.toml").read_text()
+        text = (resources.files("tilewright.flows.search.codesign") / "space.toml").read_text()
     data = tomllib.loads(text)
-    for part in ("transformer", "accelerator"):
-        if part not in data:
-            raise ValueError(f"space.{part} must be a table of allowed values, not missing")
-    return Space({k: tuple(v) for k, v in data["transformer"].items()},
-                 {k: tuple(v) for k, v in data["accelerator"].items()})
+    if not isinstance(data.get("transformer"), dict):
+        raise ValueError("space.transformer must be a table of allowed values, not missing")
+    try:
+        elector_space = accelerator_space(data.get("accelerator_space", "elector"))
+    except InvalidDesign as e:
+        raise ValueError(f"space.accelerator_space {e.message}") from None
+    accelerator = {k: v for k, v in elector_space.choices.items() if k != "activation"}
+    accelerator["memory"] = tuple("-".join(map(str, m)) for m in elector_space.memories)
+    return Space({k: tuple(v) for k, v in data["transformer"].items()}, accelerator)
