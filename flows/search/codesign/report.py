@@ -84,14 +84,20 @@ def _axes(**kw):
 
 
 def plot_convergence(curves, path, ylabel="best performance P"):
-    """Best-so-far against evaluations per method: mean line and min–max band over seeds."""
+    """Best-so-far against evaluations per method: mean line and min–max band over seeds;
+    the y axis starts at the lowest best-so-far after a fifth of the evaluations (the first
+    draws, P_MIN when invalid, would flatten the rest)."""
     plt, fig, ax = _axes(figsize=(6, 4))
+    low = []
     for method, cs in curves.items():
         n = min(len(c) for c in cs)
         arr = np.array([c[:n] for c in cs])
         xs = np.arange(1, n + 1)
         ax.plot(xs, arr.mean(0), label=f"{method} ({len(cs)} seeds)")
         ax.fill_between(xs, arr.min(0), arr.max(0), alpha=0.2)
+        low.append(arr[:, n // 5].min())
+    top = max(np.max(c) for cs in curves.values() for c in cs)
+    ax.set_ylim(min(low) - 0.05 * (top - min(low) or 1), top + 0.05 * (top - min(low) or 1))
     ax.set_xlabel("evaluations")
     ax.set_ylabel(ylabel)
     ax.legend()
