@@ -60,11 +60,13 @@ def _at(curves, n):
 
 
 def convergence_table(curves):
-    """Markdown: best score at :data:`CHECKPOINTS` evaluations, mean ± std over seeds.
+    """Markdown: best score at :data:`CHECKPOINTS` evaluations and at the end of the
+    longest run, mean ± std over seeds.
 
     ``curves``: ``{method: [best-so-far array per seed]}``.
     """
-    cols = [n for n in CHECKPOINTS if any(len(c) >= n for cs in curves.values() for c in cs)]
+    longest = max(len(c) for cs in curves.values() for c in cs)
+    cols = sorted({n for n in CHECKPOINTS if n <= longest} | {longest})
     lines = ["| method | " + " | ".join(f"{n} evals" for n in cols) + " |",
              "|---|" + "---|" * len(cols)]
     for method, cs in curves.items():
@@ -108,12 +110,14 @@ def plot_convergence(curves, path, ylabel="best performance P"):
 
 
 def plot_hypervolume(curves, path):
-    plot_convergence(curves, path,
-                     ylabel="hypervolume (accuracy, 1−latency, 1−energy, 1−area)")
+    plot_convergence(curves, path, ylabel="hypervolume of the four objectives")
 
 
 def plot_front(points, mask, names, path):
-    """Accuracy against each hardware objective; the Pareto-optimal points highlighted."""
+    """Accuracy against each hardware objective; the Pareto-optimal points highlighted
+    (invalid pairs, all objectives 0, left out)."""
+    valid = (points > 0).any(1)
+    points, mask = points[valid], mask[valid]
     plt, fig, axes = _axes(ncols=len(names) - 1, figsize=(4 * (len(names) - 1), 3.6))
     for i, ax in enumerate(np.atleast_1d(axes), start=1):
         ax.scatter(points[~mask, i], points[~mask, 0], s=10, c="0.7", label="evaluated")
