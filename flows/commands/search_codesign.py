@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.search.report import run_options
 
 __all__ = ["COMMAND"]
 
@@ -56,11 +57,6 @@ def _weights(text):
 @click.option("--max-layers", type=int, default=None, help="constraint: at most N layers")
 @click.option("--max-area-mm2", type=float, default=None, help="constraint: area cap")
 @click.option("--max-power-mw", type=float, default=None, help="constraint: power cap")
-@click.option("--resume", default=None, metavar="RUN",
-              help="resume run RUN: only evaluations it does not hold yet are run")
-@click.option("--db", default=None,
-              help="cost database (records the model reads) and run store; default "
-                   "tilewright-costs.sqlite here")
 @click.option("--workers", type=int, default=None,
               help="evaluation processes (default: the usable cores)")
 @click.option("--scheduler", default=None,
@@ -68,12 +64,11 @@ def _weights(text):
 @click.option("--analytic", is_flag=True,
               help="evaluate on the analytic test objective instead of the accelerator "
                    "model and the supernet (to try the searchers; figures NOT measured)")
-@click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-              help="folder for the CSV, TOML, plots and summary")
+@run_options
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
-            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, resume, db,
-            workers, scheduler, analytic, output):
+            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, workers,
+            scheduler, analytic, db_url, resume, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
     import os
@@ -113,7 +108,7 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
     run_id = resume or f"codesign-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
 
     def store():
-        run = open_run(open_db(db), run_id, kind="codesign",
+        run = open_run(open_db(db_url), run_id, kind="codesign",
                        config={"configs": [c.to_dict() for c in configs]})
         click.echo(f"run {run_id} (resume with --resume {run_id})", err=True)
         return run
@@ -121,7 +116,7 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
     total = budget * len(configs)
     with executor, tqdm(total=total, desc="codesign", unit="pair") as bar:
         evaluators = (dict(hardware=analytic_hardware, accuracy=analytic_accuracy)
-                      if analytic else dict(hardware=ModelHardware(db, task)))
+                      if analytic else dict(hardware=ModelHardware(db_url, task)))
         summary = run_study(configs, Path(output), store=store, executor=executor,
                             progress=bar.update, **evaluators)
     click.echo(summary)
