@@ -32,6 +32,7 @@ returned instead of measuring again (``force=True`` re-measures).
 
 import dataclasses
 import hashlib
+import shlex
 from importlib.metadata import version
 
 from tilewright.gen.catalogue import get_block
@@ -41,11 +42,11 @@ from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
-from tilewright.flows.costs.store import CostRecord, cost_key
+from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "GateMismatch", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+           "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
@@ -183,3 +184,24 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     if db is not None:
         db.put(record)
     return record
+
+
+def characterize_into(db_url, block_name, given, options):
+    """:func:`characterize` as an executor task: the worker opens the cost database at
+    ``db_url`` itself (each record is one transaction, so workers share it safely);
+    ``options`` are :func:`characterize`'s keywords."""
+    with open_db(db_url) as db:
+        return characterize(block_name, given, db=db, **options)
+
+
+def replay_command(block_name, params, db_url, options):
+    """The ``tilewright characterize`` command line that measures this one block again
+    (``options``: :func:`characterize`'s keywords as the command spells them)."""
+    args = ["tilewright", "characterize", block_name,
+            *get_block(block_name).param_args(params), "--db", str(db_url)]
+    for name, value in options.items():
+        if value is True:
+            args.append(f"--{name.replace('_', '-')}")
+        elif value is not None and value is not False:
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    return shlex.join(args)

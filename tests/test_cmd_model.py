@@ -35,6 +35,18 @@ def test_help(capsys, argv):
      "strided pattern of 2 encoders from 1 does not fit in 3 encoders"),
     (["sweep", "dynatran", "-o", "OUT", "--taus", "x"],
      "taus must be comma-separated numbers, not 'x'"),
+    (["sweep", "dynatran", "-o", "OUT", "--taus", "0,-0.1"],
+     "tau must be a finite number >= 0, not -0.1"),
+    (["sweep", "dynatran", "-o", "OUT", "--taus", "nan"],
+     "tau must be a finite number >= 0, not nan"),
+    (["sweep", "dynatran", "-o", "OUT", "--tau-weight", "-1"],
+     "tau_weight must be a finite number >= 0, not -1.0"),
+    (["sweep", "dynatran", "-o", "OUT", "--tau-activation", "0.1"],
+     "tau_activation must be None when the sweep sets it (sweep 'activation'), not 0.1"),
+    (["sweep", "dynatran", "-o", "OUT", "--prune", "both", "--tau-weight", "0.1"],
+     "tau_weight must be None when the sweep sets it (sweep 'both'), not 0.1"),
+    (["sweep", "dynatran", "-o", "OUT", "--repeats", "0"],
+     "repeats must be an integer from 1 to 1000, not 0"),
     (["sweep", "skip", "-o", "OUT", "--samples", "0"],
      "samples must be an integer from 1 to 1073741824, not 0"),
     (["sweep", "skip", "-o", "OUT", "--low-skip", "2"],
@@ -55,20 +67,51 @@ def test_evaluate_prints_accuracy(capsys):
     assert 0.1 < r["accuracy"] <= 1
 
 
-def test_sweep_dynatran_writes_table_and_plot(capsys, tmp_path):
+def test_sweep_dynatran_writes_tables_and_plots(capsys, tmp_path):
     code, out, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
-                       str(tmp_path), "--taus", "0,0.05,0.2", "--ks", "1,4", "--samples", "40")
+                       str(tmp_path), "--taus", "0,0.05,0.2", "--samples", "40",
+                       "--repeats", "2")
     assert code == 0
     t = rows(tmp_path / "dynatran.csv")
     assert [float(r["tau"]) for r in t] == [0, 0.05, 0.2]
     assert float(t[0]["rho"]) < float(t[1]["rho"]) < float(t[2]["rho"])
+    assert all(float(r["rho_weight"]) == 0 for r in t)          # activations only
     m = rows(tmp_path / "dynatran_matrices.csv")
     assert {r["matrix"] for r in m} >= {"layers.0.s", "layers.1.p", "layers.1.ff2.weight"}
     assert len(m) == 3 * len({r["matrix"] for r in m})
     k = rows(tmp_path / "topk.csv")
-    assert [r["k"] for r in k] == ["1", "4"] and float(k[0]["topk_seconds"]) > 0
+    assert [float(r["tau"]) for r in k] == [0, 0.05, 0.2]
+    for r in k:
+        assert abs(float(r["rho_topk"]) - float(r["rho_dynatran"])) <= 0.01
+        assert float(r["seconds_topk"]) > 0 and float(r["seconds_dynatran"]) > 0
+        assert float(r["cpu_seconds_topk"]) > 0 and float(r["cpu_seconds_dynatran"]) > 0
+    assert float(k[2]["rho_dynatran"]) == float(t[2]["rho_activation"])
+    assert len({r["seconds_topk"] for r in k}) == 3              # each row timed
+    chosen = rows(tmp_path / "topk_matrices.csv")
+    assert {r["matrix"] for r in chosen} >= {"layers.0.s", "layers.1.ff2"}
     for name in ("dynatran", "topk"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sweep_dynatran_prunes_weights_or_both(capsys, tmp_path):
+    code, _, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
+                     str(tmp_path / "w"), "--taus", "0.1", "--samples", "40",
+                     "--repeats", "1", "--prune", "weight", "--tau-activation", "0.05")
+    w = rows(tmp_path / "w" / "dynatran.csv")[0]
+    assert code == 0 and float(w["tau_weight"]) == 0.1 and float(w["tau_activation"]) == 0.05
+    code, _, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
+                     str(tmp_path / "b"), "--taus", "0.1", "--samples", "40",
+                     "--repeats", "1", "--prune", "both")
+    b = rows(tmp_path / "b" / "dynatran.csv")[0]
+    assert code == 0 and b["tau_weight"] == b["tau_activation"] == "0.1"
+    assert float(b["rho_weight"]) == float(w["rho_weight"]) > 0.5
+
+
+def test_prune_choices_are_the_library_sweeps():
+    from tilewright.flows.commands.model import sweep_dynatran
+    from tilewright.golden.models.pruning import SWEEPS
+    choice = next(p for p in sweep_dynatran.params if p.name == "prune").type.choices
+    assert tuple(choice) == SWEEPS
 
 
 def test_sweep_skip_and_reuse_and_dynaprop(capsys, tmp_path):

@@ -3,8 +3,10 @@
 Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
 
 - ``sweep dynatran``: τ → weight/activation sparsity ρ and accuracy (AccelTran §III-A,
-  the transfer curve), ρ per matrix (``dynatran_matrices.csv``), top-k (SpAtten)
-  accuracy and both methods' CPU overheads (``topk``);
+  the transfer curve; τ prunes the activations, the weights or both), ρ per matrix
+  (``dynatran_matrices.csv``), and DynaTran against top-k (SpAtten) at equal activation
+  sparsity: each method's ρ, accuracy and measured pruning time (wall and CPU) per τ
+  (``topk``, AccelTran Figs. 12–13; the k chosen per matrix in ``topk_matrices.csv``);
 - ``sweep dynaprop``: τ_T → gradient sparsity and accuracy of DynaProp training
   (TransCODE §III-A);
 - ``sweep reuse``: TReX reuse patterns → accuracy (TReX §IV, Fig. 5);
@@ -17,7 +19,10 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (DB_OPTION, UserError, evaluate_tasks,
+                                              executor_options, fail_on_user_errors,
+                                              resume_option)
+from tilewright.flows.executor import get_executor
 
 __all__ = ["COMMAND"]
 
@@ -76,15 +81,17 @@ def _write_csv(output, name, rows):
     return out
 
 
-def _write(output, name, rows, plot):
+def _write(output, name, rows, *plots):
+    """``<name>.csv`` and ``<name>.png``: one panel per function of ``plots``."""
     out = _write_csv(output, name, rows)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    plot(ax, rows)
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(1, len(plots), figsize=(6 * len(plots), 4), squeeze=False)
+    for ax, plot in zip(axes[0], plots):
+        plot(ax, rows)
+        ax.grid(alpha=0.3)
+        ax.legend()
     fig.tight_layout()
     fig.savefig(out / f"{name}.png", dpi=100)
     plt.close(fig)
@@ -159,27 +166,50 @@ def sweep():
 @OUTPUT
 @click.option("--taus", default="0,0.005,0.01,0.02,0.03,0.05,0.075,0.1", show_default=True,
               help="thresholds τ")
-@click.option("--ks", default="1,2,4,8", show_default=True, help="top-k baseline k values")
+@click.option("--prune", type=click.Choice(["activation", "weight", "both"]),
+              default="activation", show_default=True,
+              help="matrices the swept τ prunes (both: one τ for weights and activations)")
+@click.option("--tau-activation", type=float, default=None,
+              help="fixed activation threshold when --prune weight (default: dense)")
+@click.option("--tau-weight", type=float, default=None,
+              help="fixed weight threshold when --prune activation (default: dense)")
+@click.option("--repeats", type=int, default=5, show_default=True,
+              help="timed evaluations per method and τ (the least time is kept)")
 @SAMPLES
 @fail_on_user_errors
-def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
-    """DynaTran τ → sparsity and accuracy, top-k baseline and CPU overhead."""
-    from tilewright.golden.models.pruning import TopKTap, evaluate_pruned, overhead, transfer_curve
-    taus, ks = _floats(taus, "taus"), _ints(ks, "ks")
+def sweep_dynatran(task, seed, epochs, output, taus, prune, tau_activation, tau_weight,
+                   repeats, samples):
+    """DynaTran τ → sparsity and accuracy; top-k at equal activation sparsity, timed."""
+    from tilewright.fixedpoint import check_int
+    from tilewright.golden.models.pruning import equal_sparsity, sweep_points, transfer_curve
+    taus = _floats(taus, "taus")
+    knobs = dict(sweep=prune, tau_activation=tau_activation, tau_weight=tau_weight)
+    sweep_points(taus, **knobs)                        # every τ checked before any work
+    check_int("repeats", repeats, 1, 1000)
     x, y = _held_out(task, samples)
     model = _model(task, seed, epochs)
-    matrices = []
-    rows = transfer_curve(model, x, y, taus, per_matrix=matrices)
+    matrices, chosen = [], []
+    rows = transfer_curve(model, x, y, taus, per_matrix=matrices, **knobs)
     _write(output, "dynatran", rows,
            lambda ax, r: _line(ax, r, "tau", ["rho_activation", "rho_weight", "accuracy"],
                                "threshold τ"))
     _write_csv(output, "dynatran_matrices", matrices)
-    t = model.cfg.tokens
-    cost = overhead(shape=(model.cfg.heads, t, t))
-    krows = [{"k": k, "accuracy": evaluate_pruned(model, x, y, TopKTap(k)),
-              "topk_seconds": cost["topk"], "dynatran_seconds": cost["dynatran"]}
-             for k in ks]
-    _write(output, "topk", krows, lambda ax, r: _line(ax, r, "k", ["accuracy"], "top-k k"))
+    compared = equal_sparsity(model, x, y, taus, repeats=repeats, per_matrix=chosen, **knobs)
+    _write(output, "topk", compared,
+           lambda ax, r: _versus(ax, r, ["accuracy"], "accuracy"),
+           lambda ax, r: _versus(ax, r, ["seconds", "cpu_seconds"], "pruning time (s)"))
+    _write_csv(output, "topk_matrices", chosen)
+
+
+def _versus(ax, rows, fields, ylabel):
+    """DynaTran's and top-k's ``fields`` against their activation ρ (AccelTran Fig. 12)."""
+    for field, style in zip(fields, ("-", "--")):
+        for color, method in enumerate(("dynatran", "topk")):
+            ax.plot([r[f"rho_{method}"] for r in rows],
+                    [r[f"{field}_{method}"] for r in rows], style, color=f"C{color}",
+                    marker="o", label=f"{method} {field}")
+    ax.set_xlabel("activation sparsity ρ")
+    ax.set_ylabel(ylabel)
 
 
 @sweep.command("dynaprop")
@@ -191,24 +221,38 @@ def sweep_dynatran(task, seed, epochs, output, taus, ks, samples):
               help="activation threshold τ_I")
 @click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
               help="gradient thresholds τ_T")
+@executor_options
+@resume_option
+@DB_OPTION
 @fail_on_user_errors
-def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
-    """DynaProp training: τ_T → gradient sparsity and accuracy."""
-    from tilewright.golden.models.dynaprop import DynaPropTap
-    from tilewright.golden.models import Numerics
-    from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
-    rows = []
-    for tau_t in _floats(tau_ts, "tau-ts"):
-        tap = DynaPropTap(tau_i, tau_t)
-        model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
-                      numerics=Numerics(taps=[tap]), cache=False)
-        rows.append({"tau_i": tau_i, "tau_t": tau_t,
-                     "activation_sparsity": tap.activation_sparsity(),
-                     "gradient_sparsity": tap.gradient_sparsity(),
-                     "accuracy": evaluate(model, task)})
+def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts, executor_kind, scheduler,
+                   workers, run_id, db_url):
+    """DynaProp training: τ_T → gradient sparsity and accuracy (one training per τ_T, in
+    parallel on --executor)."""
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
+    tasks = {f"tau_t={tau_t!r}": (task, seed, epochs, tau_i, tau_t)
+             for tau_t in _floats(tau_ts, "tau-ts")}
+    rows = list(evaluate_tasks(_dynaprop_row, tasks, executor, desc="dynaprop",
+                               run_id=run_id, db_url=db_url, kind="model-sweep-dynaprop",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "tau_i": tau_i}).values())
     _write(output, "dynaprop", rows,
            lambda ax, r: _line(ax, r, "tau_t", ["gradient_sparsity", "accuracy"],
                                "gradient threshold τ_T"))
+
+
+def _dynaprop_row(task, seed, epochs, tau_i, tau_t):
+    """One DynaProp training (an executor task): its sparsities and accuracy."""
+    from tilewright.golden.models.dynaprop import DynaPropTap
+    from tilewright.golden.models import Numerics
+    from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
+    tap = DynaPropTap(tau_i, tau_t)
+    model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
+                  numerics=Numerics(taps=[tap]), cache=False)
+    return {"tau_i": tau_i, "tau_t": tau_t,
+            "activation_sparsity": tap.activation_sparsity(),
+            "gradient_sparsity": tap.gradient_sparsity(),
+            "accuracy": evaluate(model, task)}
 
 
 @sweep.command("reuse")
@@ -223,23 +267,37 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
 @click.option("--stride", type=int, default=2, show_default=True, help="stride length SL")
 @click.option("--n-cont", type=int, default=1, show_default=True,
               help="continuous encoders of the pyramid")
+@executor_options
+@resume_option
+@DB_OPTION
 @fail_on_user_errors
-def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont):
-    """TReX attention reuse: each pattern, trained, → accuracy."""
+def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont,
+                executor_kind, scheduler, workers, run_id, db_url):
+    """TReX attention reuse: each pattern, trained, → accuracy (the trainings in parallel
+    on --executor)."""
     from tilewright.golden.models.attention_reuse import PATTERNS, pattern
-    from tilewright.golden.models.train import evaluate
-    patterns = {kind: pattern(kind, layers, n_reuse, start, stride, n_cont)
-                for kind in PATTERNS}
-    rows = []
-    for kind, enc in [("none", ())] + list(patterns.items()):
-        model = _model(task, seed, epochs, layers=layers, reuse=enc)
-        rows.append({"pattern": kind, "reuse": " ".join(map(str, enc)),
-                     "attentions": layers - len(enc), "accuracy": evaluate(model, task)})
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
+    patterns = [("none", ())] + [(kind, pattern(kind, layers, n_reuse, start, stride, n_cont))
+                                 for kind in PATTERNS]
+    tasks = {f"{kind}:{' '.join(map(str, enc))}": (task, seed, epochs, layers, kind, enc)
+             for kind, enc in patterns}
+    rows = list(evaluate_tasks(_reuse_row, tasks, executor, desc="reuse", run_id=run_id,
+                               db_url=db_url, kind="model-sweep-reuse",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "layers": layers}).values())
 
     def plot(ax, r):
         ax.bar([x["pattern"] for x in r], [x["accuracy"] for x in r], label="accuracy")
         ax.set_ylim(0, 1)
     _write(output, "reuse", rows, plot)
+
+
+def _reuse_row(task, seed, epochs, layers, kind, enc):
+    """One model trained with attention-reuse pattern ``enc`` (an executor task)."""
+    from tilewright.golden.models.train import evaluate
+    model = _model(task, seed, epochs, layers=layers, reuse=tuple(enc))
+    return {"pattern": kind, "reuse": " ".join(map(str, enc)),
+            "attentions": layers - len(enc), "accuracy": evaluate(model, task)}
 
 
 @sweep.command("skip")
