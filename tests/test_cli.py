@@ -50,8 +50,8 @@ def test_unwritable_output(run_cli, tmp_path):
     blocker.write_text("")
     code, _, err = run_cli("gen", "mac-lane", "-o", str(blocker / "sub"))
     assert code == 2
-    assert err == (f"tilewright: error: output folder {str(blocker / 'sub')!r} is not "
-                   f"writable: Not a directory\n")
+    assert err == (f"tilewright: error: --output must be a folder, not "
+                   f"{str(blocker / 'sub')!r} (under the file {str(blocker)!r})\n")
 
 
 def test_unknown_block(run_cli, tmp_path):

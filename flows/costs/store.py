@@ -171,14 +171,21 @@ def _match_context(clock_mhz, wire_load):
 
 
 class CostDB(Database):
-    """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``."""
+    """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``;
+    ``create=False`` to read one that must exist, writing nothing
+    (:class:`~tilewright.flows.costs.database.Database`)."""
 
     label = "cost database"
+    made_by = "`tilewright characterize`"
 
-    def __init__(self, url):
-        super().__init__(url)
-        if self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA) < SCHEMA_VERSION:
-            self._migrate()
+    def __init__(self, url, *, create=True):
+        super().__init__(url, create=create)
+        try:
+            if self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA) < SCHEMA_VERSION:
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     def _migrate(self):
         """Schema 1 → 2: the ``unit`` and ``context`` columns (NULL in the old rows, which
@@ -308,6 +315,7 @@ def characterize_command(block, params, *, library=None, clock_mhz=None,
     return shlex.join(words)
 
 
-def open_db(url=None):
-    """The cost database at ``url`` (default: :data:`DEFAULT_DB` in the current folder)."""
-    return CostDB(url or DEFAULT_DB)
+def open_db(url=None, *, create=True):
+    """The cost database at ``url`` (default: :data:`DEFAULT_DB` in the current folder);
+    ``create=False`` to read one that must exist, writing nothing."""
+    return CostDB(DEFAULT_DB if url is None else url, create=create)
