@@ -196,7 +196,8 @@ def test_bad_urls(tmp_path, monkeypatch, url, message):
     assert str(e.value) == message and list(tmp_path.iterdir()) == []
 
 
-def test_readers_create_nothing(tmp_path):
+def test_readers_create_nothing(tmp_path, cost_record):
+    record = cost_record
     path = tmp_path / "c.sqlite"
     with pytest.raises(CostDBError) as e:
         CostDB(path, create=False)
