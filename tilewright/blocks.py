@@ -51,6 +51,8 @@ class Block:
         ``record("stimulus", {"operations": n, "cycles": c, "latency": l,
         "initiation_interval": ii, "description": "..."})`` and honours
         ``TILEWRIGHT_STIMULUS=zeros`` (all-zero data) besides the default ``random``.
+    verilator_args : extra Verilator options for every build of the block (e.g. an
+        optimization pass that does not scale to its large instances, turned off).
     """
 
     name: str
@@ -61,6 +63,7 @@ class Block:
     testbench: str = None
     facts: object = field(default=None, compare=False)
     stimulus: str = None
+    verilator_args: tuple = ()
 
     def resolve(self, given=None):
         """Defaults filled in, unknown names and wrongly typed values rejected.

@@ -54,8 +54,9 @@ def parse(text):
             node = ("not", primary())
         elif value == "(":
             node = disjunction()
-            if take()[1] != ")":
+            if peek()[1] != ")":
                 raise LogicError(f"unbalanced parentheses in {text!r}")
+            take()
         else:
             raise LogicError(f"cannot read function {text!r}")
         while peek()[1] == "'":

@@ -27,10 +27,14 @@ __all__ = ["COMMAND"]
 @click.option("--wire-load", default="default", show_default=True, metavar="MODEL",
               help="the library's wire-load model for net capacitance: 'default' (its "
                    "default_wire_load), a model's name, or 'none' (pin loads only)")
+@click.option("--gate-sim", type=click.Choice(["native", "verilator"]), default="native",
+              show_default=True,
+              help="how the gate-level netlist is simulated: replaying the RTL runs' ports "
+                   "natively, or running the testbenches on a Verilator build (same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus,
-            wire_load, force):
+            wire_load, gate_sim, force):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
@@ -61,7 +65,7 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         for inst, name, params in jobs:
             rows.append((inst, characterize(
                 name, params, liberty=liberty, db=db, clock_mhz=clock_mhz, stimulus=stimulus,
-                wire_load=wire_load, force=force,
+                wire_load=wire_load, force=force, gate_sim=gate_sim,
                 on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
             bar.update()
         bar.close()
