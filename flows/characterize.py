@@ -37,9 +37,12 @@ returned instead of measuring again (``force=True`` re-measures).
 
 import dataclasses
 import hashlib
+import json
+import os
 from importlib.metadata import version
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
@@ -52,8 +55,8 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import CostRecord, cost_key
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "GateMismatch", "GATE_SIMULATORS", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED",
-           "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "GateMismatch", "GATE_SIMULATORS", "DEFAULT_CLOCK_MHZ",
+           "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
@@ -70,6 +73,29 @@ def _node(library_name):
         if library_name.startswith(prefix):
             return node
     return None
+
+
+# In-process memos, so that a lookup served from the database costs milliseconds: the
+# Verilog of a block's parameters (generated once per process), the parsed library (read
+# again when the file changes) and the package version.
+@lru_cache(maxsize=256)
+def _generated(block_name, params_json):
+    return generate(block_name, json.loads(params_json))
+
+
+@lru_cache(maxsize=8)
+def _library(path, mtime_ns, size):
+    return load_liberty(path)
+
+
+def _stamp(path):
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=1)
+def _version():
+    return version("tilewright")
 
 
 def _components(energy):
@@ -99,13 +125,13 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     block = get_block(block_name)
     if block.testbench is None or block.stimulus is None:
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
-    item = generate(block_name, given)
+    item = _generated(block_name, json.dumps(block.resolve(given), sort_keys=True))
     lib_path = liberty if liberty is not None else default_liberty()
-    library = load_liberty(lib_path)
+    library = _library(str(lib_path), *_stamp(lib_path))
     wires = library.wire_load(wire_load)
     wire_figures = None if wires is None else dataclasses.asdict(wires)
-    tools = {**tool_versions(), "tilewright": version("tilewright")}
-    generator_version = (f"{version('tilewright')}+"
+    tools = {**tool_versions(), "tilewright": _version()}
+    generator_version = (f"{_version()}+"
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
     context = {"method": METHOD_VERSION, "library": library.sha256,
                "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,

@@ -17,8 +17,8 @@ import pytest
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
 from tilewright.flows.config import load_config
-from tilewright.flows.generate import generate, generate_config
-from tilewright.flows.regress import new_seed, regress_block, replay_command
+from tilewright.flows.generate import generate_config
+from tilewright.flows.regress import new_seed, regress_block
 from tilewright.gen.systolic import SystolicArray
 
 pytestmark = pytest.mark.cosim
@@ -85,26 +85,18 @@ def test_systolic_regression_full(params):
     _regress(params)
 
 
-def run_gemm(params, m, k, n, seed, instance="systolic"):
-    """Regress ``params`` with the full-rate GEMM ``m×k×n`` (TILEWRIGHT_GEMM)."""
-    item = generate("systolic", params, instance)
-    return run("systolic", item.params, item.verilog, item.instance,
-               "tilewright.cosim.tb_systolic", seed=seed,
-               extra_env={"TILEWRIGHT_GEMM": f"{m},{k},{n}"},
-               build_args=get_block("systolic").verilator_args, replay=replay_command("systolic", item.params, seed) +
-               f"  # with TILEWRIGHT_GEMM={m},{k},{n}")
-
-
 def test_pivot_deit_qkv():
     """PIVOT's 64x36 input-stationary array (preset ``pivot``, PIVOT §3.4) runs DeiT-S's
     QKV projection, a 197x384x384 int8 GEMM, at full size: 17,417 cycles, as modelled."""
     (item,) = generate_config(load_config("pivot"))
     params = item.params
     assert (params["rows"], params["cols"], params["dataflow"]) == (64, 36, "is")
+    seed = _seed()
     result = run("systolic", params, item.verilog, item.instance,
-                 "tilewright.cosim.tb_systolic", seed=_seed(), testcase="gemm_throughput",
+                 "tilewright.cosim.tb_systolic", seed=seed, testcase="gemm_throughput",
                  extra_env={"TILEWRIGHT_GEMM": "197,384,384"},
-                 build_args=get_block("systolic").verilator_args)
+                 build_args=get_block("systolic").verilator_args,
+                 replay=f"TILEWRIGHT_SEED={seed} pytest {__file__}::test_pivot_deit_qkv")
     tp = result.report["gemm_throughput"]
     assert tp["cycles"] == SystolicArray.gemm_cycles(64, 36, 197, 384, 384, "is") == 17417
     assert tp["folds"] == 6 * 6 and tp["compared"] > 0

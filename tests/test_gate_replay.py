@@ -18,6 +18,7 @@ from tilewright.gen.catalogue import get_block
 
 TOY = r"""
 library ("toy") {
+  cell ("tie") { pin ("HI") { direction : "output"; function : "1"; } }
   cell ("inv") { pin ("A") { direction : "input"; }
                  pin ("Y") { direction : "output"; function : "A'"; } }
   cell ("nand") { pin ("A") { direction : "input"; } pin ("B") { direction : "input"; }
@@ -114,8 +115,11 @@ def test_native_flip_flop_edges_clear_and_init():
     assert values[q, 0] == 0                                  # held in reset
 
 
-def test_native_latch_and_errors():
+def test_native_latch_tie_and_errors():
     lib = parse_liberty(TOY)
+    tied = NativeNetlist(_netlist({"t": ("tie", {"HI": [2]}), "i": ("inv", {"A": [2], "Y": [3]})},
+                                  {"y": ("output", [3])}), lib)
+    assert tied.initial(1)[[tied.index[2], tied.index[3]], 0].tolist() == [1, 0]
     net = _netlist({"l": ("latch", {"GATE": [2], "D": [3], "Q": [4]})},
                    {"g": ("input", [2]), "d": ("input", [3]), "q": ("output", [4])})
     native = NativeNetlist(net, lib)

@@ -130,6 +130,7 @@ class NativeNetlist:
         index = _Index(netlist)
         nodes, storage = [], defaultdict(list)     # nodes: (out row, input rows, table)
         inits, init = _inits(netlist), {}      # init: storage cell -> initial IQ
+        tables = {}                             # (cell type, pin) -> (inputs, truth table)
         for name, cell in netlist["cells"].items():
             lib_cell = library.cell(cell["type"])
             store = lib_cell.storage
@@ -147,15 +148,20 @@ class NativeNetlist:
                 if store is not None and pin.function in (store.state, store.state_n) \
                         and bit in inits:
                     init[name] = inits[bit] ^ (pin.function == store.state_n)
-                names = variables(parse(pin.function))
-                ins = [index.pin(name, n, store) for n in names]
-                nodes.append((index.pin(name, pin_name), ins,
-                              truth_table(pin.function, names)))
+                if (cell["type"], pin_name) not in tables:
+                    names = variables(parse(pin.function))
+                    tables[cell["type"], pin_name] = names, truth_table(pin.function, names)
+                names, lut = tables[cell["type"], pin_name]
+                nodes.append((index.pin(name, pin_name), [index.pin(name, n, store)
+                                                          for n in names], lut))
         self.groups = [_Group(library.cell(t).storage, cells, init, index)
                        for t, cells in sorted(storage.items())]
         self.rows = len(index.rows) - 2
         self.index = index.rows
         self.levels = self._levelize(nodes)
+        self.read = np.zeros(self.rows, dtype=bool)     # rows some logic function reads
+        for _, ins, _ in self.levels:
+            self.read[ins.ravel()] = True
         self.ports = {n: (p["direction"], [index.row(b) for b in p["bits"]])
                       for n, p in netlist["ports"].items()}
 
@@ -183,22 +189,18 @@ class NativeNetlist:
                     raise NativeError("combinational loop in the netlist")
                 else:
                     stack.extend(pending)
-        by_level = defaultdict(list)
+        groups = defaultdict(list)         # (level, inputs) -> nodes: no padding
         for k, lv in enumerate(level):
-            by_level[lv].append(nodes[k])
-        return [self._pack(by_level[lv]) for lv in sorted(by_level)]
+            groups[lv, len(nodes[k][1])].append(nodes[k])
+        return [self._pack(groups[g]) for g in sorted(groups)]
 
     @staticmethod
     def _pack(nodes):
-        """One level as (out rows, input rows padded with the constant 0, tables padded
-        to a common width)."""
-        width = max(len(ins) for _, ins, _ in nodes)
+        """Nodes of one level and input count as arrays: out rows, input rows, tables."""
         outs = np.array([o for o, _, _ in nodes], dtype=np.int64)
-        ins = np.zeros((len(nodes), width), dtype=np.int64)
-        luts = np.zeros((len(nodes), 2 ** width), dtype=np.uint8)
-        for k, (_, rows, lut) in enumerate(nodes):
-            ins[k, :len(rows)] = rows
-            luts[k] = np.tile(lut, 2 ** (width - len(rows)))
+        ins = np.array([rows for _, rows, _ in nodes], dtype=np.int64).reshape(
+            len(nodes), len(nodes[0][1]))
+        luts = np.array([lut for _, _, lut in nodes], dtype=np.uint8)
         return outs, ins, luts
 
     def _settle(self, values):
@@ -256,8 +258,10 @@ class NativeNetlist:
         """Apply ``new`` ((len(rows), lanes) values) to input ``rows`` and settle; returns
         the values before (``values`` is updated in place)."""
         before = values.copy()
+        changed = (values[rows] != new).any(axis=1)
         values[rows] = new
-        self._settle(values)
+        if self.read[rows[changed]].any():      # e.g. not when only the clock moved
+            self._settle(values)
         for _ in range(MAX_ROUNDS):
             if not self._store(before, values):
                 return before
