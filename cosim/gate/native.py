@@ -160,8 +160,8 @@ class NativeNetlist:
         self.index = index.rows
         self.levels = self._levelize(nodes)
         self.read = np.zeros(self.rows, dtype=bool)     # rows some logic function reads
-        for _, ins, _ in self.levels:
-            self.read[ins.ravel()] = True
+        for level in self.levels:
+            self.read[level[1].ravel()] = True
         self.ports = {n: (p["direction"], [index.row(b) for b in p["bits"]])
                       for n, p in netlist["ports"].items()}
 
@@ -201,14 +201,13 @@ class NativeNetlist:
         ins = np.array([rows for _, rows, _ in nodes], dtype=np.int64).reshape(
             len(nodes), len(nodes[0][1]))
         luts = np.array([lut for _, _, lut in nodes], dtype=np.uint8)
-        return outs, ins, luts
+        weights = (1 << np.arange(ins.shape[1])).astype(np.int16)   # input k is bit k
+        return outs, ins, luts, weights, np.arange(len(nodes))[:, None]
 
     def _settle(self, values):
-        for outs, ins, luts in self.levels:
-            index = np.zeros((len(outs), values.shape[1]), dtype=np.int64)
-            for k in range(ins.shape[1]):
-                index |= values[ins[:, k]].astype(np.int64) << k
-            values[outs] = np.take_along_axis(luts, index, axis=1)
+        for outs, ins, luts, weights, cells in self.levels:
+            index = np.matmul(values[ins].transpose(0, 2, 1), weights)   # (nodes, lanes)
+            values[outs] = luts[cells, index]
 
     def _store(self, before, values):
         """Update flip-flops (edge) and latches and async clear/preset; True if any
