@@ -146,28 +146,29 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     declared = top_ports(item.verilog, item.instance)
     native = gate_sim == "native"
     stage("synthesis beside RTL simulation")
-    with ThreadPoolExecutor(max_workers=2) as pool:      # independent: use both cores
+    with ThreadPoolExecutor(max_workers=3) as pool:      # independent: use both cores
         synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path)
         if native:
-            rtl_runs = _runs(block_name, item.params, item.verilog, item.instance, block,
-                             seed, stimulus, declared, trace=True)
+            rtl_runs = _runs(pool, block_name, item.params, item.verilog, item.instance,
+                             block, seed, stimulus, declared, trace=True)
         else:
             rtl_runs = [simulate(block_name, item.params, item.verilog, item.instance,
                                  block.testbench, block.stimulus, seed=seed,
                                  stimulus=stimulus, build_args=block.verilator_args)]
         synth = synthesized.result()
-    rtl, ports = rtl_runs[0], _ports(synth.netlist)
+        rtl, ports = rtl_runs[0], _ports(synth.netlist)
+        if "stimulus" not in rtl.report:
+            raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' "
+                             f"report")
+        stage(f"gate-level simulation ({gate_sim})")
+        if native:
+            gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
+        else:
+            gate, twice, *idle = _runs(pool, f"{block_name}-gate", item.params,
+                                       synth.gate_verilog, item.instance, block, seed,
+                                       stimulus, declared, public=tuple(ports))
     stage("static timing")
     timing = critical_path(synth.netlist, library, item.verilog, wire_load=wires)
-    if "stimulus" not in rtl.report:
-        raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' report")
-    stage(f"gate-level simulation ({gate_sim})")
-    if native:
-        gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
-    else:
-        gate, twice, *idle = _runs(f"{block_name}-gate", item.params, synth.gate_verilog,
-                                   item.instance, block, seed, stimulus, declared,
-                                   public=tuple(ports))
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
     if gate.report != rtl.report or gate_ports != rtl_ports:
         diff = sorted(p for p in ports if gate_ports[p] != rtl_ports[p])
@@ -227,22 +228,24 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
 GATE_SIMULATORS = ("native", "verilator")
 
 
-def _runs(label, params, verilog, toplevel, block, seed, stimulus, ports, *, public=None,
-          trace=False):
-    """The four runs characterization measures on ``verilog``: the stimulus test once
-    and twice over, then at rest for each of :data:`IDLE_CYCLES`; with ``trace``, each
-    records its ports' values per timestep."""
+def _runs(pool, label, params, verilog, toplevel, block, seed, stimulus, ports, *,
+          public=None, trace=False):
+    """The four runs characterization measures on ``verilog``, on ``pool`` (an
+    executor; the first run builds, the others wait for the build): the stimulus test
+    once and twice over, then at rest for each of :data:`IDLE_CYCLES`; with ``trace``,
+    each records its ports' values per timestep."""
     widths = {name: width for name, (_, width) in ports.items()} if trace else None
     inputs = ",".join(n for n, (direction, _) in ports.items() if direction == "input")
 
     def one(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
-        return simulate(label, params, verilog, toplevel, testbench, testcase, seed=seed,
-                        stimulus=stimulus, repeats=repeats, public=public, env=env,
-                        trace=widths, build_args=block.verilator_args)
-    return [one(1), one(2), *(one(1, "tilewright.cosim.tb_idle", "idle",
+        return pool.submit(simulate, label, params, verilog, toplevel, testbench, testcase,
+                           seed=seed, stimulus=stimulus, repeats=repeats, public=public,
+                           env=env, trace=widths, build_args=block.verilator_args)
+    runs = [one(1), one(2), *(one(1, "tilewright.cosim.tb_idle", "idle",
                                   {"TILEWRIGHT_IDLE_INPUTS": inputs,
                                    "TILEWRIGHT_IDLE_CYCLES": str(n)})
                               for n in IDLE_CYCLES)]
+    return [run.result() for run in runs]
 
 
 def _native_runs(netlist, library, rtl_runs):

@@ -40,7 +40,8 @@ def regress_block(block_name, given=None, *, seed=None, testcase=None, waves=Fal
     seed = new_seed() if seed is None else seed
     return run(block_name, item.params, item.verilog, item.instance, block.testbench,
                seed=seed, testcase=testcase, waves=waves, keep=keep,
-               build_args=block.verilator_args, replay=replay_command(block_name, item.params, seed, testcase))
+               build_args=block.verilator_args,
+               replay=replay_command(block_name, item.params, seed, testcase))
 
 
 def regress_config(config, *, seed=None, waves=False):

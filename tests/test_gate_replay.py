@@ -2,6 +2,8 @@
 VCD port traces, replay against the RTL — and, per block at a small size, the same
 toggles as Verilator's toggle coverage of the netlist, net for net and run for run."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -211,11 +213,13 @@ def test_native_equals_verilator(name):
     item = generate(name, SMALL[name])
     synth = synthesize(item.verilog, item.instance)
     declared = top_ports(item.verilog, item.instance)
-    rtl = ch._runs(name, item.params, item.verilog, item.instance, block, ch.DEFAULT_SEED,
-                   "random", declared, trace=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rtl = ch._runs(pool, name, item.params, item.verilog, item.instance, block,
+                       ch.DEFAULT_SEED, "random", declared, trace=True)
+        gate = ch._runs(pool, f"{name}-gate", item.params, synth.gate_verilog,
+                        item.instance, block, ch.DEFAULT_SEED, "random", declared,
+                        public=tuple(synth.netlist["ports"]))
     native = ch._native_runs(synth.netlist, load_liberty(), rtl)
-    gate = ch._runs(f"{name}-gate", item.params, synth.gate_verilog, item.instance, block,
-                    ch.DEFAULT_SEED, "random", declared, public=tuple(synth.netlist["ports"]))
     for ours, theirs in zip(native, gate):
         assert ours.clock_cycles == theirs.clock_cycles
         assert ours.report == theirs.report
