@@ -11,11 +11,12 @@ by the RTL (``gen/``) and the bit-exact models (``golden/``):
   arithmetic shift does in hardware); ``"half-even"`` rounds to nearest, ties to even;
 - overflow ``"wrap"`` keeps the low bits (two's-complement wrap-around); ``"saturate"``
   clamps to the most negative / most positive value.
+
+torch is imported inside the functions that make tensors, so that the generators, which
+use only the formats' widths and limits, load without it (1.8 s of CPU per process).
 """
 
 from dataclasses import dataclass
-
-import torch
 
 __all__ = ["FixedFormat", "ROUNDINGS", "OVERFLOWS", "check_choice", "shift_right", "fit",
            "wrap", "saturate"]
@@ -84,6 +85,7 @@ class FixedFormat:
 
     def quantize(self, x, rounding="half-even", overflow="saturate"):
         """Float tensor → integer tensor (``torch.int64``) in this format."""
+        import torch
         check_choice("rounding", rounding, ROUNDINGS)
         check_choice("overflow", overflow, OVERFLOWS)
         scaled = torch.as_tensor(x, dtype=torch.float64) * self.scale
@@ -95,15 +97,18 @@ class FixedFormat:
 
     def to_float(self, q):
         """Integer tensor in this format → ``torch.float64`` tensor of the real values."""
+        import torch
         return torch.as_tensor(q, dtype=torch.int64).to(torch.float64) / self.scale
 
     def range(self):
         """All representable integers, ascending, as a ``torch.int64`` tensor."""
+        import torch
         return torch.arange(self.min_int, self.max_int + 1, dtype=torch.int64)
 
 
 def shift_right(q, n, rounding):
     """Divide integer tensor ``q`` by ``2**n`` with the given rounding (``n >= 0``)."""
+    import torch
     check_choice("rounding", rounding, ROUNDINGS)
     q = torch.as_tensor(q, dtype=torch.int64)
     if n == 0:
@@ -119,6 +124,7 @@ def shift_right(q, n, rounding):
 
 def wrap(q, width):
     """Keep the low ``width`` bits of ``q`` as a signed value."""
+    import torch
     q = torch.as_tensor(q, dtype=torch.int64)
     if width >= 64:
         return q
@@ -128,6 +134,7 @@ def wrap(q, width):
 
 def saturate(q, width):
     """Clamp ``q`` to the signed ``width``-bit range."""
+    import torch
     q = torch.as_tensor(q, dtype=torch.int64)
     return q.clamp(-(1 << (width - 1)), (1 << (width - 1)) - 1)
 
