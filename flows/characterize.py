@@ -39,6 +39,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shlex
 from importlib.metadata import version
 
 from concurrent.futures import ThreadPoolExecutor
@@ -52,11 +53,12 @@ from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
-from tilewright.flows.costs.store import CostRecord, cost_key
+from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "GateMismatch", "GATE_SIMULATORS", "DEFAULT_CLOCK_MHZ",
-           "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+           "GATE_SIMULATORS", "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES",
+           "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
@@ -253,3 +255,24 @@ def _native_runs(netlist, library, rtl_runs):
     against the RTL's at every timestep); reports and cycles are the RTL runs'."""
     toggles = replay(netlist, library, [r.ports for r in rtl_runs])
     return [Activity(t, r.report, r.clock_cycles) for t, r in zip(toggles, rtl_runs)]
+
+
+def characterize_into(db_url, block_name, given, options):
+    """:func:`characterize` as an executor task: the worker opens the cost database at
+    ``db_url`` itself (each record is one transaction, so workers share it safely);
+    ``options`` are :func:`characterize`'s keywords."""
+    with open_db(db_url) as db:
+        return characterize(block_name, given, db=db, **options)
+
+
+def replay_command(block_name, params, db_url, options):
+    """The ``tilewright characterize`` command line that measures this one block again
+    (``options``: :func:`characterize`'s keywords as the command spells them)."""
+    args = ["tilewright", "characterize", block_name,
+            *get_block(block_name).param_args(params), "--db", str(db_url)]
+    for name, value in options.items():
+        if value is True:
+            args.append(f"--{name.replace('_', '-')}")
+        elif value is not None and value is not False:
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    return shlex.join(args)

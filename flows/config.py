@@ -9,6 +9,10 @@ A config looks like (shipped presets live in ``tilewright/presets/``)::
     block = "mac-lane"          # a block name, see `tilewright blocks`
     instance = "mac_lane"       # file name of its Verilog; defaults to the block's top
     multipliers = 16            # any parameter of that block
+
+An ``[accelerator]`` table, when present, describes the accelerator built from the blocks;
+it is read by the accelerator model (:func:`tilewright.flows.model.load_accelerator`), not
+here.
 """
 
 import re
@@ -22,7 +26,7 @@ from tilewright.gen.catalogue import get_block
 
 __all__ = ["Config", "Instance", "ConfigError", "load_config", "presets"]
 
-TOP_KEYS = ("name", "description", "blocks")
+TOP_KEYS = ("name", "description", "blocks", "accelerator")
 
 
 class ConfigError(ValueError):

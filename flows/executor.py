@@ -203,8 +203,10 @@ def _where():
 
 
 def _picklable(error):
+    """``error``, or a RuntimeError of its text if it does not survive pickling (an
+    exception whose ``__init__`` wants other arguments than ``args`` cannot be loaded)."""
     try:
-        pickle.dumps(error)
+        pickle.loads(pickle.dumps(error))
         return error
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
@@ -331,7 +333,10 @@ class LocalExecutor(Executor):
                     if queue and worker.task is None:
                         worker.task = queue.popleft()
                         attempts[worker.task] += 1
-                        worker.conn.send_bytes(payloads[worker.task])
+                        try:
+                            worker.conn.send_bytes(payloads[worker.task])
+                        except OSError:         # it died idle: its sentinel tells below
+                            pass
                 busy = [w for w in self._pool if w.task is not None]
                 ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
                 for worker in busy:

@@ -10,7 +10,7 @@ from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
 from tilewright.flows.generate import generate
 
-__all__ = ["regress_block", "regress_config", "replay_command", "new_seed"]
+__all__ = ["regress_block", "regress_config", "regress_instance", "replay_command", "new_seed"]
 
 
 def new_seed():
@@ -19,12 +19,8 @@ def new_seed():
 
 def replay_command(block_name, params, seed, testcase=None):
     """The ``tilewright regress`` command line that reruns this exact regression."""
-    block = get_block(block_name)
-    args = ["tilewright", "regress", "--block", block_name]
-    for p in block.params:
-        if params.get(p.name) is not None and params[p.name] != p.default:
-            args += ["--param", f"{p.name}={params[p.name]}"]
-    args += ["--seed", str(seed)]
+    args = ["tilewright", "regress", "--block", block_name,
+            *get_block(block_name).param_args(params), "--seed", str(seed)]
     if testcase:
         args += ["--test", testcase]
     return shlex.join(args)
@@ -44,9 +40,27 @@ def regress_block(block_name, given=None, *, seed=None, testcase=None, waves=Fal
                replay=replay_command(block_name, item.params, seed, testcase))
 
 
-def regress_config(config, *, seed=None, waves=False):
-    """Regress every instance of ``config``; yields ``(instance, RunResult)``."""
-    for inst in config.instances:
-        result = regress_block(inst.block, inst.params, seed=seed, waves=waves,
-                               instance=inst.instance)
-        yield inst, result
+def regress_instance(block_name, params, instance, seed, waves):
+    """:func:`regress_block` for one instance of a config, as an executor task (positional
+    arguments); the run folder is kept when ``waves`` asks for a waveform."""
+    return regress_block(block_name, params, seed=seed, waves=waves, instance=instance,
+                         keep=waves)
+
+
+def regress_config(config, executor, *, seed=None, waves=False, desc=None):
+    """Regress every instance of ``config`` on ``executor``
+    (:mod:`tilewright.flows.executor`); yields ``(instance, RunResult)`` as each finishes.
+
+    Each instance runs with ``seed``, or with a fresh seed of its own drawn here, so that a
+    failure (:class:`~tilewright.flows.executor.TaskFailed`, raised after the others have
+    finished) carries the command replaying it.
+    """
+    instances = {inst.instance: inst for inst in config.instances}
+    seeds = {name: new_seed() if seed is None else seed for name in instances}
+    tasks = {name: (inst.block, inst.params, name, seeds[name], waves)
+             for name, inst in instances.items()}
+
+    def replay(name):
+        return replay_command(instances[name].block, instances[name].params, seeds[name])
+    for name, result in executor.map(regress_instance, tasks, desc=desc, replay=replay):
+        yield instances[name], result

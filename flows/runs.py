@@ -34,10 +34,10 @@ class RunError(ValueError):
 
 
 def _json(value, what):
-    """``value`` as canonical JSON text (sorted keys; no NaN, which PostgreSQL's JSON and
-    other readers refuse)."""
+    """``value`` as JSON text (its dicts' keys in their order; no NaN, which PostgreSQL's
+    JSON and other readers refuse)."""
     try:
-        return json.dumps(value, sort_keys=True, allow_nan=False)
+        return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{what} must be JSON data (dicts, lists, str, finite numbers, "
                         f"bool, None): {e}") from None

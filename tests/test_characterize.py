@@ -151,10 +151,12 @@ def check_cli_config(measured, tmp_path):
     cfg.write_text('name = "two"\n' + "".join(
         f'[[blocks]]\nblock = "mac-lane"\ninstance = "{name}"\nmultipliers = 1\nil = 4\n'
         f'fl = 4\n' for name in ("lane_a", "lane_b")))
-    out = CliRunner().invoke(cli, ["characterize", "--config", str(cfg), "--db", db.url])
-    assert out.exit_code == 0, out.output
-    rows = [line for line in out.output.splitlines() if line.startswith("lane_")]
-    assert len(rows) == 2 and all(rand.key[:12] in row for row in rows)
+    for executor in (["--executor", "local"], ["--executor", "dask", "--workers", "2"]):
+        out = CliRunner().invoke(cli, ["characterize", "--config", str(cfg), "--db", db.url,
+                                       *executor])
+        assert out.exit_code == 0, out.output
+        rows = [line for line in out.output.splitlines() if line.startswith("lane_")]
+        assert len(rows) == 2 and all(rand.key[:12] in row for row in rows)
 
 
 def test_cli_errors(tmp_path):

@@ -87,6 +87,13 @@ def test_dead_worker_twice_reported(pool, tmp_path):
     assert not e.value.others
 
 
+def test_worker_killed_while_idle(pool):
+    pool._pool[0].process.kill()
+    pool._pool[0].process.join()
+    assert dict(pool.map(square, {i: (i,) for i in range(4)})) == {i: i * i for i in range(4)}
+    assert all(w.process.is_alive() for w in pool._pool) and len(pool._pool) == 2
+
+
 def test_unpicklable_argument_reported(pool):
     with pytest.raises(TaskFailed) as e:
         list(pool.map(square, {"lambda": (lambda: 1,), "ok": (2,)}))
@@ -148,3 +155,18 @@ def test_bad_arguments():
         list(get_executor("local").map(square, {"k": 3}))
     assert str(e.value) == "the arguments of task 'k' must be a tuple, not int"
     assert get_executor().workers == usable_cores()
+
+
+class Unloadable(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+
+
+def raise_unloadable():
+    raise Unloadable(1, 2)
+
+
+def test_exception_that_does_not_unpickle(pool):
+    with pytest.raises(TaskFailed) as e:
+        list(pool.map(raise_unloadable, {"k": ()}))
+    assert type(e.value.cause) is RuntimeError and str(e.value.cause) == "Unloadable: 1 and 2"

@@ -20,8 +20,10 @@ def test_record_and_resume(db_url):
         assert run.record("a", (1, 2.5)) == [1, 2.5]
         run.record("b", {"x": None, "ok": True})
         run.record("a", [3])                    # replaced
+        assert list(run.record("o", {"z": 1, "a": 2})) == ["z", "a"]     # keys keep order
     with open_run(db_url, "r1", kind="sweep", config=dict(CONFIG)) as run:
-        assert run.done() == {"b": {"x": None, "ok": True}, "a": [3]}
+        assert run.done() == {"b": {"x": None, "ok": True}, "a": [3], "o": {"z": 1, "a": 2}}
+        assert list(run.done()["o"]) == ["z", "a"]
         assert run.config == CONFIG
     with open_run(db_url, "r2", kind="sweep", config=CONFIG) as other:
         assert other.done() == {}               # runs are apart

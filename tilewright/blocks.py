@@ -85,6 +85,13 @@ class Block:
             resolved[p.name] = value
         return resolved
 
+    def param_args(self, params):
+        """``["--param", "name=value", ...]`` for the values of ``params`` that differ from
+        the defaults, as ``tilewright characterize`` and ``regress`` take them."""
+        return [arg for p in self.params
+                if params.get(p.name) is not None and params[p.name] != p.default
+                for arg in ("--param", f"{p.name}={params[p.name]}")]
+
     def build(self, given=None):
         """The component for ``given`` parameters (resolved first)."""
         return self.component(**self.resolve(given))

@@ -1,11 +1,14 @@
 """``tilewright characterize``: measure a block's (or a preset's) costs into the cost
 database and print them."""
 
+import os
 import sys
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (DB_OPTION, UserError, executor_options,
+                                              exit_on_failed_task, fail_on_user_errors)
+from tilewright.flows.executor import get_executor
 
 __all__ = ["COMMAND"]
 
@@ -18,8 +21,7 @@ __all__ = ["COMMAND"]
               help="characterize every block of a TOML config file or shipped preset")
 @click.option("--liberty", type=click.Path(dir_okay=False), default=None,
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
-              help="cost database: a SQLite file or a postgresql:// URL")
+@DB_OPTION
 @click.option("--clock-mhz", type=float, default=700.0, show_default=True,
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
@@ -32,17 +34,19 @@ __all__ = ["COMMAND"]
               help="how the gate-level netlist is simulated: replaying the RTL runs' ports "
                    "natively, or running the testbenches on a Verilator build (same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
+@executor_options
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus,
-            wire_load, gate_sim, force):
+            wire_load, gate_sim, force, executor_kind, scheduler, workers):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
-    BLOCK or of every block of --config. A row marked ! assumes a clock above its fmax."""
+    BLOCK or of every block of --config (in parallel on --executor). A row marked !
+    assumes a clock above its fmax."""
     from tilewright.gen.catalogue import get_block
     from tilewright.flows.commands.common import parse_params
-    from tilewright.flows.characterize import characterize
     from tilewright.flows.costs.store import open_db
 
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of BLOCK or --config")
     if clock_mhz <= 0:
@@ -58,16 +62,51 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
     load_liberty(liberty).wire_load(wire_load)
-    from tqdm import tqdm
-    with open_db(db_url) as db:
-        bar = tqdm(total=len(jobs), desc="characterize", unit="block", file=sys.stderr)
-        rows = []
-        for inst, name, params in jobs:
-            rows.append((inst, characterize(
-                name, params, liberty=liberty, db=db, clock_mhz=clock_mhz, stimulus=stimulus,
-                wire_load=wire_load, force=force, gate_sim=gate_sim,
-                on_stage=lambda stage: bar.set_postfix_str(f"{inst}: {stage}"))))
-            bar.update()
-        bar.close()
+    options = dict(liberty=liberty and os.path.abspath(liberty), clock_mhz=clock_mhz,
+                   stimulus=stimulus, wire_load=wire_load, gate_sim=gate_sim, force=force)
+    if block_name is not None:
+        with open_db(db_url) as db:
+            rows = [(block_name, _one(block_name, jobs[0][2], db, options))]
+    else:
+        rows = _in_parallel(jobs, db_url, options, executor)
     from tilewright.flows.costs.table import cost_table
     click.echo("\n".join(cost_table(rows)))
+
+
+def _one(block_name, params, db, options):
+    """Characterize one block here, its stages on a progress bar."""
+    from tqdm import tqdm
+
+    from tilewright.flows.characterize import characterize
+    with tqdm(total=1, desc="characterize", unit="block", file=sys.stderr) as bar:
+        record = characterize(block_name, params, db=db, **options,
+                              on_stage=lambda stage: bar.set_postfix_str(stage))
+        bar.update()
+    return record
+
+
+def _in_parallel(jobs, db_url, options, executor):
+    """Characterize ``jobs`` on ``executor``; the rows of those that finished (a failure
+    is reported after the others, exit status 1)."""
+    from tilewright.flows.characterize import characterize_into, replay_command
+    from tilewright.flows.costs.database import is_postgres_url
+    from tilewright.flows.costs.store import open_db
+    if not is_postgres_url(db_url):
+        db_url = os.path.abspath(db_url)        # workers may start elsewhere
+    tasks = {inst: (db_url, name, params, options) for inst, name, params in jobs}
+
+    def replay(inst):
+        return replay_command(tasks[inst][1], tasks[inst][2], db_url, options)
+    found = {}
+    # the database opened first: its schema is made once, and a URL that does not answer
+    # fails before anything is measured
+    with exit_on_failed_task(), executor, open_db(db_url):
+        try:
+            for inst, record in executor.map(characterize_into, tasks, desc="characterize",
+                                             replay=replay):
+                found[inst] = record
+        finally:
+            if found and len(found) < len(tasks):
+                from tilewright.flows.costs.table import cost_table
+                click.echo("\n".join(cost_table([(i, found[i]) for i in tasks if i in found])))
+    return [(inst, found[inst]) for inst in tasks]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import DB_OPTION, UserError, fail_on_user_errors
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
@@ -71,10 +71,6 @@ def COMMAND():
     """Read the cost database written by `tilewright characterize`."""
 
 
-_db_option = click.option("--db", "db_url", default="tilewright-costs.sqlite",
-                          show_default=True, help="a SQLite file or a postgresql:// URL")
-
-
 def _open(db_url):
     from pathlib import Path
 
@@ -86,7 +82,7 @@ def _open(db_url):
 
 @COMMAND.command("list")
 @click.option("--block", default=None, help="only this block")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def list_command(block, db_url):
     """One line per record."""
@@ -98,7 +94,7 @@ def list_command(block, db_url):
 
 @COMMAND.command("show")
 @click.argument("key")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def show_command(key, db_url):
     """The full record(s) whose key starts with KEY, as JSON."""
@@ -114,7 +110,7 @@ def show_command(key, db_url):
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="file to write (default: standard output)")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def export_command(fmt, output, db_url):
     """Every record as CSV, JSON or an Accelergy energy/area reference table."""
@@ -131,7 +127,7 @@ def export_command(fmt, output, db_url):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="image file to write (.png, .svg or .pdf)")
 @click.option("--block", default=None, help="only this block")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def plot_command(output, block, db_url):
     """Power (by energy component, with idle power), area (flip-flops and the rest) and
@@ -156,7 +152,7 @@ def plot_command(output, block, db_url):
                    "nominal; sky130 runs at 1.8]")
 @click.option("--flavour", type=click.Choice(["HP", "LP"]), default="HP", show_default=True,
               help="device model at 45 nm and below")
-@_db_option
+@DB_OPTION
 @fail_on_user_errors
 def scale_command(key, node, vdd, src_vdd, flavour, db_url):
     """Records (all, or those whose key starts with KEY) scaled to another node with

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (DB_OPTION, UserError, evaluate_tasks,
+                                              executor_options, fail_on_user_errors,
+                                              resume_option)
+from tilewright.flows.executor import get_executor
 
 __all__ = ["COMMAND"]
 
@@ -218,24 +221,38 @@ def _versus(ax, rows, fields, ylabel):
               help="activation threshold τ_I")
 @click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
               help="gradient thresholds τ_T")
+@executor_options
+@resume_option
+@DB_OPTION
 @fail_on_user_errors
-def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
-    """DynaProp training: τ_T → gradient sparsity and accuracy."""
-    from tilewright.golden.models.dynaprop import DynaPropTap
-    from tilewright.golden.models import Numerics
-    from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
-    rows = []
-    for tau_t in _floats(tau_ts, "tau-ts"):
-        tap = DynaPropTap(tau_i, tau_t)
-        model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
-                      numerics=Numerics(taps=[tap]), cache=False)
-        rows.append({"tau_i": tau_i, "tau_t": tau_t,
-                     "activation_sparsity": tap.activation_sparsity(),
-                     "gradient_sparsity": tap.gradient_sparsity(),
-                     "accuracy": evaluate(model, task)})
+def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts, executor_kind, scheduler,
+                   workers, run_id, db_url):
+    """DynaProp training: τ_T → gradient sparsity and accuracy (one training per τ_T, in
+    parallel on --executor)."""
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
+    tasks = {f"tau_t={tau_t!r}": (task, seed, epochs, tau_i, tau_t)
+             for tau_t in _floats(tau_ts, "tau-ts")}
+    rows = list(evaluate_tasks(_dynaprop_row, tasks, executor, desc="dynaprop",
+                               run_id=run_id, db_url=db_url, kind="model-sweep-dynaprop",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "tau_i": tau_i}).values())
     _write(output, "dynaprop", rows,
            lambda ax, r: _line(ax, r, "tau_t", ["gradient_sparsity", "accuracy"],
                                "gradient threshold τ_T"))
+
+
+def _dynaprop_row(task, seed, epochs, tau_i, tau_t):
+    """One DynaProp training (an executor task): its sparsities and accuracy."""
+    from tilewright.golden.models.dynaprop import DynaPropTap
+    from tilewright.golden.models import Numerics
+    from tilewright.golden.models.train import TrainConfig, default_config, evaluate, train
+    tap = DynaPropTap(tau_i, tau_t)
+    model = train(task, default_config(task), TrainConfig(epochs=epochs, seed=seed),
+                  numerics=Numerics(taps=[tap]), cache=False)
+    return {"tau_i": tau_i, "tau_t": tau_t,
+            "activation_sparsity": tap.activation_sparsity(),
+            "gradient_sparsity": tap.gradient_sparsity(),
+            "accuracy": evaluate(model, task)}
 
 
 @sweep.command("reuse")
@@ -250,23 +267,37 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts):
 @click.option("--stride", type=int, default=2, show_default=True, help="stride length SL")
 @click.option("--n-cont", type=int, default=1, show_default=True,
               help="continuous encoders of the pyramid")
+@executor_options
+@resume_option
+@DB_OPTION
 @fail_on_user_errors
-def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont):
-    """TReX attention reuse: each pattern, trained, → accuracy."""
+def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_cont,
+                executor_kind, scheduler, workers, run_id, db_url):
+    """TReX attention reuse: each pattern, trained, → accuracy (the trainings in parallel
+    on --executor)."""
     from tilewright.golden.models.attention_reuse import PATTERNS, pattern
-    from tilewright.golden.models.train import evaluate
-    patterns = {kind: pattern(kind, layers, n_reuse, start, stride, n_cont)
-                for kind in PATTERNS}
-    rows = []
-    for kind, enc in [("none", ())] + list(patterns.items()):
-        model = _model(task, seed, epochs, layers=layers, reuse=enc)
-        rows.append({"pattern": kind, "reuse": " ".join(map(str, enc)),
-                     "attentions": layers - len(enc), "accuracy": evaluate(model, task)})
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
+    patterns = [("none", ())] + [(kind, pattern(kind, layers, n_reuse, start, stride, n_cont))
+                                 for kind in PATTERNS]
+    tasks = {f"{kind}:{' '.join(map(str, enc))}": (task, seed, epochs, layers, kind, enc)
+             for kind, enc in patterns}
+    rows = list(evaluate_tasks(_reuse_row, tasks, executor, desc="reuse", run_id=run_id,
+                               db_url=db_url, kind="model-sweep-reuse",
+                               config={"task": task, "seed": seed, "epochs": epochs,
+                                       "layers": layers}).values())
 
     def plot(ax, r):
         ax.bar([x["pattern"] for x in r], [x["accuracy"] for x in r], label="accuracy")
         ax.set_ylim(0, 1)
     _write(output, "reuse", rows, plot)
+
+
+def _reuse_row(task, seed, epochs, layers, kind, enc):
+    """One model trained with attention-reuse pattern ``enc`` (an executor task)."""
+    from tilewright.golden.models.train import evaluate
+    model = _model(task, seed, epochs, layers=layers, reuse=tuple(enc))
+    return {"pattern": kind, "reuse": " ".join(map(str, enc)),
+            "attentions": layers - len(enc), "accuracy": evaluate(model, task)}
 
 
 @sweep.command("skip")

@@ -5,7 +5,10 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
+from tilewright.flows.commands.common import (UserError, executor_options,
+                                              exit_on_failed_task, fail_on_user_errors,
+                                              parse_params)
+from tilewright.flows.executor import get_executor
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["COMMAND"]
@@ -22,12 +25,16 @@ __all__ = ["COMMAND"]
 @click.option("--waves", is_flag=True, help="record waveforms (dump.vcd in the run folder)")
 @click.option("--full", is_flag=True,
               help="run the whole pytest regression, exhaustive sweeps included")
+@executor_options
 @fail_on_user_errors
-def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full):
-    """Run cocotb regressions on Verilator with the golden models as scoreboards.
+def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full, executor_kind,
+            scheduler, workers):
+    """Run cocotb regressions on Verilator with the golden models as scoreboards; the
+    blocks of --config in parallel on --executor.
 
     A failure prints its seed and the command that replays it.
     """
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     if full:
         _run_pytest(["-m", "full or not full"])
         return
@@ -45,16 +52,12 @@ def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full):
         else:
             if raw_params:
                 raise UserError("--param goes with --block")
-            from tqdm import tqdm
-
             from tilewright.flows.config import load_config
             config = load_config(config_spec)
-            bar = tqdm(total=len(config.instances), desc=f"regress {config.name}", unit="block",
-                       file=sys.stderr)
-            for inst, result in regress_config(config, seed=seed, waves=waves):
-                bar.update()
-                _print_result(inst.instance, result)
-            bar.close()
+            with exit_on_failed_task(), executor:
+                for inst, result in regress_config(config, executor, seed=seed, waves=waves,
+                                                   desc=f"regress {config.name}"):
+                    _print_result(inst.instance, result)
     except SimulationFailed as e:
         click.echo(str(e), err=True)
         sys.exit(1)

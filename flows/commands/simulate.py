@@ -1,0 +1,153 @@
+"""``tilewright simulate``: a transformer on an accelerator, from measured cost records.
+
+Prints cycles, latency, throughput, energy, EDP, area, utilisation and the stall split;
+with ``-o DIR`` writes ``report.json``, ``ops.csv`` (every op: cycles, energy, stalls),
+``utilisation.png`` and ``breakdown.png`` (AccelTran Figs. 17-18 style). Nothing is written
+when the design is invalid or cost records are missing.
+"""
+
+import json
+from pathlib import Path
+
+import click
+
+from tilewright.flows.commands.common import UserError, fail_on_user_errors
+
+__all__ = ["COMMAND", "summary_lines"]
+
+TASKS = {"bert": "sentiment", "vit": "digits"}
+
+
+def summary_lines(result):
+    """The printed summary of a :class:`~tilewright.flows.model.Result`."""
+    s = result.summary()
+    mode = "training" if s["train"] else "inference"
+    gating = "power-gated" if s["power_gating"] else "clocked when idle"
+    util = ", ".join(f"{k} {100 * v:.1f} %" for k, v in s["utilisation"].items())
+    st = s["stalls"]
+    return [
+        f"{s['model']}, batch {s['batch']}, seq {s['seq']} on {s['accelerator']} ({mode})",
+        f"cycles       {s['cycles']:,} (latency {s['latency_s'] * 1e6:.1f} us at "
+        f"{s['clock_mhz']:g} MHz)",
+        f"throughput   {s['throughput_seq_s']:,.1f} seq/s",
+        f"energy       {s['energy_pj'] * 1e-9:.4g} mJ (dynamic {s['dynamic_energy_pj'] * 1e-9:.4g}"
+        f", leakage {s['leakage_energy_pj'] * 1e-9:.4g}, idle {s['idle_energy_pj'] * 1e-9:.4g}"
+        f" mJ; {gating}); average power {s['average_power_w']:.3g} W",
+        f"EDP          {s['edp_js']:.4g} J·s",
+        f"area         {s['area_um2'] * 1e-6:.2f} mm²",
+        f"utilisation  {util}",
+        f"stalls       compute waiting for data {st['compute_data']:,.0f}, compute waiting "
+        f"for units {st['compute_units']:,.0f}, memory {st['memory']:,.0f} (op-cycles)",
+        f"costs        {result.records['mac'].technology}, cycles at {result.clock_mhz:g} MHz",
+    ]
+
+
+def _sparsity(mode, tau, model_kind, task):
+    from tilewright.flows.model import Sparsity
+    if tau is not None:
+        mode = "measured"
+    if mode == "none":
+        return None
+    try:
+        from tilewright.golden.models.sparsity import measure_sparsity
+    except ImportError:
+        raise UserError("--sparsity measured needs tilewright.golden.models.sparsity "
+                        "(measure_sparsity), which this installation lacks") from None
+    task = task or TASKS[model_kind]
+    measured = measure_sparsity(task, tau_activation=0.0 if tau is None else tau,
+                                tau_weight=0.0 if tau is None else tau)
+    return Sparsity.from_measured(measured)
+
+
+@click.command("simulate")
+@click.option("--config", "config_spec", default="acceltran-edge", show_default=True,
+              metavar="CFG", help="accelerator: a TOML config with an [accelerator] table or "
+                                  "a shipped preset (acceltran-edge, acceltran-server)")
+@click.option("--model", "model_name", default="bert-tiny", show_default=True,
+              help="transformer shape (bert-tiny, bert-base, deit-s, lv-vit-s)")
+@click.option("--batch", type=int, default=None,
+              help="sequences per batch (default: the config's batch_size)")
+@click.option("--seq", type=int, default=None, help="tokens per sequence (default: the "
+                                                     "model's)")
+@click.option("--train", is_flag=True, help="training with DynaProp (forward, backward, "
+                                            "weight update) instead of inference")
+@click.option("--dataflow", default=None, metavar="ORDER",
+              help="loop order of the tiled products, e.g. b,i,j,k (default: the config's)")
+@click.option("--sparsity", "sparsity_mode", type=click.Choice(["none", "measured"]),
+              default="none", show_default=True,
+              help="matrix sparsity: none (dense), or measured on the golden model")
+@click.option("--tau", type=float, default=None,
+              help="DynaTran threshold for measured sparsity (implies --sparsity measured)")
+@click.option("--task", type=click.Choice(sorted(set(TASKS.values()))), default=None,
+              help="golden task measured for sparsity (default: sentiment for BERT, digits "
+                   "for ViT)")
+@click.option("--equal-heads", is_flag=True,
+              help="give all attention heads equal priority instead of staggering them")
+@click.option("--node", "node_nm", type=int, default=None, metavar="NM",
+              help="scale the cost records' area, energy and leakage to this node (nm; "
+                   "Stillmaker & Baas), e.g. 14 as AccelTran (default: as measured)")
+@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
+              help="cost database: a SQLite file or a postgresql:// URL")
+@click.option("--characterize", "run_missing", is_flag=True,
+              help="measure missing cost records (tilewright characterize) first")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="folder for report.json, ops.csv and the plots")
+@fail_on_user_errors
+def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode, tau, task,
+            equal_heads, node_nm, db_url, run_missing, output):
+    """Simulate a transformer on an AccelTran/ELECTOR accelerator: event-driven at tile
+    granularity, per-block cycles and energy from the cost database."""
+    from tilewright.flows.costs import open_db
+    from tilewright.flows.model import (CostSource, Mapping, MissingCosts, build_workload,
+                                        load_accelerator, simulate)
+    from tilewright.golden.models.shapes import shape
+
+    hardware = load_accelerator(config_spec)
+    if batch is not None:
+        hardware = hardware.replace(batch_size=batch)
+    mapping = Mapping(order=dataflow, staggered=not equal_heads)
+    model = shape(model_name)
+    workload = build_workload(model, batch=hardware.batch_size, seq=seq, train=train)
+    if node_nm is not None:
+        from tilewright.flows.costs.scaling import NODES
+        if node_nm not in NODES:
+            raise UserError(f"--node must be one of {', '.join(map(str, NODES))}, not "
+                            f"{node_nm}")
+    if tau is not None and not tau >= 0:
+        raise UserError(f"--tau must be a number >= 0, not {tau:g}")
+    if not Path(db_url).exists() and "://" not in db_url and not run_missing:
+        raise UserError(f"--db {db_url} does not exist; characterize the blocks first "
+                        f"(tilewright characterize --config {config_spec} --db {db_url}) "
+                        f"or pass --characterize")
+    with open_db(db_url) as db:
+        measure = None
+        if run_missing:
+            from tilewright.flows.characterize import characterize
+
+            def measure(block, params):
+                click.echo(f"characterizing {block} {params}", err=True)
+                characterize(block, params, db=db, clock_mhz=hardware.clock_mhz)
+        costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure,
+                           node_nm=node_nm)
+        sparsity = _sparsity(sparsity_mode, tau, model.kind, task)
+        try:
+            result = simulate(hardware, workload, costs=costs, mapping=mapping,
+                              sparsity=sparsity)
+        except MissingCosts as e:
+            raise UserError(str(e)) from None
+    click.echo("\n".join(summary_lines(result)))
+    if output is not None:
+        from tilewright.flows.model.plots import plot_breakdown, plot_utilisation
+        out = Path(output)
+        out.mkdir(parents=True, exist_ok=True)
+        report = result.to_dict()
+        report["workload"] = {"model": model_name, "batch": workload.batch, "seq": workload.seq,
+                              "train": train, "ops": len(workload.ops),
+                              "sparsity": "measured" if sparsity is not None else "none",
+                              "tau": tau}
+        (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (out / "ops.csv").write_text(result.ops_csv())
+        plot_utilisation(result, out / "utilisation.png")
+        plot_breakdown(result, out / "breakdown.png")
+        for name in ("report.json", "ops.csv", "utilisation.png", "breakdown.png"):
+            click.echo(out / name)

@@ -1,0 +1,122 @@
+"""Per-block cost records for the model, read only through the cost database's query API.
+
+:class:`CostSource` answers ``record(block, params)`` with the newest
+:class:`~tilewright.flows.costs.CostRecord` of that block whose parameters (defaults filled
+in) equal ``params`` at the requested clock and library, and caches it, so a search that
+evaluates thousands of designs asks the database once per block. :func:`requirements`
+lists the (block, parameters) an accelerator needs; :meth:`CostSource.check` raises one
+:class:`~tilewright.flows.model.errors.MissingCosts` naming the exact
+``tilewright characterize`` commands for all that are missing, or — given a
+``characterize`` callable (``characterize(block, params)`` storing a record) — measures
+them first. The model never imports the characterization pipeline itself.
+"""
+
+import dataclasses
+
+from tilewright.flows.costs.scaling import area_factor, energy_factor, power_factor
+from tilewright.flows.model.errors import MissingCosts
+from tilewright.gen.catalogue import get_block
+
+__all__ = ["CostSource", "requirements", "characterize_command"]
+
+
+def requirements(hardware):
+    """``{role: (block, params)}`` of the blocks ``hardware`` is built from: the MAC lane
+    with and without its activation, softmax, layer norm, DynaTran and the two sparsity
+    modules, all at the hardware's tile size and fixed-point format."""
+    fmt = {"il": hardware.il, "fl": hardware.fl}
+    t = hardware.spatial_tile
+    return {
+        "mac": ("mac-lane", {"multipliers": hardware.macs_per_lane, "activation": "none",
+                             **fmt}),
+        "mac_act": ("mac-lane", {"multipliers": hardware.macs_per_lane,
+                                 "activation": hardware.activation, **fmt}),
+        "softmax": ("softmax", {"t": t, **fmt}),
+        "layernorm": ("layer-norm", {"n": t, **fmt}),
+        "dynatran": ("dynatran", {"batch": hardware.batch_tile, "rows": t, "cols": t,
+                                  "threshold": "calculator", **fmt}),
+        "pre_sparsity": ("pre-sparsity", {"length": t, **fmt}),
+        "post_sparsity": ("post-sparsity", {"length": t, **fmt}),
+    }
+
+
+def characterize_command(block, params, clock_mhz=None, db=None):
+    """The ``tilewright characterize`` command line that measures ``block`` with
+    ``params`` (only the parameters that differ from the block's defaults)."""
+    defaults = get_block(block).resolve({})
+    given = " ".join(f"--param {k}={v}" for k, v in sorted(params.items())
+                     if defaults.get(k) != v)
+    extra = (f" --clock-mhz {clock_mhz:g}" if clock_mhz else "") + (f" --db {db}" if db else "")
+    return f"tilewright characterize {block} {given}{extra}".replace("  ", " ").strip()
+
+
+class CostSource:
+    """Cost records from ``db`` (a :class:`~tilewright.flows.costs.CostDB`) at
+    ``clock_mhz`` (``None``: any clock, newest first) and ``library`` (a technology name;
+    ``None``: any). ``characterize(block, params)``, when given, is called for each
+    missing record and must store it in ``db``. ``node_nm``, when given, scales every
+    record's area, energies and leakage from its own node to that one (Stillmaker & Baas,
+    :mod:`tilewright.flows.costs.scaling`, as AccelTran §IV-C normalizes to 14 nm); cycles
+    and the clock are left as measured."""
+
+    def __init__(self, db, *, clock_mhz=None, library=None, characterize=None, node_nm=None):
+        self.db = db
+        self.clock_mhz = clock_mhz
+        self.library = library
+        self.characterize = characterize
+        self.node_nm = node_nm
+        self._cache = {}
+
+    def _scaled(self, record):
+        if record is None or self.node_nm is None or record.node_nm == self.node_nm:
+            return record
+        src, dst = record.node_nm, self.node_nm
+        fe = energy_factor(src, dst)
+        idle = record.idle_pj_per_cycle
+        return dataclasses.replace(
+            record, area_um2=record.area_um2 * area_factor(src, dst),
+            energy_per_op_pj=record.energy_per_op_pj * fe,
+            leakage_mw=record.leakage_mw * power_factor(src, dst),
+            idle_pj_per_cycle=None if idle is None else idle * fe, node_nm=dst,
+            technology=f"{record.technology} scaled to {dst} nm")
+
+    def _find(self, block, params):
+        # the one place that reads the database: switches to CostDB.lookup when it lands
+        lookup = getattr(self.db, "lookup", None)
+        if lookup is not None:
+            return lookup(block, params, library=self.library, clock_mhz=self.clock_mhz)
+        found = [r for r in self.db.records(block) if r.params == params
+                 and (self.clock_mhz is None or r.clock_mhz == self.clock_mhz)
+                 and (self.library is None or r.technology == self.library)]
+        return max(found, key=lambda r: r.created) if found else None
+
+    def record(self, block, params):
+        """The record of ``block`` with ``params`` (defaults filled in), or ``None``."""
+        full = get_block(block).resolve(params)
+        key = (block, tuple(sorted(full.items())))
+        if key not in self._cache:
+            self._cache[key] = self._scaled(self._find(block, full))
+        return self._cache[key]
+
+    def check(self, needed):
+        """``{role: record}`` for ``needed`` (``{role: (block, params)}``); measures the
+        missing ones through ``characterize`` or raises :class:`MissingCosts`."""
+        missing = {role: bp for role, bp in needed.items() if self.record(*bp) is None}
+        if missing and self.characterize is not None:
+            done = set()
+            for block, params in missing.values():
+                key = (block, tuple(sorted(params.items())))
+                if key not in done:
+                    done.add(key)
+                    self.characterize(block, params)
+            self._cache.clear()
+            missing = {role: bp for role, bp in needed.items() if self.record(*bp) is None}
+        if missing:
+            commands = []
+            for block, params in missing.values():
+                line = characterize_command(block, params, self.clock_mhz,
+                                            getattr(self.db, "url", None))
+                if line not in commands:
+                    commands.append(line)
+            raise MissingCosts(commands)
+        return {role: self.record(*bp) for role, bp in needed.items()}

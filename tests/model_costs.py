@@ -1,0 +1,28 @@
+"""Cost records of a small accelerator, measured by characterizing its blocks once and kept
+in a database in the test cache (reused by key in later sessions), for the model's tests."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from tilewright.flows.model import Accelerator, requirements
+
+#: A small accelerator whose blocks characterize in seconds: 2-multiplier lanes, 4-wide
+#: tiles, 6-bit data.
+SMALL = Accelerator(name="small", pes=2, lanes_per_pe=2, macs_per_lane=2, softmax_per_pe=1,
+                    batch_tile=1, spatial_tile=4, batch_size=2, activation_buffer_mb=1,
+                    weight_buffer_mb=1, mask_buffer_mb=1, il=3, fl=3)
+
+
+def small_db_path():
+    root = Path(os.environ.get("TILEWRIGHT_CACHE")
+                or Path(tempfile.gettempdir()) / "tilewright-test-cache")
+    root.mkdir(parents=True, exist_ok=True)
+    return root / "model-costs.sqlite"
+
+
+def characterize_small(db, hardware=SMALL):
+    """Measure (or reuse) every record ``hardware`` needs into ``db``."""
+    from tilewright.flows.characterize import characterize
+    for block, params in requirements(hardware).values():
+        characterize(block, params, db=db)
