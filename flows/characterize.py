@@ -38,7 +38,6 @@ returned instead of measuring again (``force=True`` re-measures).
 import dataclasses
 import hashlib
 import json
-import os
 import shlex
 from importlib.metadata import version
 
@@ -78,21 +77,11 @@ def _node(library_name):
 
 
 # In-process memos, so that a lookup served from the database costs milliseconds: the
-# Verilog of a block's parameters (generated once per process), the parsed library (read
-# again when the file changes) and the package version.
+# Verilog of a block's parameters (generated once per process) and the package version
+# (the library is kept by load_liberty).
 @lru_cache(maxsize=256)
 def _generated(block_name, params_json):
     return generate(block_name, json.loads(params_json))
-
-
-@lru_cache(maxsize=8)
-def _library(path, mtime_ns, size):
-    return load_liberty(path)
-
-
-def _stamp(path):
-    st = os.stat(path)
-    return st.st_mtime_ns, st.st_size
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +118,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
     item = _generated(block_name, json.dumps(block.resolve(given), sort_keys=True))
     lib_path = liberty if liberty is not None else default_liberty()
-    library = _library(str(lib_path), *_stamp(lib_path))
+    library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
     wire_figures = None if wires is None else dataclasses.asdict(wires)
     tools = {**tool_versions(), "tilewright": _version()}

@@ -434,8 +434,22 @@ def read_text(path):
 
 def load_liberty(path=None):
     """The :class:`Library` at ``path`` (default: the shipped sky130 library), parsed once
-    and then read from the cache."""
+    and then read from the cache; kept in memory while the file is unchanged."""
     path = Path(path) if path is not None else default_liberty()
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise LibertyError(f"cannot read Liberty file {str(path)!r}: {e.strerror}") from None
+    stamp = (str(path), st.st_mtime_ns, st.st_size)
+    if stamp not in _LOADED:
+        _LOADED[stamp] = _load(path)
+    return _LOADED[stamp]
+
+
+_LOADED = {}      # (path, mtime, size) -> Library, for this process
+
+
+def _load(path):
     data = read_text(path)
     sha = hashlib.sha256(data).hexdigest()
     parser = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
