@@ -167,7 +167,7 @@ def test_cli_errors(tmp_path):
     out = runner.invoke(cli, ["characterize"])
     assert out.exit_code == 2 and "give exactly one of BLOCK or --config" in out.output
     out = runner.invoke(cli, ["characterize", "mac-lane", "--clock-mhz", "0"])
-    assert "--clock-mhz must be positive, not 0" in out.output
+    assert "--clock-mhz must be a positive number, not '0'" in out.output
 
 
 def test_bad_wire_load_one_line_nothing_written(tmp_path, capsys):

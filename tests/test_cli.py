@@ -60,8 +60,8 @@ def test_unwritable_output(capsys, tmp_path):
     blocker.write_text("")
     code, _, err = run(capsys, "gen", "mac-lane", "-o", str(blocker / "sub"))
     assert code == 2
-    assert err == (f"tilewright: error: output folder {str(blocker / 'sub')!r} is not "
-                   f"writable: Not a directory\n")
+    assert err == (f"tilewright: error: --output must be a folder, not "
+                   f"{str(blocker / 'sub')!r} (under the file {str(blocker)!r})\n")
 
 
 def test_unknown_block(capsys, tmp_path):
@@ -103,7 +103,7 @@ def test_bad_config_names_field_and_keeps_existing_files(capsys, tmp_path):
     ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nwidth = 3\n',
      "blocks[0]: mac-lane: unknown parameter 'width'; parameters are multipliers, il"),
     ('name = "x"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n',
-     "blocks[0]: mac-lane: il must be of type int, not '4'"),
+     "blocks[0]: mac-lane: il must be an integer, not '4'"),
     ('nme = "x"\n', "unknown key 'nme'; keys are name, description, blocks"),
     ('name = [\n', "not valid TOML"),
 ])

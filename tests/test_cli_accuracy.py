@@ -15,7 +15,7 @@ def test_help(capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--fl", "40"], "fl must be an integer from 0 to 31, not 40"),
-    (["--exp-bits", "30"], "exp_bits must be an integer from 2 to 20, not 30"),
+    (["--exp-bits", "30"], "exp-bits must be an integer from 2 to 20, not 30"),
     (["--steps", "-1"], "steps must be an integer from 0 to 100000, not -1"),
 ])
 def test_bad_options(capsys, tmp_path, args, message):

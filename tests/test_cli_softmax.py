@@ -17,12 +17,12 @@ def test_help(capsys, block):
 
 @pytest.mark.parametrize("block, args, message", [
     ("softmax", ["--t", "513"], "t must be an integer from 1 to 512, not 513"),
-    ("softmax", ["--lut-depth", "100"], "lut_depth must be a power of two from 2 to 4096, not 100"),
+    ("softmax", ["--lut-depth", "100"], "lut-depth must be a power of two from 2 to 4096, not 100"),
     ("softmax", ["--heads", "two"], "heads must be an integer, not 'two'"),
     ("layer-norm", ["--n", "12"], "n must be a power of two from 2 to 1024, not 12"),
     ("layer-norm", ["--il", "1", "--fl", "18"], "fl must be an integer from 0 to 16, not 18"),
     ("gelu", ["--lanes", "65"], "lanes must be an integer from 1 to 64, not 65"),
-    ("gelu", ["--gelu-segments", "3"], "gelu_segments must be a power of two from 2 to 256, not 3"),
+    ("gelu", ["--gelu-segments", "3"], "gelu-segments must be a power of two from 2 to 256, not 3"),
 ])
 def test_bad_parameters_one_line_nothing_written(capsys, tmp_path, block, args, message):
     out_dir = tmp_path / "out"

@@ -22,7 +22,8 @@ def test_cycles_pivot_deit_qkv(capsys):
     assert out.splitlines() == [
         "GEMM 197x384x384 on a 64x36 is array: Sr=384 Sc=197 T=384, 36 folds",
         "cycles: 17417 (547 per fold alone, folds every 482); SCALE-Sim: 19656 (546 per fold)",
-        "mapping efficiency 0.9120, compute utilisation 0.6403, 1667.8 MAC/cycle",
+        "mapping efficiency 0.9120; compute utilisation 0.6403 with this array's 547 cycles "
+        "per fold, 0.6414 with SCALE-Sim's 546; 1667.8 MAC/cycle",
         "time at 125 MHz: 0.1393 ms",
     ]
 
@@ -42,6 +43,10 @@ def test_cycles_json_matches_the_model(capsys):
     (["--rows", "0"], "rows must be an integer from 1 to 64, not 0"),
     (["--cols", "65"], "cols must be an integer from 1 to 64, not 65"),
     (["--m", "0"], "m must be an integer from 1 to 2147483648, not 0"),
+    (["--clock-mhz", "0"], "--clock-mhz must be a positive number, not '0'"),
+    (["--clock-mhz", "-1"], "--clock-mhz must be a positive number, not '-1'"),
+    (["--clock-mhz", "inf"], "--clock-mhz must be a positive number, not 'inf'"),
+    (["--clock-mhz", "nan"], "--clock-mhz must be a positive number, not 'nan'"),
 ])
 def test_cycles_errors(capsys, args, message):
     base = {"--rows": "4", "--cols": "4", "--m": "4", "--k": "4", "--n": "4"}

@@ -58,7 +58,9 @@ def test_scale_errors(tmp_path, capsys):
         (["zz", "--node", "14"], "no cost record with a key starting 'zz'"),
         ([unknown_node.key[:8], "--node", "14"],
          f"record {unknown_node.key[:12]} (mylib) has no known technology node to scale from"),
-        (["--node", "14", "--vdd", "0"], "Invalid value for '--vdd': 0.0 is not in the range x>0."),
+        (["--node", "14", "--vdd", "0"], "--vdd must be a positive number, not '0'"),
+        (["--node", "14", "--vdd", "inf"], "--vdd must be a positive number, not 'inf'"),
+        (["--node", "14", "--src-vdd", "nan"], "--src-vdd must be a positive number, not 'nan'"),
     ]:
         assert run(capsys, "costs", "scale", *argv, "--db", db)[::2] == (
             2, f"tilewright: error: {message}\n")
@@ -71,9 +73,14 @@ def test_list_marks_a_clock_above_fmax(tmp_path):
     out = CliRunner().invoke(cli, ["costs", "list", "--db", _db(tmp_path, fast, slow,
                                                                  untimed)])
     lines = out.output.splitlines()
-    assert out.exit_code == 0 and lines[0].split()[-3:] == ["fmax", "MHz", "key"]
-    rows = {line.split()[-1]: line.split()[-2] for line in lines[1:4]}
-    assert rows == {fast.key[:12]: "900.0", slow.key[:12]: "250.0!", untimed.key[:12]: "nan"}
+    assert out.exit_code == 0 and lines[0].split()[0] == "block"
+    assert lines[0].split()[-6:] == ["clock", "MHz", "fmax", "MHz", "key", "params"]
+    # block, clock, fmax, key and the parameters that differ from the defaults
+    rows = {line.split()[-3]: [line.split()[i] for i in (0, -5, -4, -2, -1)]
+            for line in lines[1:4]}
+    assert rows == {fast.key[:12]: ["mac-lane", "700.0", "900.0", "multipliers=2", "seed=2"],
+                    slow.key[:12]: ["mac-lane", "700.0", "250.0!", "multipliers=2", "seed=3"],
+                    untimed.key[:12]: ["mac-lane", "700.0", "nan", "multipliers=2", "seed=4"]}
     assert lines[4] == ("! fmax below the assumed clock (700 MHz): dyn mW is the power at a "
                         "clock the netlist cannot reach")
     (tmp_path / "fast").mkdir()
@@ -120,8 +127,8 @@ def test_plot(tmp_path, capsys):
 def test_plot_errors(tmp_path, capsys):
     db = _db(tmp_path, record(2))
     assert run(capsys, "costs", "plot", "-o", str(tmp_path / "x.png"), "--block", "gelu",
-               "--db", db) == (2, "", f"tilewright: error: no cost records of block 'gelu' "
-                                      f"in {db!r}\n")
+               "--db", db) == (2, "", f"tilewright: error: --block 'gelu' has no cost records "
+                                      f"in {db!r}; blocks with records: mac-lane\n")
     code, _, err = run(capsys, "costs", "plot", "-o", str(tmp_path / "x.bmp2"), "--db", db)
     assert code == 2 and err.startswith("tilewright: error: Format 'bmp2' is not supported")
     assert not (tmp_path / "x.bmp2").exists() and not (tmp_path / "x.png").exists()

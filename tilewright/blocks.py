@@ -80,7 +80,7 @@ class Block:
         for p in self.params:
             value = given.get(p.name, p.default)
             if value is not None and not _is(value, p.type):
-                raise BlockError(f"{self.name}: {p.name} must be of type {p.type.__name__}, "
+                raise BlockError(f"{self.name}: {p.name} must be {_KINDS[p.type]}, "
                                  f"not {value!r}")
             resolved[p.name] = value
         return resolved
@@ -95,6 +95,10 @@ class Block:
     def build(self, given=None):
         """The component for ``given`` parameters (resolved first)."""
         return self.component(**self.resolve(given))
+
+
+#: What a value of each parameter type is called in errors (as the CLI's `convert` says).
+_KINDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
 def _is(value, kind):

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import (DB_OPTION, UserError, executor_options,
+from tilewright.flows.commands.common import (DB_OPTION, Number, UserError, executor_options,
                                               exit_on_failed_task, fail_on_user_errors)
 from tilewright.flows.executor import get_executor
 
@@ -22,7 +22,7 @@ __all__ = ["COMMAND"]
 @click.option("--liberty", type=click.Path(dir_okay=False), default=None,
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
 @DB_OPTION
-@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+@click.option("--clock-mhz", type=Number(positive=True), default=700.0, show_default=True,
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
               show_default=True, help="data of the stimulus test")
@@ -42,26 +42,32 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config (in parallel on --executor). A row marked !
     assumes a clock above its fmax."""
-    from tilewright.gen.catalogue import get_block
+    from tilewright.cosim.gate.liberty import LibertyError, load_liberty
     from tilewright.flows.commands.common import parse_params
     from tilewright.flows.costs.store import open_db
+    from tilewright.flows.generate import check_params
+    from tilewright.gen.catalogue import get_block
 
     executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of BLOCK or --config")
-    if clock_mhz <= 0:
-        raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
     if block_name is not None:
-        jobs = [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
+        given = parse_params(get_block(block_name), raw_params)
+        jobs = [(block_name, block_name, check_params(block_name, given))]
     else:
         if raw_params:
             raise UserError("--param goes with BLOCK")
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
-    from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
-    load_liberty(liberty).wire_load(wire_load)
+    try:
+        library = load_liberty(liberty)
+    except LibertyError as e:
+        raise UserError(f"--liberty: {e}") from None
+    if not any(cell.sequential for cell in library.cells.values()):
+        raise UserError(f"--liberty: Liberty file {str(library.path)!r} has no flip-flop cells")
+    library.wire_load(wire_load)
     options = dict(liberty=liberty and os.path.abspath(liberty), clock_mhz=clock_mhz,
                    stimulus=stimulus, wire_load=wire_load, gate_sim=gate_sim, force=force)
     if block_name is not None:
@@ -77,10 +83,17 @@ def _one(block_name, params, db, options):
     """Characterize one block here, its stages on a progress bar."""
     from tqdm import tqdm
 
-    from tilewright.flows.characterize import characterize
+    from tilewright.cosim.gate.synth import SynthesisError
+    from tilewright.cosim.runner import SimulationFailed
+    from tilewright.flows.characterize import GateMismatch, characterize
     with tqdm(total=1, desc="characterize", unit="block", file=sys.stderr) as bar:
-        record = characterize(block_name, params, db=db, **options,
-                              on_stage=lambda stage: bar.set_postfix_str(stage))
+        try:
+            record = characterize(block_name, params, db=db, **options,
+                                  on_stage=lambda stage: bar.set_postfix_str(stage))
+        except (SynthesisError, SimulationFailed, GateMismatch) as e:
+            bar.close()
+            click.echo(f"tilewright: {block_name} failed: {e}", err=True)
+            sys.exit(1)
         bar.update()
     return record
 

@@ -11,7 +11,8 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (UserError, check_output_file,
+                                             fail_on_user_errors, writing)
 from tilewright.gen.multiplier import KINDS
 
 __all__ = ["COMMAND"]
@@ -94,13 +95,15 @@ def report(kind, bits, k, rtl, table_file, as_json):
 def table_command(kind, bits, k, rtl, table_file, output):
     """Write a multiplier's product table (rows a, columns b, ascending from -2**(n-1))."""
     import numpy as np
+    if not output.endswith((".npy", ".csv")):
+        raise UserError(f"--output must end in .npy or .csv, not {output!r}")
+    check_output_file(output)
     table, name = _table(kind, bits, k, rtl, table_file)
-    if output.endswith(".npy"):
-        np.save(output, table.numpy())
-    elif output.endswith(".csv"):
-        np.savetxt(output, table.numpy(), fmt="%d", delimiter=",")
-    else:
-        raise UserError(f"output must end in .npy or .csv, not {output!r}")
+    with writing(output):
+        if output.endswith(".npy"):
+            np.save(output, table.numpy())
+        else:
+            np.savetxt(output, table.numpy(), fmt="%d", delimiter=",")
     click.echo(f"{output}: {name}")
 
 

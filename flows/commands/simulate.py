@@ -48,11 +48,7 @@ def _sparsity(mode, tau, model_kind, task):
         mode = "measured"
     if mode == "none":
         return None
-    try:
-        from tilewright.golden.models.sparsity import measure_sparsity
-    except ImportError:
-        raise UserError("--sparsity measured needs tilewright.golden.models.sparsity "
-                        "(measure_sparsity), which this installation lacks") from None
+    from tilewright.golden.models.sparsity import measure_sparsity
     task = task or TASKS[model_kind]
     measured = measure_sparsity(task, tau_activation=0.0 if tau is None else tau,
                                 tau_weight=0.0 if tau is None else tau)

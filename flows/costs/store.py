@@ -115,13 +115,20 @@ _SCHEMA = [
 
 
 class CostDB(Database):
-    """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``."""
+    """A cost database at ``url``: a file path (SQLite) or ``postgresql://...``;
+    ``create=False`` to read one that must exist, writing nothing
+    (:class:`~tilewright.flows.costs.database.Database`)."""
 
     label = "cost database"
+    made_by = "`tilewright characterize`"
 
-    def __init__(self, url):
-        super().__init__(url)
-        self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA)
+    def __init__(self, url, *, create=True):
+        super().__init__(url, create=create)
+        try:
+            self.ensure_schema("version", SCHEMA_VERSION, _SCHEMA)
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def schema_version(self):
@@ -164,7 +171,7 @@ class CostDB(Database):
         return self.execute("SELECT COUNT(*) FROM cost_records").fetchone()[0]
 
 
-def open_db(url=None):
+def open_db(url=None, *, create=True):
     """The cost database at ``url`` (default: ``tilewright-costs.sqlite`` in the current
-    folder)."""
-    return CostDB(url or "tilewright-costs.sqlite")
+    folder); ``create=False`` to read one that must exist, writing nothing."""
+    return CostDB("tilewright-costs.sqlite" if url is None else url, create=create)
