@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tilewright.cli import main
-from tilewright.flows.costs.store import CostDB, CostRecord
+from tilewright.flows.costs.store import SCHEMA_VERSION, CostDB, CostRecord
 
 
 def cli(*argv):
@@ -107,7 +107,7 @@ BAD_DBS = [
     ("foreign", _foreign, "--db: cost database 'bad' is another program's SQLite database "
                           "(no tilewright schema version in it)"),
     ("newer", _newer, "--db: cost database 'bad' has schema version 7; this tilewright reads "
-                      "up to 1"),
+                      f"up to {SCHEMA_VERSION}"),
 ]
 
 
