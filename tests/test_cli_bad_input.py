@@ -269,7 +269,7 @@ def test_instance_names(work, command, instances, message):
 def test_config_and_cli_say_the_same_words(work):
     (work / "c.toml").write_text('name = "c"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n')
     assert refused(work, "gen", "--config", "c.toml", "-o", "out") == (
-        "c.toml: blocks[0]: mac-lane: il must be an integer, not '4'")
+        "c.toml: blocks[0]: il must be an integer, not '4'")
     assert refused(work, "gen", "mac-lane", "--il", "four", "-o", "out") == (
         "il must be an integer, not 'four'")
 
