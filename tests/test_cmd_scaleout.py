@@ -48,7 +48,7 @@ def test_database_that_does_not_answer(run_cli):
     code, out, err = run_cli("characterize", "--config", "acceltran-edge", "--workers",
                              "1", "--db", url)
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith(f"tilewright: error: cannot connect to {url}: connection failed: ")
+    assert err.startswith(f"tilewright: error: --db: cannot connect to {url}: connection failed: ")
 
 
 def test_sweep_resumes_what_is_missing(run_cli, tmp_path):
