@@ -16,9 +16,9 @@ from tilewright.flows.commands.search_codesign import COMMAND
                           "'gbrt', 'all', not 'sgd'"),
     (["--objective", "pareto", "--method", "gpbo"], "method must be one of 'boshcode', "
                                                      "'random', 'all', not 'gpbo'"),
-    (["--fix-accelerator", "tpu"], "fix_accelerator must be one of 'acceltran-edge', "
+    (["--fix-accelerator", "tpu"], "fix-accelerator must be one of 'acceltran-edge', "
                                    "'acceltran-server', not 'tpu'"),
-    (["--max-layers", "0"], "max_layers must be a positive integer, not 0"),
+    (["--max-layers", "0"], "max-layers must be a positive integer, not 0"),
     (["--seeds", "0"], "seeds must be a positive integer, not 0"),
     (["--workers", "0"], "workers must be a positive integer, not 0"),
 ])
