@@ -16,7 +16,8 @@ import time
 import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
-from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ
+from tilewright.flows.search.report import run_options
 
 __all__ = ["COMMAND", "MODELS", "default_measure", "default_table", "parse_lambdas"]
 
@@ -109,12 +110,7 @@ def _names(space, assignment):
               help="products per cycle, for power")
 @click.option("--hv-floor", type=float, default=0.9, show_default=True,
               help="hypervolume counts designs above this fraction of the exact accuracy")
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="cost database and run store: a SQLite file or a postgresql:// URL")
-@click.option("--resume", "resume", default=None, metavar="RUN",
-              help="resume run RUN (its recorded evaluations are not repeated)")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for the CSVs and plots")
+@run_options
 @fail_on_user_errors
 def approx(model, library_spec, bits, groups, budget, lambdas, seed, seeds, baselines,
            exhaustive_limit, simulations, finetune_count, epochs, clock_mhz, lanes, hv_floor,
