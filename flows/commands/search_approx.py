@@ -9,7 +9,6 @@ run store (:mod:`tilewright.flows.runs`), so ``--resume RUN`` re-runs only what 
 and ends with the same front.
 """
 
-import csv
 import sys
 import time
 
@@ -17,7 +16,7 @@ import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
 from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ
-from tilewright.flows.search.report import run_options
+from tilewright.flows.search.report import run_options, write_csv
 
 __all__ = ["COMMAND", "MODELS", "default_measure", "default_table", "parse_lambdas"]
 
@@ -63,15 +62,6 @@ def _load_model(name):
     task, overrides, epochs = MODELS[name]
     tcfg = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
     return train(task, default_config(task, **overrides), tcfg), task_data(task)
-
-
-def _write_csv(path, rows, fields=None):
-    fields = fields or list(rows[0])
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _names(space, assignment):
@@ -165,8 +155,7 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
 
     from tilewright.flows.search.approx.evaluate import AccuracyOracle, Evaluations
     from tilewright.flows.search.approx.experiment import hv_reference, run_method, summary
-    from tilewright.flows.search.approx.library import (LIBRARY_FIELDS, build_library,
-                                                        library_rows)
+    from tilewright.flows.search.approx.library import build_library, library_rows
     from tilewright.flows.search.approx.plot import plot_hypervolume, plot_pareto
     from tilewright.flows.search.approx.space import Space
     from tilewright.flows.search.approx.workload import PowerModel
@@ -177,7 +166,7 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
                             on_entry=lambda name: (bar.set_postfix_str(name), bar.update()))
     bar.close()
     rows = library_rows(entries, config["clock_mhz"])
-    _write_csv(folder / "library.csv", rows, LIBRARY_FIELDS)
+    write_csv(folder / "library.csv", rows)
     click.echo(f"{'multiplier':<14} {'MRE':>8} {'MAE':>10} {'pJ/product':>11} "
                f"{'mW':>8} {'area um2':>9} {'vs exact':>8}")
     for r in rows:
@@ -218,11 +207,11 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
                 yield {"method": r.method, "seed": r.seed, "index": i + 1,
                        "assignment": _names(space, a), "accuracy": acc, "power_mw": mw,
                        "power_vs_exact": mw / exact_mw, "on_front": a in on_front}
-    _write_csv(folder / "evaluations.csv", list(evaluation_rows()))
+    write_csv(folder / "evaluations.csv", list(evaluation_rows()))
     comparison = summary(searched, ref, exhaustive)
     if exhaustive is not None:
         comparison += summary([exhaustive], ref, exhaustive)
-    _write_csv(folder / "comparison.csv", comparison)
+    write_csv(folder / "comparison.csv", comparison)
     click.echo(f"hypervolume (reference: accuracy {ref[0]:.4f}, {ref[1]:.4f} mW)")
     for r in comparison:
         share = "" if r["hv_vs_exhaustive"] is None else f"  {r['hv_vs_exhaustive']:.1%} of exhaustive"
@@ -258,8 +247,8 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
                         else None, "accuracy": acc,
                         "finetuned": tuned.get(a, {}).get("after"),
                         "power_mw": mw, "power_saving": 1 - mw / exact_mw})
-    _write_csv(folder / "finetune.csv", ft_rows)
-    _write_csv(folder / "front.csv", [
+    write_csv(folder / "finetune.csv", ft_rows)
+    write_csv(folder / "front.csv", [
         {"assignment": _names(space, a), "accuracy": acc, "power_mw": mw,
          "power_vs_exact": mw / exact_mw, "finetuned": tuned.get(a, {}).get("after")}
         for a, acc, mw in best.front()])

@@ -16,7 +16,7 @@ import torch
 from tilewright.specs.multiplier import KINDS, check_multiplier, k_range
 from tilewright.golden.multiplier import error_metrics
 
-__all__ = ["parse_library", "Entry", "build_library", "LIBRARY_FIELDS", "library_rows"]
+__all__ = ["parse_library", "Entry", "build_library", "library_rows"]
 
 
 def parse_library(spec, bits=8):
@@ -91,10 +91,6 @@ def build_library(pairs, bits, *, measure, table, on_entry=None):
         t = table(kind, bits, k)
         entries.append(Entry(kind, k, bits, t, error_metrics(t), record))
     return entries
-
-
-LIBRARY_FIELDS = ("name", "kind", "k", "bits", "mre", "mae", "wce", "pj_per_product",
-                  "power_mw", "leakage_mw", "area_um2", "fmax_mhz", "power_vs_exact")
 
 
 def library_rows(entries, clock_mhz):
