@@ -118,6 +118,7 @@ def approx(model, library_spec, bits, groups, budget, lambdas, seed, seeds, base
     front on a small space), fine-tune chosen assignments; writes library.csv,
     evaluations.csv, front.csv, comparison.csv, finetune.csv, pareto.png and
     hypervolume.png."""
+    from tilewright.flows.executor import get_executor
     from tilewright.flows.search.approx.library import parse_library
     from tilewright.flows.search.approx.search import MctsSettings
     lam = parse_lambdas(lambdas)
@@ -142,13 +143,12 @@ def approx(model, library_spec, bits, groups, budget, lambdas, seed, seeds, base
               "seeds": seeds, "baselines": methods, "exhaustive_limit": exhaustive_limit,
               "simulations": simulations, "finetune": finetune_count, "epochs": epochs,
               "clock_mhz": clock_mhz, "lanes": lanes}
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     net, split = _load_model(model)
     from tilewright.flows.search.approx.workload import Workload
     workload = Workload.of(net, split.x_test[:4], lambda n: n.startswith("layers."), groups)
-    from tilewright.flows.executor import get_executor
     from tilewright.flows.generate import check_writable
     from tilewright.flows.runs import open_run
-    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     run_id = resume or f"approx-{time.strftime('%Y%m%d-%H%M%S')}"
     with executor, open_run(db_url, run_id, kind="search-approx", config=config) as run, \
             exit_on_failed_task():

@@ -53,7 +53,7 @@ class Cached:
                 step(1)
             else:
                 missing[key] = (fn, tuple(args))
-        if self.executor is None:
+        if self.executor is None or not missing:
             results = ((key, fn(*args)) for key, (fn, args) in missing.items())
         else:
             results = self.executor.map(call, missing)
