@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_search_evaluations import Backwards
 
 from tilewright.flows.search.approx.evaluate import (BudgetSpent, Evaluations, MemoryStore,
                                                      assignment_key)
@@ -170,14 +171,6 @@ def test_many_is_one_call_after_the_other():
     with pytest.raises(BudgetSpent):
         one_by_one(asked[4])
     assert results == expected and ev.history == one_by_one.history
-
-
-class Backwards:
-    """An executor finishing its tasks last first, in this process."""
-
-    def map(self, fn, tasks, *, desc=None, replay=None):
-        for key, (task_fn, args) in reversed(list(tasks.items())):
-            yield key, task_fn(*args)
 
 
 @pytest.mark.parametrize("method", ["mcts", "random", "nsga2", "exhaustive"])
