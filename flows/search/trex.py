@@ -230,9 +230,9 @@ def search(task, cfg, xbar, softmax, targets, *, short_epochs, epochs, seed, xba
 
 def evaluations(cfg, xbar, softmax, targets):
     """How many evaluations :func:`search` runs (for a progress bar): the baseline's final
-    training, and per distinct ``N_reuse`` its patterns' short trainings and one final
-    training (``N_reuse`` 0 has the baseline's)."""
+    training, and per distinct ``N_reuse`` its patterns' short trainings and the best
+    one's final training (targets of one ``N_reuse`` share them)."""
     base = simulate(golden_vit(cfg), xbar, softmax)
     reuses = {min_reuse(lambda k: simulate(golden_vit(cfg, k), xbar, softmax).delay_ms,
                         cfg.layers, frac * base.delay_ms) for frac in targets} - {None}
-    return 1 + sum(len(uniform_patterns(cfg.layers, r)) + (r > 0) for r in reuses)
+    return 1 + sum(len(uniform_patterns(cfg.layers, r)) + 1 for r in reuses)
