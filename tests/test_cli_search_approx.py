@@ -1,5 +1,6 @@
 """``tilewright search approx``: one-line errors that write nothing, a whole run on the tiny
-ViT with injected costs and golden tables on two workers, the same on one, and resume."""
+ViT with injected costs and golden tables on two workers, and resume; the same tables on
+one worker (full)."""
 
 import csv
 from types import SimpleNamespace
@@ -87,16 +88,22 @@ def test_search_writes_its_outputs_and_resumes(run_cli, tmp_path, monkeypatch):
     assert code == 0, err
     assert _rows(tmp_path / "b" / "front.csv") == _rows(tmp_path / "a" / "front.csv")
     assert _rows(tmp_path / "b" / "evaluations.csv") == evaluations
-    # a fresh run on one worker: the same tables
-    code, out, err = run_cli("search", "approx", *ARGS, "--db", db, "--resume", "w1",
-                             "--workers", "1", "-o", str(tmp_path / "w1"))
-    assert code == 0, err
-    for name in ("library.csv", "evaluations.csv", "front.csv", "comparison.csv",
-                 "finetune.csv"):
-        assert _rows(tmp_path / "w1" / name) == _rows(tmp_path / "a" / name), name
     # another config under the same run id is refused before anything is written
     code, _, err = run_cli("search", "approx", *ARGS[:-2], "--epochs", "2", "--db", db,
                            "--resume", "r1", "-o", str(tmp_path / "c"))
     assert code == 2 and err.startswith("tilewright: error: run 'r1' was started with "
                                         "another config: epochs was 1, now 2")
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.full
+def test_one_worker_gives_the_tables_of_two(run_cli, tmp_path, monkeypatch):
+    _fake_costs(monkeypatch)
+    for workers in ("2", "1"):
+        code, _, err = run_cli("search", "approx", *ARGS, "--db", str(tmp_path / "db.sqlite"),
+                               "--resume", f"w{workers}", "--workers", workers,
+                               "-o", str(tmp_path / f"w{workers}"))
+        assert code == 0, err
+    for name in ("library.csv", "evaluations.csv", "front.csv", "comparison.csv",
+                 "finetune.csv"):
+        assert _rows(tmp_path / "w1" / name) == _rows(tmp_path / "w2" / name), name
