@@ -24,6 +24,12 @@ def dead_port():
      "workers must be a positive integer, not 0"),
     (["model", "sweep", "reuse", "-o", "OUT", "--executor", "dask", "--scheduler", "h:1"],
      "scheduler must be an address like tcp://HOST:PORT, not 'h:1'"),
+    (["search", "approx", "-o", "OUT", "--scheduler", "tcp://h:1"],
+     "scheduler goes with the dask executor, not 'local'"),
+    (["search", "trex", "-o", "OUT", "--executor", "dask", "--scheduler", "h:1"],
+     "scheduler must be an address like tcp://HOST:PORT, not 'h:1'"),
+    (["search", "pivot", "-o", "OUT", "--workers", "0"],
+     "workers must be a positive integer, not 0"),
 ])
 def test_bad_executor_options(run_cli, tmp_path, argv, message):
     db = tmp_path / "c.sqlite"
