@@ -52,7 +52,7 @@ from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
 from tilewright.cosim.gate.replay import GateMismatch, replay, top_ports
 from tilewright.cosim.gate.sim import Activity, simulate
-from tilewright.cosim.gate.liberty import default_liberty, load_liberty
+from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.runner import cache_root
@@ -80,7 +80,8 @@ def _node(library_name):
 
 # In-process memos, so that a lookup served from the database costs milliseconds: the
 # Verilog of a block's parameters (generated once per process) and the package version
-# (the library is kept by load_liberty).
+# (the library is kept by load_liberty; its head, read by library_head, in a small file;
+# the Verilog's digest by _verilog_digest).
 @lru_cache(maxsize=256)
 def _generated(block_name, params_json):
     return generate(block_name, json.loads(params_json), errors=False)
@@ -155,12 +156,12 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
     params_json = json.dumps(block.resolve(given), sort_keys=True)
     lib_path = liberty if liberty is not None else default_liberty()
-    library = load_liberty(lib_path)
-    wires = library.wire_load(wire_load)
+    head, _ = library_head(lib_path)        # the whole library only when measuring
+    wires = head.wire_load(wire_load)
     wire_figures = None if wires is None else dataclasses.asdict(wires)
     tools = {**tool_versions(), "tilewright": _version()}
     generator_version = f"{_version()}+{_verilog_digest(block_name, params_json, tools)}"
-    context = {"method": METHOD_VERSION, "library": library.sha256,
+    context = {"method": METHOD_VERSION, "library": head.sha256,
                "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
                "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
                "wire_load": wire_figures}
@@ -171,6 +172,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
             return found
 
     item = _generated(block_name, params_json)
+    library = load_liberty(lib_path)
     declared = top_ports(item.verilog, item.instance)
     native = gate_sim == "native"
     stage("synthesis beside RTL simulation")
