@@ -24,6 +24,7 @@ def test_parse_coverage(tmp_path):
         _line("Y", "0->1", 7, top="cell", hier="top.u1")]))
     assert parse_coverage(path, "top") == {"n12": 5, "o__payload[3]": 2}
     assert demangle("i___05Fpayload") == "i__payload"
+    assert demangle("o__payload_reg__05b5__05d") == "o__payload_reg[5]"
 
 
 def test_parse_coverage_unaliases_wide_signals(tmp_path):

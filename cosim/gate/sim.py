@@ -37,8 +37,9 @@ _BIT = re.compile(r"^(.*)\[(\d+)\]$")
 
 
 def demangle(name):
-    """A Verilator C++ name back to the Verilog one (``o___05Fpayload`` → ``o__payload``)."""
-    return re.sub(r"__0([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), name)
+    """A Verilator C++ name back to the Verilog one (``o___05Fpayload`` → ``o__payload``;
+    an escaped identifier's brackets come in lower case: ``q__05b5__05d`` → ``q[5]``)."""
+    return re.sub(r"__0([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), name)
 
 
 def coverage_args(verilog, trace=False):
