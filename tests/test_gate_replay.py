@@ -192,6 +192,24 @@ def test_replay_checks_outputs(tmp_path):
     assert (toggles["n3"], toggles["n5"], toggles["n6"], toggles["n4"]) == (1, 2, 1, 2)
 
 
+def test_replay_applies_time_0_inputs_before_the_edge(tmp_path):
+    """At time 0 the testbench's first writes and the clock's first rising edge reach the
+    model in one evaluation, inputs settled first: a flip-flop takes ``d`` = 1 there (as
+    the RTL did, and Verilator on the netlist), then keeps it until the next edge."""
+    net = _netlist({"ff": ("dffr", {"CLK": [2], "D": [3], "RESET_B": [4], "Q": [5]})},
+                   {"clk": ("input", [2]), "d": ("input", [3]), "rst_n": ("input", [4]),
+                    "q": ("output", [5])})
+    path = tmp_path / "dump.vcd"
+    path.write_text("$timescale 1ps $end\n $scope module $rootio $end\n"
+                    "  $var wire 1 ! clk $end\n  $var wire 1 \" d $end\n"
+                    "  $var wire 1 # rst_n $end\n  $var wire 1 $ q $end\n $upscope $end\n"
+                    "$enddefinitions $end\n#0\n1!\n1\"\n1#\n1$\n#5\n0!\n0\"\n"
+                    "#10\n1!\n0$\n")
+    trace = read_ports(path, {"clk": 1, "d": 1, "rst_n": 1, "q": 1})
+    (toggles,) = replay(net, parse_liberty(TOY), [trace])
+    assert (toggles["n5"], toggles["n3"]) == (2, 2)
+
+
 def test_top_ports():
     text = ("module sub(a);\n  input a;\nendmodule\nmodule top(clk, o, i);\n  input clk;\n"
             "  output [7:0] o;\n  input [3:0] i;\n  wire x;\nendmodule\n")
