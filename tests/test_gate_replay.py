@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.test_characterize_blocks import SMALL
+from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import load_liberty, parse_liberty
 from tilewright.cosim.gate.logic import LogicError, truth_table
 from tilewright.cosim.gate.native import NativeError, NativeNetlist
@@ -261,7 +262,10 @@ DEFAULT = ("post-sparsity",)
 def test_native_equals_verilator(name):
     """The four runs characterization measures, on the RTL traced and replayed natively
     and on the netlist in Verilator with the testbenches: the same toggles per net bit,
-    the same cycles; the Verilator runs' scoreboards pass (golden model)."""
+    hence the same energy, the same cycles; the Verilator runs' scoreboards pass (golden
+    model). Verilator also covers the simulatable netlist's flip-flop state registers
+    (``o__payload_reg[5]``, named after the cells), which are not nets of the mapped
+    netlist and which the energy does not read."""
     block = get_block(name)
     item = generate(name, SMALL[name])
     synth = synthesize(item.verilog, item.instance)
@@ -272,10 +276,15 @@ def test_native_equals_verilator(name):
         gate = ch._runs(pool, f"{name}-gate", item.params, synth.gate_verilog,
                         item.instance, block, ch.DEFAULT_SEED, "random", declared,
                         public=tuple(synth.netlist["ports"]))
-    native = ch._native_runs(synth.netlist, load_liberty(), rtl)
+    library = load_liberty()
+    native = ch._native_runs(synth.netlist, library, rtl)
+    nets = {f"{n}[{i}]" if len(v["bits"]) > 1 else n
+            for n, v in synth.netlist["netnames"].items() for i in range(len(v["bits"]))}
     for ours, theirs in zip(native, gate):
         assert ours.clock_cycles == theirs.clock_cycles
         assert ours.report == theirs.report
         diff = {k: (ours.toggles.get(k), v) for k, v in theirs.toggles.items()
-                if ours.toggles.get(k) != v}
-        assert not diff and set(ours.toggles) == set(theirs.toggles)
+                if ours.toggles.get(k, v if k not in nets else None) != v}
+        assert not diff and set(ours.toggles) <= set(theirs.toggles)
+        assert dynamic_energy(synth.netlist, library, ours.toggles, ours.clock_cycles) == \
+            dynamic_energy(synth.netlist, library, theirs.toggles, theirs.clock_cycles)
