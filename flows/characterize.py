@@ -139,7 +139,7 @@ def _ports(netlist):
 
 def characterize(block_name, given=None, *, liberty=None, db=None,
                  clock_mhz=DEFAULT_CLOCK_MHZ, seed=DEFAULT_SEED, stimulus="random",
-                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None, gate_sim="verilator"):
+                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None, gate_sim="native"):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
     parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
     ``wire_load`` names the library's wire-load model for net capacitance in energy and

@@ -71,11 +71,11 @@ def check_record_contents(measured):
 
 
 def check_same_figures_on_verilator(rand):
-    """The native replay of the RTL runs gives the figures the netlist simulated by
-    Verilator running the testbenches gave (tests/test_gate_replay.py: net for net)."""
-    assert rand.details["gate_sim"] == "verilator"
-    old = ch.characterize("mac-lane", PARAMS, gate_sim="native")
-    assert old.key == rand.key and old.details["gate_sim"] == "native"
+    """The netlist simulated by Verilator running the testbenches gives the figures the
+    native replay of the RTL runs gave (tests/test_gate_replay.py: net for net)."""
+    assert rand.details["gate_sim"] == "native"
+    old = ch.characterize("mac-lane", PARAMS, gate_sim="verilator")
+    assert old.key == rand.key and old.details["gate_sim"] == "verilator"
     for name in ("area_um2", "leakage_mw", "energy_per_op_pj", "idle_pj_per_cycle",
                  "fmax_mhz", "cycles", "latency_cycles", "operations"):
         assert getattr(old, name) == getattr(rand, name), name

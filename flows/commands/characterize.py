@@ -28,11 +28,11 @@ __all__ = ["COMMAND"]
 @click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL",
               help="the library's wire-load model for net capacitance: 'default' (its "
                    "default_wire_load), a model's name, or 'none' (pin loads only)")
-@click.option("--gate-sim", type=click.Choice(["native", "verilator"]), default="verilator",
+@click.option("--gate-sim", type=click.Choice(["native", "verilator"]), default="native",
               show_default=True,
-              help="how the gate-level netlist is simulated: running the testbenches on a "
-                   "Verilator build, or replaying the RTL runs' ports natively (faster; not "
-                   "yet the default: it disagrees with the RTL on DynaTran's port toggles)")
+              help="how the gate-level netlist is simulated: replaying the RTL runs' ports "
+                   "natively, or running the testbenches on a Verilator build (slower; the "
+                   "same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @executor_options
 @fail_on_user_errors
