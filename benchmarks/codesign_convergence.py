@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tilewright.flows.search.codesign.accuracy import AccuracySettings
 from tilewright.flows.search.codesign.analytic import analytic_accuracy, analytic_hardware
 from tilewright.flows.search.codesign.driver import run_study
 from tilewright.flows.search.codesign.hardware import ModelHardware
@@ -38,10 +39,13 @@ def run(args):
         kw = dict(hardware=analytic_hardware, accuracy=analytic_accuracy)
     else:
         kw = dict(hardware=ModelHardware(args.db, args.task))
+    # One accuracy oracle (supernet seed 0) for every search seed, as TransCODE's fixed
+    # accuracy surrogate: the seeds then vary the search only, and their best P compare.
+    oracle = AccuracySettings(task=args.task)
     methods = args.methods.split(",") if args.methods else METHODS["weighted"]
     for method in sorted(methods, key=lambda m: m == "gpbo"):   # slowest last
         config = CodesignConfig(task=args.task, method=method,
-                                accelerator_space=args.accelerator_space,
+                                accelerator_space=args.accelerator_space, accuracy=oracle,
                                 search=SearchSettings(args.budget, args.batch, args.initial,
                                                       args.seed))
         start = time.time()
