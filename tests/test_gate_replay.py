@@ -253,7 +253,7 @@ def test_wide_ports_counted_alike():
 
 
 #: Blocks compared in the default suite (each needs a Verilator build of its netlist).
-DEFAULT = ("post-sparsity",)
+DEFAULT = ("pre-sparsity",)
 
 
 @pytest.mark.cosim
