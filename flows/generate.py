@@ -11,9 +11,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from amaranth.back import verilog
+
 
 from tilewright.cosim.toolchain import lint, tool_versions
+from tilewright.gen import hierarchy
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["Generated", "check_params", "generate", "generate_config", "write", "OutputError", "LintError"]
@@ -60,7 +61,7 @@ def generate(block_name, given=None, instance=None, errors=True):
     params = block.resolve(given)
     component = block.component(**params)
     name = instance or block.toplevel
-    text = verilog.convert(component, name=name, emit_src=False)
+    text = hierarchy.convert(component, name)
     facts = block.facts(component) if block.facts else {}
     if errors:
         from tilewright.golden.errors import error_facts     # PyTorch: only when asked
