@@ -34,7 +34,8 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
   ``O[i][j] = lane(Σ_k A[i][k]·B[j][k])`` (``B[j][k]`` at ``b + j·y + k``: the second
   operand is stored transposed, as ``nn.Linear`` stores weights), one dot product of
   ``⌈y/M⌉`` beats per output, rounded and saturated by the MAC lane; with ``BIAS``, one more
-  beat adds ``C[j]`` (at ``c + j``) exactly before rounding (operands ``1.0`` and the bias);
+  beat adds ``C[i]`` (at ``c + i``: the first operand holds the weight rows, so a
+  projection's bias is per row) exactly before rounding (operands ``1.0`` and the bias);
   with ``GELU``, the result goes through the PE's GeLU unit; written at ``o + i·so + j``,
   or with ``TRANSPOSE`` at ``o + j·so + i``.
 - ``ADD`` on lane ``unit``: ``O[i][j] = A[i][j] + B[i][j]`` (``b + i·y + j``) for ``i < x,
