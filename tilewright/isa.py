@@ -9,22 +9,23 @@ block decodes by slicing (bit 0 is the least significant)::
     [0:4]     op      opcode, :data:`OPCODES`
     [4:10]    pe      the PE that executes it (compute and FENCE)
     [10:16]   unit    the unit of that PE: MAC lane or softmax unit index; FENCE: a kind
-    [16:20]   flags   bit 0 BIAS, bit 1 GELU, bit 2 TRANSPOSE (see MATMUL)
+    [16:20]   flags   bit 0 BIAS, bit 1 GELU, bit 2 TRANSPOSE (see MATMUL), bit 3 PRUNE
     [20:40]   a       buffer address of the first operand
     [40:60]   b       buffer address of the second operand
-    [60:80]   c       buffer address of the third operand (bias, β, mask)
+    [60:80]   c       buffer address of the third operand (bias, β)
     [80:100]  o       buffer address of the result
     [100:112] x       rows
     [112:124] y       row length (the reduction length of MATMUL)
     [124:136] z       output columns of MATMUL
     [136:148] so      output row stride (words)
     [148:172] mem     main-memory word address (LOAD, STORE)
-    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE)
+    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE op and flag)
 
 Addresses are word addresses in one on-chip address space; a word holds one value of
 the datapath's format ``(il, fl)``. The space is split into :data:`BUFFERS` regions of
 ``2**18`` words selected by the address's two top bits (activation, weight, mask). The
-mask region's words hold one bit each.
+mask region's words hold one bit each and mirror the activation region: the mask bit of
+activation word ``w`` is mask word ``w`` (1 = pruned, DynaTran's convention).
 
 Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
 
@@ -45,8 +46,12 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
 - ``LAYERNORM``: each of ``x`` rows of ``y`` words (``y`` equal to the unit's length),
   with ``γ`` at ``b`` and ``β`` at ``c`` (``y`` words each), at ``o + i·so``.
 - ``PRUNE`` on the PE's DynaTran module: ``x × y`` words at ``a`` with threshold ``τ = n``
-  (same scale as the data): kept values at ``o + i·so + j``, mask bits (1 = pruned) at
-  ``c + i·y + j``.
+  (same scale as the data): ``v`` where ``|v| ≥ τ``, else 0, at ``o + i·so + j``, and the
+  words' mask bits.
+- The ``PRUNE`` flag on MATMUL, ADD, SOFTMAX or LAYERNORM sends every result through the
+  PE's DynaTran comparators with ``τ = n`` on its way to the buffer (AccelTran §III-B5:
+  activations are pruned as they are produced), writing the mask bits too. Without it,
+  results written to the activation region clear their mask bits.
 - ``FENCE``: issue nothing further until the units named are idle: ``unit`` is a kind of
   :data:`FENCE_KINDS`; ``ALL`` waits for every unit of every PE and the DMA; ``DMA`` for the
   DMA; the others for every unit of that kind in PE ``pe``.
@@ -65,7 +70,7 @@ __all__ = ["Instruction", "OPCODES", "FLAGS", "FENCE_KINDS", "BUFFERS", "WORD_BI
 WORD_BITS = 192
 OPCODES = {"END": 0, "LOAD": 1, "STORE": 2, "MATMUL": 3, "ADD": 4, "SOFTMAX": 5,
            "LAYERNORM": 6, "PRUNE": 7, "FENCE": 8}
-FLAGS = {"BIAS": 1, "GELU": 2, "TRANSPOSE": 4}
+FLAGS = {"BIAS": 1, "GELU": 2, "TRANSPOSE": 4, "PRUNE": 8}
 FENCE_KINDS = {"ALL": 0, "LANE": 1, "SOFTMAX": 2, "LAYERNORM": 3, "DYNATRAN": 4, "DMA": 5}
 #: Buffer regions of the on-chip address space, by the address's two top bits.
 BUFFERS = ("activation", "weight", "mask")
