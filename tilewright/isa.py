@@ -14,12 +14,13 @@ block decodes by slicing (bit 0 is the least significant)::
     [40:60]   b       buffer address of the second operand
     [60:80]   c       buffer address of the third operand (bias, β)
     [80:100]  o       buffer address of the result
-    [100:112] x       rows
+    [100:112] x       rows; FENCE: the unit's index
     [112:124] y       row length (the reduction length of MATMUL)
     [124:136] z       output columns of MATMUL
     [136:148] so      output row stride (words)
     [148:172] mem     main-memory word address (LOAD, STORE)
-    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE op and flag)
+    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE op and flag);
+                      instructions finished (FENCE)
 
 Addresses are word addresses in one on-chip address space; a word holds one value of
 the datapath's format ``(il, fl)``. The space is split into :data:`BUFFERS` regions of
@@ -52,9 +53,12 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
   PE's DynaTran comparators with ``τ = n`` on its way to the buffer (AccelTran §III-B5:
   activations are pruned as they are produced), writing the mask bits too. Without it,
   results written to the activation region clear their mask bits.
-- ``FENCE``: issue nothing further until the units named are idle: ``unit`` is a kind of
-  :data:`FENCE_KINDS`; ``ALL`` waits for every unit of every PE and the DMA; ``DMA`` for the
-  DMA; the others for every unit of that kind in PE ``pe``.
+- ``FENCE``: issue nothing further until a unit has finished its first ``n``
+  instructions: ``unit`` is a kind of :data:`FENCE_KINDS`, ``pe`` and ``x`` (the index
+  among that PE's units of the kind: lane or softmax unit; 0 for the others; both 0 for
+  the DMA) name the unit. Every unit counts the instructions it has finished since
+  reset, so a FENCE waits for exactly the work it depends on, never for later work the
+  unit took meanwhile. Kind ``ALL`` waits until every unit and the DMA are idle.
 - ``END``: wait as ``FENCE ALL``, then raise ``done``.
 
 Issue is in order: an instruction leaves the control block when its unit is idle (the
