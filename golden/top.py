@@ -43,6 +43,11 @@ def _rows(base, rows, length, stride):
     return [(base + r * stride, base + r * stride + length) for r in range(rows)]
 
 
+def _stride(ins):
+    """Row stride of the input of ADD, SOFTMAX, LAYERNORM and PRUNE: ``z``, or ``y``."""
+    return ins.z or ins.y
+
+
 def _overlap(xs, ys):
     return any(a < d and c < b for a, b in xs for c, d in ys)
 
@@ -144,27 +149,27 @@ class TopModel:
 
     def _add(self, ins):
         one = 1 << self.fmt.fl
-        a = self.read(_rows(ins.a, ins.x, ins.y, ins.y))
-        b = self.read(_rows(ins.b, ins.x, ins.y, ins.y))
+        a = self.read(_rows(ins.a, ins.x, ins.y, _stride(ins)))
+        b = self.read(_rows(ins.b, ins.x, ins.y, _stride(ins)))
         ones = torch.full_like(a, one)
         acc = self._dots(torch.stack([ones, ones], 1), torch.stack([a, b], 1))
         self._result(ins, acc.view(ins.x, ins.y), _rows(ins.o, ins.x, ins.y, ins.so))
 
     def _softmax(self, ins):
         fl = self.fmt.fl
-        q = self.read(_rows(ins.a, ins.x, ins.y, ins.y)).view(ins.x, ins.y)
+        q = self.read(_rows(ins.a, ins.x, ins.y, _stride(ins))).view(ins.x, ins.y)
         out = softmax_lut(q, fl, self.lut_depth, self.exp_bits, fl)
         self._result(ins, out, _rows(ins.o, ins.x, ins.y, ins.so))
 
     def _layernorm(self, ins):
-        q = self.read(_rows(ins.a, ins.x, ins.y, ins.y)).view(ins.x, ins.y)
+        q = self.read(_rows(ins.a, ins.x, ins.y, _stride(ins))).view(ins.x, ins.y)
         g = self.read([(ins.b, ins.b + ins.y)])
         beta = self.read([(ins.c, ins.c + ins.y)])
         out = layer_norm_fixed(q, g, beta, self.fmt.fl, self.fmt.width)
         self._result(ins, out, _rows(ins.o, ins.x, ins.y, ins.so))
 
     def _prune(self, ins):
-        values = self.read(_rows(ins.a, ins.x, ins.y, ins.y))
+        values = self.read(_rows(ins.a, ins.x, ins.y, _stride(ins)))
         kept, mask = prune(values, ins.n)
         out = _rows(ins.o, ins.x, ins.y, ins.so)
         self.write(out, kept)
@@ -195,14 +200,12 @@ class TopModel:
                 reads += [(ins.c, ins.c + ins.x)]
             writes = (_rows(ins.o, ins.z, ins.x, ins.so) if ins.has("TRANSPOSE")
                       else _rows(ins.o, ins.x, ins.z, ins.so))
-        elif ins.op == "ADD":
-            reads = _rows(ins.a, ins.x, ins.y, ins.y) + _rows(ins.b, ins.x, ins.y, ins.y)
-            writes = _rows(ins.o, ins.x, ins.y, ins.so)
-        elif ins.op in ("SOFTMAX", "PRUNE"):
-            reads, writes = _rows(ins.a, ins.x, ins.y, ins.y), _rows(ins.o, ins.x, ins.y, ins.so)
-        elif ins.op == "LAYERNORM":
-            reads = _rows(ins.a, ins.x, ins.y, ins.y) + [(ins.b, ins.b + ins.y),
-                                                          (ins.c, ins.c + ins.y)]
+        elif ins.op in ("ADD", "SOFTMAX", "LAYERNORM", "PRUNE"):
+            reads = _rows(ins.a, ins.x, ins.y, _stride(ins))
+            if ins.op == "ADD":
+                reads += _rows(ins.b, ins.x, ins.y, _stride(ins))
+            if ins.op == "LAYERNORM":
+                reads += [(ins.b, ins.b + ins.y), (ins.c, ins.c + ins.y)]
             writes = _rows(ins.o, ins.x, ins.y, ins.so)
         else:
             return [], []

@@ -135,3 +135,21 @@ def test_a_fence_waits_for_one_unit_only():
 def test_program_must_end():
     with pytest.raises(ValueError, match="program must end with END"):
         model().run([Instruction("LOAD", n=1)], torch.zeros(1, dtype=torch.int64))
+
+
+def test_vector_instructions_take_a_tile_of_a_wider_matrix():
+    """z is the input row stride: a 2×3 tile at column 2 of 4×8 matrices."""
+    gen = torch.Generator().manual_seed(5)
+    a, b = rand(gen, 4, 8), rand(gen, 4, 8)
+    top = model()
+    program = [Instruction("LOAD", o=0, mem=0, n=64),
+               Instruction("FENCE", unit=FENCE_KINDS["DMA"], n=1),
+               Instruction("ADD", a=8 + 2, b=32 + 8 + 2, o=100, x=2, y=3, z=8, so=3),
+               Instruction("PRUNE", a=8 + 2, o=200, x=2, y=3, z=8, so=3, n=300),
+               Instruction("FENCE"),
+               Instruction("STORE", a=100, mem=0, n=6),
+               Instruction("STORE", a=200, mem=6, n=6)]
+    out = run(top, program, torch.cat([a.flatten(), b.flatten()]))
+    tile_a, tile_b = a[1:3, 2:5], b[1:3, 2:5]
+    assert torch.equal(out[:6].view(2, 3), (tile_a + tile_b).clamp(FMT.min_int, FMT.max_int))
+    assert torch.equal(out[6:12].view(2, 3), prune(tile_a, 300)[0])

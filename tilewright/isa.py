@@ -16,7 +16,7 @@ block decodes by slicing (bit 0 is the least significant)::
     [80:100]  o       buffer address of the result
     [100:112] x       rows; FENCE: the unit's index
     [112:124] y       row length (the reduction length of MATMUL)
-    [124:136] z       output columns of MATMUL
+    [124:136] z       output columns of MATMUL; the others: input row stride (0: y)
     [136:148] so      output row stride (words)
     [148:172] mem     main-memory word address (LOAD, STORE)
     [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE op and flag);
@@ -28,7 +28,10 @@ the datapath's format ``(il, fl)``. The space is split into :data:`BUFFERS` regi
 mask region's words hold one bit each and mirror the activation region: the mask bit of
 activation word ``w`` is mask word ``w`` (1 = pruned, DynaTran's convention).
 
-Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
+Operations (for MATMUL, ``A[i][k]`` is the word at ``a + i·y + k``: rows of the full
+reduction length are contiguous; ADD, SOFTMAX, LAYERNORM and PRUNE read ``A[i][j]`` at
+``a + i·r + j`` with the row stride ``r = z``, or ``y`` when ``z`` is 0, so that they can
+work on a tile of a wider matrix):
 
 - ``LOAD``: ``n`` words from main memory at ``mem`` to the buffer at ``o`` (DMA).
 - ``STORE``: ``n`` words from the buffer at ``a`` to main memory at ``mem`` (DMA).
@@ -40,8 +43,9 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
   projection's bias is per row) exactly before rounding (operands ``1.0`` and the bias);
   with ``GELU``, the result goes through the PE's GeLU unit; written at ``o + i·so + j``,
   or with ``TRANSPOSE`` at ``o + j·so + i``.
-- ``ADD`` on lane ``unit``: ``O[i][j] = A[i][j] + B[i][j]`` (``b + i·y + j``) for ``i < x,
-  j < y``, saturated: one beat per element with operands ``(1.0, 1.0)`` and ``(A, B)``.
+- ``ADD`` on lane ``unit``: ``O[i][j] = A[i][j] + B[i][j]`` (``b + i·r + j``) for ``i < x,
+  j < y``, saturated: per element, ``⌈2/M⌉`` beats (one when ``M ≥ 2``) with operands
+  ``(1.0, 1.0)`` and ``(A, B)``.
 - ``SOFTMAX`` on softmax unit ``unit``: each of ``x`` rows of ``y`` words (``y`` equal to
   the unit's length) to its softmax, at ``o + i·so``.
 - ``LAYERNORM``: each of ``x`` rows of ``y`` words (``y`` equal to the unit's length),
@@ -60,6 +64,11 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
   reset, so a FENCE waits for exactly the work it depends on, never for later work the
   unit took meanwhile. Kind ``ALL`` waits until every unit and the DMA are idle.
 - ``END``: wait as ``FENCE ALL``, then raise ``done``.
+
+Timing contract (what the accelerator model assumes, :mod:`tilewright.flows.model`): a
+MAC lane takes one beat per cycle while a MATMUL or ADD streams, back to back across its
+dot products; the DMA moves a beat of several words per cycle (a parameter of the top),
+so that its bandwidth can match main memory's.
 
 Issue is in order: an instruction leaves the control block when its unit is idle (the
 DMA for LOAD/STORE), then runs while the next ones issue. Data dependencies are the
