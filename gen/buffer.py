@@ -3,8 +3,8 @@
 
 Behavioural SRAM: one :class:`amaranth.lib.memory.Memory` per region of
 :data:`tilewright.isa.BUFFERS`, one word per value (``il + fl`` bits; the mask region one
-bit per word), ``words`` deep each. An address's two top bits select the region, its low
-``log2(words)`` bits the word (higher offsets wrap).
+bit per word, as deep as the activation region it mirrors). An address's two top bits
+select the region, its low ``log2(depth)`` bits the word (higher offsets wrap).
 
 Port model: every reader of the design (each operand word a unit reads per cycle, see
 :class:`tilewright.gen.pe.Pe`) has a read port of its own and every writer a write port of
@@ -14,7 +14,10 @@ its own, each reaching the whole address space; nothing is shared and nothing ar
   (synchronous read, latency 1); with ``en`` low ``data`` holds. A read returns the word
   as it was before a write at the same edge. Mask-region words read as 0 or 1.
 - Write (:data:`write_port`): ``addr``, ``data`` and ``en`` at a clock edge; the word
-  changes at that edge. Two writes to one word at one edge are the program's error (which one lands
+  changes at that edge. With ``mark``, a write to the activation region also writes
+  ``mask`` as the word's mask bit (the mask region mirrors the activation region:
+  compute results mark, DMA loads do not); a write to the mask region writes ``data``'s
+  bit 0. Two writes to one word at one edge are the program's error (which one lands
   is not specified).
 
 The module carries the Verilog attribute ``blackbox`` (when emitted through
@@ -42,8 +45,9 @@ def read_port(width):
 
 
 def write_port(width):
-    """A write port as its user sees it: ``addr``, ``data``, ``en`` out."""
-    return wiring.Signature({"addr": Out(ADDRESS_BITS), "data": Out(width), "en": Out(1)})
+    """A write port as its user sees it: ``addr``, ``data``, ``en``, ``mark``, ``mask`` out."""
+    return wiring.Signature({"addr": Out(ADDRESS_BITS), "data": Out(width), "en": Out(1),
+                             "mark": Out(1), "mask": Out(1)})
 
 
 class Buffer(wiring.Component):
@@ -56,8 +60,8 @@ class Buffer(wiring.Component):
     width : int
         Bits of a word (``il + fl``).
     words : tuple of int
-        Depth of the activation, weight and mask regions, powers of two from 2 to
-        ``2**18``.
+        Depth of the activation and weight regions, powers of two from 2 to ``2**18``
+        (the mask region's is the activation region's).
 
     Read latency 1 cycle, one word per port per cycle (module docstring).
 
@@ -68,7 +72,7 @@ class Buffer(wiring.Component):
     """
 
     def __init__(self, *, reads, writes, width, words):
-        self._width, self._words = width, tuple(words)
+        self._width, self._words = width, (*words, words[0])
         super().__init__({"rd": In(read_port(width)).array(reads),
                           "wr": In(write_port(width)).array(writes)})
 
@@ -80,8 +84,13 @@ class Buffer(wiring.Component):
             bits = ceil_log2(depth)
             for port in self.wr:
                 w = mem.write_port()
-                m.d.comb += [w.addr.eq(port.addr[:bits]), w.data.eq(port.data),
-                             w.en.eq(port.en & equals(port.addr[REGION_BITS:], r))]
+                region = port.addr[REGION_BITS:]
+                here, data = equals(region, r), port.data
+                if name == "mask":
+                    mirrored = port.mark & equals(region, BUFFERS.index("activation"))
+                    here, data = here | mirrored, Mux(mirrored, port.mask, port.data[0])
+                m.d.comb += [w.addr.eq(port.addr[:bits]), w.data.eq(data),
+                             w.en.eq(port.en & here)]
         for k, port in enumerate(self.rd):
             chosen = Signal(range(len(BUFFERS)), name=f"rd{k}_region")
             with m.If(port.en):

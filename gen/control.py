@@ -5,20 +5,21 @@ Each instruction is decoded by slicing the word (:data:`tilewright.isa.FIELDS`) 
 the control block in the cycle its unit takes it: a compute instruction goes to PE ``pe``,
 whose ``cmd.ready`` says whether the unit named is idle; LOAD and STORE go to the DMA.
 Issue adds no cycle: a unit idle in the cycle an instruction arrives takes it at that
-cycle's edge. FENCE waits for the units of its kind (:data:`tilewright.isa.FENCE_KINDS`)
-to be idle; END waits as ``FENCE ALL``, then the control block raises ``done`` and takes
-nothing further. An instruction for a PE the top lacks, or with an unknown opcode, is
-taken and ignored.
+cycle's edge. FENCE waits until the unit it names has finished its first ``n``
+instructions (each unit counts them; PE ``pe`` compares for its units) and ``FENCE ALL``
+until every unit and the DMA are idle; END waits as ``FENCE ALL``, then the control block
+raises ``done`` and takes nothing further. An instruction or FENCE for a PE the top
+lacks, or with an unknown opcode, is taken and ignored.
 
-The control block knows of the units only what each PE reports on ``idle``
-(:meth:`tilewright.gen.pe.Pe.idle_layout`) and the ``ready`` of the DMA and PE commands.
+The control block knows of the units only what each PE reports (``idle``, ``fenced``),
+the DMA's count, and the ``ready`` of the DMA and PE commands.
 """
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.gen.instruction import equals, field, is_op
+from tilewright.gen.instruction import COUNT_BITS, equals, field, is_op
 from tilewright.gen.pe import Pe
 from tilewright.isa import FENCE_KINDS, WORD_BITS
 
@@ -35,7 +36,10 @@ class Control(wiring.Component):
     instr : In(stream.Signature(WORD_BITS))
     pe : Out(stream.Signature(WORD_BITS)).array(pes)
     pe_idle : In(Pe.idle_layout(lanes, softmax)).array(pes)
+    pe_fenced : In(1).array(pes)
+        Each PE's answer to the FENCE on ``pe[k].payload`` (:class:`~tilewright.gen.pe.Pe`).
     dma : Out(stream.Signature(WORD_BITS))
+    dma_finished : In(COUNT_BITS)
     done : Out(1)
     """
 
@@ -44,7 +48,9 @@ class Control(wiring.Component):
         super().__init__({"instr": In(stream.Signature(WORD_BITS)),
                           "pe": Out(stream.Signature(WORD_BITS)).array(pes),
                           "pe_idle": In(Pe.idle_layout(lanes, softmax)).array(pes),
+                          "pe_fenced": In(1).array(pes),
                           "dma": Out(stream.Signature(WORD_BITS)),
+                          "dma_finished": In(COUNT_BITS),
                           "done": Out(1)})
 
     def elaborate(self, platform):
@@ -55,30 +61,25 @@ class Control(wiring.Component):
 
         all_idle = self.dma.ready
         pe_ready = 1            # the PE named takes it (or there is no such PE)
-        fenced = 1              # the units of the FENCE's kind in the PE named are idle
-        for k, (cmd, idle) in enumerate(zip(self.pe, self.pe_idle)):
-            busy_free = idle.lane.all() & idle.softmax.all() & idle.layernorm & idle.dynatran
-            all_idle = all_idle & busy_free
+        fenced = 1              # the PE named has finished the unit's first n (or no PE)
+        for k, (cmd, idle, done) in enumerate(zip(self.pe, self.pe_idle, self.pe_fenced)):
+            all_idle = (all_idle & idle.lane.all() & idle.softmax.all() & idle.layernorm
+                        & idle.dynatran)
             here = equals(pe, k)
-            m.d.comb += [cmd.payload.eq(word), cmd.valid.eq(valid & is_op(word, *COMPUTE)
-                                                            & here)]
+            m.d.comb += [cmd.payload.eq(word),
+                         cmd.valid.eq(valid & is_op(word, *COMPUTE) & here)]
             pe_ready = (here & cmd.ready) | (~here & pe_ready)
-            kinds = {"LANE": idle.lane.all(), "SOFTMAX": idle.softmax.all(),
-                     "LAYERNORM": idle.layernorm, "DYNATRAN": idle.dynatran}
-            of_kind = 1
-            for name, ok in kinds.items():
-                of_kind = (equals(kind, FENCE_KINDS[name]) & ok) | (
-                    ~equals(kind, FENCE_KINDS[name]) & of_kind)
-            fenced = (here & of_kind) | (~here & fenced)
-        all_idle_now = Signal()
-        m.d.comb += all_idle_now.eq(all_idle)
+            fenced = (here & done) | (~here & fenced)
+        quiet = Signal()        # every unit and the DMA idle
         fence_ok = Signal()
-        m.d.comb += fence_ok.eq(
-            (equals(kind, FENCE_KINDS["ALL"]) & all_idle_now)
-            | (equals(kind, FENCE_KINDS["DMA"]) & self.dma.ready)
-            | (~equals(kind, FENCE_KINDS["ALL"]) & ~equals(kind, FENCE_KINDS["DMA"]) & fenced))
-        m.d.comb += [self.dma.payload.eq(word),
-                     self.dma.valid.eq(valid & is_op(word, "LOAD", "STORE"))]
+        m.d.comb += [
+            quiet.eq(all_idle),
+            fence_ok.eq(Mux(equals(kind, FENCE_KINDS["ALL"]), quiet,
+                            Mux(equals(kind, FENCE_KINDS["DMA"]),
+                                self.dma_finished >= field(word, "n"), fenced))),
+            self.dma.payload.eq(word),
+            self.dma.valid.eq(valid & is_op(word, "LOAD", "STORE")),
+        ]
 
         with m.FSM():
             with m.State("RUN"):
@@ -90,8 +91,8 @@ class Control(wiring.Component):
                 with m.Elif(is_op(word, "FENCE")):
                     m.d.comb += self.instr.ready.eq(fence_ok)
                 with m.Elif(is_op(word, "END")):
-                    m.d.comb += self.instr.ready.eq(all_idle_now)
-                    with m.If(valid & all_idle_now):
+                    m.d.comb += self.instr.ready.eq(quiet)
+                    with m.If(valid & quiet):
                         m.next = "DONE"
                 with m.Else():
                     m.d.comb += self.instr.ready.eq(1)

@@ -17,7 +17,8 @@ the lanes compute every product, pruned zeros included.
 Ports (all of the same buffer, :mod:`tilewright.gen.buffer`; read latency 1), in order:
 reads — lane ``l``'s ``a`` operands (M) then ``b`` operands (M), for each lane; one per
 softmax unit; the layer norm's ``x``, ``γ``, ``β``; the DynaTran's M. Writes — one per
-lane, one per softmax unit, the layer norm's, the DynaTran's M values then M mask bits.
+lane, one per softmax unit, the layer norm's, the DynaTran's M (every compute result
+marks its mask bit, :mod:`tilewright.gen.buffer`).
 
 Cycles per instruction (from the edge that issues it to the edge of its last write; the
 unit takes its next instruction at that edge): :meth:`Pe.matmul_cycles`,
@@ -40,7 +41,7 @@ from tilewright.gen.mac_lane import MAX_MULTIPLIERS
 from tilewright.gen.pe_lane import LaneSlot
 from tilewright.gen.pe_prune import PruneSlot
 from tilewright.gen.pe_vector import VectorSlot
-from tilewright.isa import FIELDS, WORD_BITS
+from tilewright.isa import FENCE_KINDS, FIELDS, WORD_BITS
 
 __all__ = ["Pe"]
 
@@ -78,6 +79,10 @@ class Pe(wiring.Component):
         ``lane``, ``softmax`` (a bit per unit), ``layernorm``, ``dynatran``.
     rd : Out(read_port(il + fl)).array(read_ports(lanes, macs, softmax))
     wr : Out(write_port(il + fl)).array(write_ports(lanes, macs, softmax))
+    fenced : Out(1)
+        For a FENCE word on ``cmd.payload`` (valid or not): whether the unit it names
+        (kind ``unit``, index ``x``) has finished ``n`` instructions, this cycle's
+        included; 1 when this PE has no such unit.
     """
 
     def __init__(self, *, lanes=2, macs=4, softmax=1, seq=8, features=16, il=4, fl=16):
@@ -90,6 +95,7 @@ class Pe(wiring.Component):
             "idle": Out(self.idle_layout(lanes, softmax)),
             "rd": Out(read_port(width)).array(self.read_ports(lanes, macs, softmax)),
             "wr": Out(write_port(width)).array(self.write_ports(lanes, macs, softmax)),
+            "fenced": Out(1),
         })
 
     # ------------------------------------------------------------ pure maths
@@ -104,7 +110,7 @@ class Pe(wiring.Component):
 
     @staticmethod
     def write_ports(lanes, macs, softmax):
-        return lanes + softmax + 1 + 2 * macs
+        return lanes + softmax + 1 + macs
 
     @staticmethod
     def matmul_cycles(x, y, z, macs, bias=False):
@@ -170,35 +176,40 @@ class Pe(wiring.Component):
         unit = field(word, "unit")
         reads, writes = iter(self.rd), iter(self.wr)
 
-        slots = []          # (slot, selected by this instruction, idle bit)
+        slots = []          # (slot, selected by this instruction, idle bit, fence kind, index)
         for k in range(self._lanes):
             slot = hierarchy.instance(m, f"lane{k}", f"pe_lane_m{macs}_{fmt}",
                                       LaneSlot(macs=macs, il=il, fl=fl))
             self._wire(m, [*slot.rd_a, *slot.rd_b], [slot.wr], reads, writes)
             slots.append((slot, is_op(word, "MATMUL", "ADD") & equals(unit, k),
-                          self.idle.lane[k]))
+                          self.idle.lane[k], "LANE", k))
         for k in range(self._softmax):
             slot = hierarchy.instance(m, f"softmax{k}", f"pe_softmax_t{self._seq}_{fmt}",
                                       VectorSlot(kind="softmax", length=self._seq,
                                                  il=il, fl=fl))
             self._wire(m, slot.rd, [slot.wr], reads, writes)
-            slots.append((slot, is_op(word, "SOFTMAX") & equals(unit, k), self.idle.softmax[k]))
+            slots.append((slot, is_op(word, "SOFTMAX") & equals(unit, k),
+                          self.idle.softmax[k], "SOFTMAX", k))
         slot = hierarchy.instance(m, "layer_norm", f"pe_layernorm_n{self._features}_{fmt}",
                                   VectorSlot(kind="layernorm", length=self._features,
                                              il=il, fl=fl))
         self._wire(m, slot.rd, [slot.wr], reads, writes)
-        slots.append((slot, is_op(word, "LAYERNORM"), self.idle.layernorm))
+        slots.append((slot, is_op(word, "LAYERNORM"), self.idle.layernorm, "LAYERNORM", 0))
         slot = hierarchy.instance(m, "dynatran", f"pe_prune_w{macs}_{fmt}",
                                   PruneSlot(width=macs, il=il, fl=fl))
-        self._wire(m, slot.rd, [*slot.wr, *slot.mask], reads, writes)
-        slots.append((slot, is_op(word, "PRUNE"), self.idle.dynatran))
+        self._wire(m, slot.rd, slot.wr, reads, writes)
+        slots.append((slot, is_op(word, "PRUNE"), self.idle.dynatran, "DYNATRAN", 0))
 
         ready = 1           # an instruction for no unit of this PE is taken and ignored
-        for slot, selected, idle in slots:
+        fenced = 1          # a FENCE on no unit of this PE waits for nothing
+        for slot, selected, idle, kind, index in slots:
             m.d.comb += [slot.cmd.payload.eq(word), slot.cmd.valid.eq(self.cmd.valid & selected),
                          idle.eq(slot.cmd.ready)]
             ready = (selected & slot.cmd.ready) | (~selected & ready)
-        m.d.comb += self.cmd.ready.eq(ready)
+            named = equals(field(word, "unit"), FENCE_KINDS[kind]) & equals(field(word, "x"),
+                                                                             index)
+            fenced = (named & (slot.finished >= field(word, "n"))) | (~named & fenced)
+        m.d.comb += [self.cmd.ready.eq(ready), self.fenced.eq(fenced)]
         return m
 
     @staticmethod

@@ -7,15 +7,16 @@ back-pressured: the buffer takes a write every cycle):
 1. **address**: the beat's operand addresses on the read ports (``rd_a``, ``rd_b``: M
    each). MATMUL: beat ``k`` of output ``(i, j)`` reads ``A[i][kM + t]`` and
    ``B[j][kM + t]`` (ports past the row's end are masked to 0); with BIAS one more beat
-   reads ``C[j]`` on ``rd_b[0]`` against the constant 1.0. ADD: ``A[i][j]`` on ``rd_b[0]``
-   and ``B[i][j]`` on ``rd_b[1]`` against (1.0, 1.0), or with M = 1 two beats on
-   ``rd_b[0]``.
+   reads ``C[i]`` on ``rd_b[0]`` against the constant 1.0. ADD: ``A[i][j]`` on ``rd_b[0]``
+   and ``B[i][j]`` on ``rd_b[1]`` (input row stride ``z``, or ``y`` when ``z`` is 0)
+   against (1.0, 1.0), or with M = 1 two beats on ``rd_b[0]``.
 2. **read**: the buffer's latency-1 read; the operands enter the
    :class:`~tilewright.gen.mac_lane.MacLane` (activation "none").
 3. **result**: each dot product's result passes the
    :class:`~tilewright.gen.gelu_unit.GeluUnit` (latency 1) and a plain register beside it;
-   the GELU flag picks which is written, at ``o + i·so + j`` (TRANSPOSE: ``o + j·so + i``).
-   The flags act on ADD alike.
+   MATMUL's GELU flag picks which is written, at ``o + i·so + j`` (TRANSPOSE:
+   ``o + j·so + i``), through a DynaTran comparator with the PRUNE flag
+   (:func:`~tilewright.gen.instruction.write_result`).
 
 Cycles from the edge taking the instruction to the edge of its last write:
 ``beats + log2(M) + 3 + 3`` (:meth:`LaneSlot.cycles`).
@@ -30,9 +31,10 @@ from amaranth.lib.wiring import In, Out
 from tilewright.gen import hierarchy
 from tilewright.gen.buffer import ADDRESS_BITS, read_port, write_port
 from tilewright.gen.gelu_unit import GeluUnit
-from tilewright.gen.instruction import equals, field, handshake, is_op, latch
+from tilewright.gen.instruction import (COUNT_BITS, equals, field, flag, handshake, is_op,
+                                        latch, write_result)
 from tilewright.gen.mac_lane import MacLane
-from tilewright.isa import FLAGS, WORD_BITS
+from tilewright.isa import WORD_BITS
 
 __all__ = ["LaneSlot"]
 
@@ -55,6 +57,8 @@ class LaneSlot(wiring.Component):
         The instruction; ``ready`` is the slot's idle.
     rd_a, rd_b : Out(read_port(il + fl)).array(macs)
     wr : Out(write_port(il + fl))
+    finished : Out(COUNT_BITS)
+        Instructions finished since reset (:func:`~tilewright.gen.instruction.handshake`).
     """
 
     def __init__(self, *, macs, il, fl):
@@ -63,7 +67,8 @@ class LaneSlot(wiring.Component):
         super().__init__({"cmd": In(stream.Signature(WORD_BITS)),
                           "rd_a": Out(read_port(width)).array(macs),
                           "rd_b": Out(read_port(width)).array(macs),
-                          "wr": Out(write_port(width))})
+                          "wr": Out(write_port(width)),
+                          "finished": Out(COUNT_BITS)})
 
     @staticmethod
     def cycles(beats, macs):
@@ -78,15 +83,16 @@ class LaneSlot(wiring.Component):
         word = self.cmd.payload
 
         finishing = Signal()
-        _, start = handshake(m, self.cmd, finishing)
-        a, b, c, o, x, y, z, so, flags = latch(m, word, start, "a", "b", "c", "o", "x", "y",
-                                               "z", "so", "flags")
+        start, finished = handshake(m, self.cmd, finishing)
+        m.d.comb += self.finished.eq(finished)
+        a, b, c, o, x, y, z, so, flags, tau = latch(m, word, start, "a", "b", "c", "o", "x",
+                                                    "y", "z", "so", "flags", "n")
         add = Signal()
         with m.If(start):
             m.d.sync += add.eq(is_op(word, "ADD"))
-        bias = ~add & flags[FLAGS["BIAS"].bit_length() - 1]
-        gelu = flags[FLAGS["GELU"].bit_length() - 1]
-        transpose = flags[FLAGS["TRANSPOSE"].bit_length() - 1]
+        bias, gelu = ~add & flag(flags, "BIAS"), ~add & flag(flags, "GELU")
+        transpose = ~add & flag(flags, "TRANSPOSE")
+        stride = Mux(equals(z, 0), y, z)        # ADD's input row stride
 
         # ---- stage 1: beat counters and operand addresses
         shift = int(math.log2(macs))
@@ -110,8 +116,8 @@ class LaneSlot(wiring.Component):
                 with m.If(~add):
                     m.d.sync += row_b.eq(row_b + y)
                 with m.If(j == cols - 1):
-                    m.d.sync += [j.eq(0), i.eq(i + 1), row_a.eq(row_a + y)]
-                    m.d.sync += row_b.eq(Mux(add, row_b + y, b))
+                    m.d.sync += [j.eq(0), i.eq(i + 1), row_a.eq(row_a + Mux(add, stride, y)),
+                                 row_b.eq(Mux(add, row_b + stride, b))]
                     with m.If(i == x - 1):
                         m.d.sync += issuing.eq(0)
 
@@ -133,7 +139,7 @@ class LaneSlot(wiring.Component):
             with m.Elif(bias_beat):
                 m.d.comb += a_mode[t].eq(ONE if t == 0 else ZERO)
                 if t == 0:
-                    m.d.comb += [b_on[t].eq(1), b_addr.eq(c + j)]
+                    m.d.comb += [b_on[t].eq(1), b_addr.eq(c + i)]
             with m.Else():
                 m.d.comb += [a_mode[t].eq(Mux(inside, DATA, ZERO)), b_on[t].eq(inside),
                              b_addr.eq(row_b + koff + t)]
@@ -162,9 +168,11 @@ class LaneSlot(wiring.Component):
             m.d.sync += raw.eq(lane.o.payload)
         oi, oj = Signal(12), Signal(12)
         obase, ooff = Signal(ADDRESS_BITS), Signal(ADDRESS_BITS)
-        m.d.comb += [self.wr.en.eq(unit.o.valid), self.wr.addr.eq(obase + ooff),
-                     self.wr.data.eq(Mux(gelu, unit.o.payload[0], raw)),
+        result = Signal(signed(width))
+        m.d.comb += [result.eq(Mux(gelu, unit.o.payload[0], raw)),
                      finishing.eq(unit.o.valid & (oi == x - 1) & (oj == cols - 1))]
+        write_result(m, self.wr, obase + ooff, result, unit.o.valid, flag(flags, "PRUNE"),
+                     tau, width)
         with m.If(start):
             m.d.sync += [oi.eq(0), oj.eq(0), obase.eq(field(word, "o")), ooff.eq(0)]
         with m.Elif(unit.o.valid):

@@ -3,8 +3,10 @@
 
 The sequencer streams each of the ``x`` rows of ``n`` words (``n`` the unit's length; the
 instruction's ``y`` must equal it and is not read) from the buffer into the unit, row
-``i`` word ``k`` at ``a + i·n + k`` (LAYERNORM: with ``γ`` at ``b + k`` and ``β`` at
-``c + k``), and writes the unit's outputs at ``o + i·so + k``. Reads run one word per cycle
+``i`` word ``k`` at ``a + i·r + k`` (row stride ``r = z``, or ``n`` when ``z`` is 0;
+LAYERNORM: with ``γ`` at ``b + k`` and ``β`` at ``c + k``), and writes the unit's outputs
+at ``o + i·so + k`` (through a DynaTran comparator with the PRUNE flag,
+:func:`~tilewright.gen.instruction.write_result`). Reads run one word per cycle
 while the unit takes input; a read waits in place (the buffer's read enable) while the
 unit is busy with a row, so the next row enters on the first cycle it can.
 
@@ -13,13 +15,14 @@ Cycles from the edge taking the instruction to the edge of its last write:
 stages before the unit (address, read) and the write after it.
 """
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring, stream
 from amaranth.lib.wiring import In, Out
 
 from tilewright.gen import hierarchy
 from tilewright.gen.buffer import ADDRESS_BITS, read_port, write_port
-from tilewright.gen.instruction import field, handshake, latch
+from tilewright.gen.instruction import (COUNT_BITS, equals, field, flag, handshake, latch,
+                                        write_result)
 from tilewright.gen.layer_norm import LayerNorm
 from tilewright.gen.softmax import Softmax
 from tilewright.isa import WORD_BITS
@@ -46,6 +49,8 @@ class VectorSlot(wiring.Component):
     cmd : In(stream.Signature(WORD_BITS))
     rd : Out(read_port(il + fl)).array(1 for softmax, 3 for layer norm)
     wr : Out(write_port(il + fl))
+    finished : Out(COUNT_BITS)
+        Instructions finished since reset.
     """
 
     def __init__(self, *, kind, length, il, fl):
@@ -53,7 +58,8 @@ class VectorSlot(wiring.Component):
         width = il + fl
         super().__init__({"cmd": In(stream.Signature(WORD_BITS)),
                           "rd": Out(read_port(width)).array(1 if kind == "softmax" else 3),
-                          "wr": Out(write_port(width))})
+                          "wr": Out(write_port(width)),
+                          "finished": Out(COUNT_BITS)})
 
     @staticmethod
     def cycles(kind, x, length, il, fl):
@@ -80,8 +86,10 @@ class VectorSlot(wiring.Component):
         unit = self._unit(m)
 
         finishing = Signal()
-        _, start = handshake(m, self.cmd, finishing)
-        b, c, x, so = latch(m, word, start, "b", "c", "x", "so")
+        start, finished = handshake(m, self.cmd, finishing)
+        m.d.comb += self.finished.eq(finished)
+        b, c, x, z, so, flags, tau = latch(m, word, start, "b", "c", "x", "z", "so", "flags",
+                                           "n")
 
         # reads: address stage, then the latency-1 read held while the unit waits
         issuing, in_valid = Signal(), Signal()
@@ -98,25 +106,27 @@ class VectorSlot(wiring.Component):
         with m.Elif(advance & issuing):
             m.d.sync += k.eq(k + 1)
             with m.If(k == n - 1):
-                m.d.sync += [k.eq(0), i.eq(i + 1), row.eq(row + n)]
+                m.d.sync += [k.eq(0), i.eq(i + 1), row.eq(row + Mux(equals(z, 0), n, z))]
                 with m.If(i == x - 1):
                     m.d.sync += issuing.eq(0)
+        result = Signal(signed(self._il + self._fl))
         m.d.comb += unit.i.valid.eq(in_valid)
         if self._kind == "softmax":
             m.d.comb += [unit.i.payload[0].eq(self.rd[0].data),
-                         self.wr.data.eq(unit.o.payload[0])]
+                         result.eq(unit.o.payload[0])]
         else:
             m.d.comb += [unit.i.payload.x.eq(self.rd[0].data),
                          unit.i.payload.gamma.eq(self.rd[1].data),
                          unit.i.payload.beta.eq(self.rd[2].data),
-                         self.wr.data.eq(unit.o.payload)]
+                         result.eq(unit.o.payload)]
 
         # writes
         oi, ok = Signal(12), Signal(range(n))
         obase = Signal(ADDRESS_BITS)
-        m.d.comb += [unit.o.ready.eq(1), self.wr.en.eq(unit.o.valid),
-                     self.wr.addr.eq(obase + ok),
+        m.d.comb += [unit.o.ready.eq(1),
                      finishing.eq(unit.o.valid & (oi == x - 1) & (ok == n - 1))]
+        write_result(m, self.wr, obase + ok, result, unit.o.valid, flag(flags, "PRUNE"), tau,
+                     self._il + self._fl)
         with m.If(start):
             m.d.sync += [oi.eq(0), ok.eq(0), obase.eq(field(word, "o"))]
         with m.Elif(unit.o.valid):

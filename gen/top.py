@@ -8,8 +8,9 @@
 - :class:`~tilewright.gen.buffer.Buffer` holds the activation, weight and mask regions
   (behavioural SRAM, a read and a write port per reader and writer, read latency 1; a
   Verilog black box for synthesis).
-- :class:`~tilewright.gen.dma.Dma` moves LOAD and STORE words over the main-memory port
-  ``mem_req``/``mem_resp`` (protocol and latency in :mod:`tilewright.gen.dma`).
+- :class:`~tilewright.gen.dma.Dma` moves LOAD and STORE words, ``dma_words`` per beat,
+  over the main-memory port ``mem_req``/``mem_resp`` (protocol and latency in
+  :mod:`tilewright.gen.dma`).
 
 Emitted through :func:`tilewright.gen.hierarchy.convert`, the Verilog holds one module per
 distinct block (one PE, one lane slot, one MAC lane, ...), instantiated many times.
@@ -18,7 +19,7 @@ Cycles per instruction: :meth:`Top.instruction_cycles` (from the edge that issue
 edge of its last write or transfer, with the memory always ready).
 """
 
-from amaranth.hdl import Module, unsigned
+from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -26,7 +27,7 @@ from tilewright.blocks import Block, Param, format_width
 from tilewright.gen import hierarchy
 from tilewright.gen.buffer import Buffer
 from tilewright.gen.control import Control
-from tilewright.gen.dma import Dma, request_layout
+from tilewright.gen.dma import Dma, request_layout, response_layout
 from tilewright.gen.pe import MAX_UNITS, MAX_WIDTH, PE_PARAMS, Pe
 from tilewright.isa import REGION_BITS, WORD_BITS
 
@@ -42,41 +43,46 @@ class Top(wiring.Component):
         Processing elements, 1 to 64.
     lanes, macs, softmax, seq, features, il, fl :
         Every PE's, as :class:`~tilewright.gen.pe.Pe`.
-    activation_words, weight_words, mask_words : int
-        Depth of each buffer region, a power of two from 2 to ``2**18``.
+    activation_words, weight_words : int
+        Depth of the activation and weight buffers, a power of two from 2 to ``2**18``
+        (the mask buffer mirrors the activation buffer).
+    dma_words : int
+        Words the DMA moves per beat, a power of two from 1 to 64.
 
     Members
     -------
     instr : In(stream.Signature(WORD_BITS))
         The program, one instruction per transfer.
-    mem_req : Out(stream.Signature(request_layout(il + fl)))
-    mem_resp : In(stream.Signature(unsigned(il + fl)))
+    mem_req : Out(stream.Signature(request_layout(il + fl, dma_words)))
+    mem_resp : In(stream.Signature(response_layout(il + fl, dma_words)))
         The main-memory port (:mod:`tilewright.gen.dma`).
     done : Out(1)
         High from the cycle after END is taken.
     """
 
     def __init__(self, *, pes=2, lanes=2, macs=4, softmax=1, seq=8, features=16, il=4,
-                 fl=16, activation_words=1024, weight_words=1024, mask_words=1024):
+                 fl=16, activation_words=1024, weight_words=1024, dma_words=1):
         BLOCK.check(locals())
         self._pe = dict(lanes=lanes, macs=macs, softmax=softmax, seq=seq, features=features,
                         il=il, fl=fl)
         self._pes = pes
-        self._words = (activation_words, weight_words, mask_words)
+        self._words, self._dma_words = (activation_words, weight_words), dma_words
         width = il + fl
         super().__init__({"instr": In(stream.Signature(WORD_BITS)),
-                          "mem_req": Out(stream.Signature(request_layout(width))),
-                          "mem_resp": In(stream.Signature(unsigned(width))),
+                          "mem_req": Out(stream.Signature(request_layout(width, dma_words))),
+                          "mem_resp": In(stream.Signature(response_layout(width, dma_words))),
                           "done": Out(1)})
 
     @staticmethod
-    def instruction_cycles(instruction, *, macs, seq, features, il, fl, memory_latency=1):
+    def instruction_cycles(instruction, *, macs, seq, features, il, fl, dma_words,
+                           memory_latency=1):
         """Cycles of ``instruction`` (a :class:`tilewright.isa.Instruction`) on its unit,
-        from the edge that issues it to the edge of its last write (0 for FENCE and END)."""
+        from the edge that issues it to the edge of its last write (0 for FENCE and END);
+        the memory always ready, of latency ``memory_latency``."""
         i = instruction
         cycles = {
-            "LOAD": lambda: Dma.load_cycles(i.n, memory_latency),
-            "STORE": lambda: Dma.store_cycles(i.n),
+            "LOAD": lambda: Dma.load_cycles(i.n, dma_words, memory_latency),
+            "STORE": lambda: Dma.store_cycles(i.n, dma_words),
             "MATMUL": lambda: Pe.matmul_cycles(i.x, i.y, i.z, macs, i.has("BIAS")),
             "ADD": lambda: Pe.add_cycles(i.x, i.y, macs),
             "SOFTMAX": lambda: Pe.softmax_cycles(i.x, seq, fl),
@@ -97,6 +103,10 @@ class Top(wiring.Component):
     def words(self):
         return self._words
 
+    @property
+    def dma_words(self):
+        return self._dma_words
+
     def elaborate(self, platform):
         m = Module()
         p = self._pe
@@ -105,36 +115,39 @@ class Top(wiring.Component):
         writes = Pe.write_ports(p["lanes"], p["macs"], p["softmax"])
         m.submodules.control = control = Control(pes=self._pes, lanes=p["lanes"],
                                                  softmax=p["softmax"])
-        m.submodules.dma = dma = Dma(width=width)
+        m.submodules.dma = dma = Dma(width=width, words=self._dma_words)
+        dmas = self._dma_words
         words = "_".join(map(str, self._words))
         buffer = hierarchy.instance(
-            m, "buffer", f"buffer_r{self._pes * reads + 1}_w{self._pes * writes + 1}"
+            m, "buffer", f"buffer_r{self._pes * reads + dmas}_w{self._pes * writes + dmas}"
                          f"_b{width}_{words}",
-            Buffer(reads=self._pes * reads + 1, writes=self._pes * writes + 1, width=width,
-                   words=self._words), blackbox=True)
+            Buffer(reads=self._pes * reads + dmas, writes=self._pes * writes + dmas,
+                   width=width, words=self._words), blackbox=True)
         wiring.connect(m, wiring.flipped(self.instr), control.instr)
         wiring.connect(m, control.dma, dma.cmd)
         wiring.connect(m, dma.req, wiring.flipped(self.mem_req))
         wiring.connect(m, wiring.flipped(self.mem_resp), dma.resp)
-        wiring.connect(m, dma.rd, buffer.rd[0])
-        wiring.connect(m, dma.wr, buffer.wr[0])
-        m.d.comb += self.done.eq(control.done)
+        for t in range(dmas):
+            wiring.connect(m, dma.rd[t], buffer.rd[t])
+            wiring.connect(m, dma.wr[t], buffer.wr[t])
+        m.d.comb += [self.done.eq(control.done), control.dma_finished.eq(dma.finished)]
         name = "pe_" + "_".join(f"{key}{value}" for key, value in p.items())
         for k in range(self._pes):
             pe = hierarchy.instance(m, f"pe{k}", name, Pe(**p))
             wiring.connect(m, control.pe[k], pe.cmd)
-            m.d.comb += control.pe_idle[k].eq(pe.idle)
+            m.d.comb += [control.pe_idle[k].eq(pe.idle), control.pe_fenced[k].eq(pe.fenced)]
             for j in range(reads):
-                wiring.connect(m, pe.rd[j], buffer.rd[1 + k * reads + j])
+                wiring.connect(m, pe.rd[j], buffer.rd[dmas + k * reads + j])
             for j in range(writes):
-                wiring.connect(m, pe.wr[j], buffer.wr[1 + k * writes + j])
+                wiring.connect(m, pe.wr[j], buffer.wr[dmas + k * writes + j])
         return m
 
 
 def _facts(top):
     p = top.pe_params
-    return {"read_ports": top.pes * Pe.read_ports(p["lanes"], p["macs"], p["softmax"]) + 1,
-            "write_ports": top.pes * Pe.write_ports(p["lanes"], p["macs"], p["softmax"]) + 1,
+    dmas = top.dma_words
+    return {"read_ports": top.pes * Pe.read_ports(p["lanes"], p["macs"], p["softmax"]) + dmas,
+            "write_ports": top.pes * Pe.write_ports(p["lanes"], p["macs"], p["softmax"]) + dmas,
             "buffer_words": list(top.words),
             "multiplications_per_cycle": top.pes * p["lanes"] * p["macs"]}
 
@@ -151,7 +164,9 @@ BLOCK = Block(
     component=Top,
     params=(Param("pes", int, 2, "processing elements", low=1, high=MAX_UNITS),
             *PE_PARAMS, _words("activation_words", "activation"),
-            _words("weight_words", "weight"), _words("mask_words", "mask")),
+            _words("weight_words", "weight"),
+            Param("dma_words", int, 1, "words the DMA moves per beat, a power of two",
+                  low=1, high=64, power_of_two=True)),
     constraints=(format_width(MAX_WIDTH, "the top"),),
     toplevel="top",
     testbench="tilewright.cosim.tb_top",
