@@ -23,7 +23,7 @@ marks its mask bit, :mod:`tilewright.gen.buffer`).
 Cycles per instruction (from the edge that issues it to the edge of its last write; the
 unit takes its next instruction at that edge): :meth:`Pe.matmul_cycles`,
 :meth:`Pe.add_cycles`, :meth:`Pe.softmax_cycles`, :meth:`Pe.layernorm_cycles`,
-:meth:`Pe.prune_cycles`: the unit's own cycles plus a fixed sequencer overhead of 2 or 3.
+:meth:`Pe.prune_cycles`: the unit's own cycles plus a fixed sequencer overhead of 2.
 """
 
 import math
@@ -115,22 +115,22 @@ class Pe(wiring.Component):
     @staticmethod
     def matmul_cycles(x, y, z, macs, bias=False):
         """MATMUL: ``x·z·(⌈y/M⌉ + bias)`` beats, plus the lane's latency ``log2 M + 3``,
-        plus 3 (address, read, GeLU stages)."""
+        plus 2 (the address and GeLU stages)."""
         return LaneSlot.cycles(x * z * (math.ceil(y / macs) + int(bias)), macs)
 
     @staticmethod
     def add_cycles(x, y, macs):
-        """ADD: ``x·y`` beats (``2·x·y`` when M = 1), plus the lane's latency, plus 3."""
+        """ADD: ``x·y`` beats (``2·x·y`` when M = 1), plus the lane's latency, plus 2."""
         return LaneSlot.cycles(x * y * (2 if macs == 1 else 1), macs)
 
     @staticmethod
     def softmax_cycles(x, seq, fl):
-        """SOFTMAX of ``x`` rows: ``x·(3·seq + Q) + 3`` (:meth:`Softmax.vector_cycles`)."""
+        """SOFTMAX of ``x`` rows: ``x·(3·seq + Q) + 2`` (:meth:`Softmax.vector_cycles`)."""
         return VectorSlot.cycles("softmax", x, seq, None, fl)
 
     @staticmethod
     def layernorm_cycles(x, features, il, fl):
-        """LAYERNORM of ``x`` rows: ``x·V + 3`` (:meth:`LayerNorm.vector_cycles`)."""
+        """LAYERNORM of ``x`` rows: ``x·V + 2`` (:meth:`LayerNorm.vector_cycles`)."""
         return VectorSlot.cycles("layernorm", x, features, il, fl)
 
     @staticmethod

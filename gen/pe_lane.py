@@ -19,7 +19,9 @@ back-pressured: the buffer takes a write every cycle):
    (:func:`~tilewright.gen.instruction.write_result`).
 
 Cycles from the edge taking the instruction to the edge of its last write:
-``beats + log2(M) + 3 + 3`` (:meth:`LaneSlot.cycles`).
+``beats + (log2(M) + 3) + 2`` (:meth:`LaneSlot.cycles`): the first beat enters the lane
+two edges after the instruction is taken (address, read), the last beat's result is
+written one GeLU stage after the lane's latency.
 """
 
 import math
@@ -73,8 +75,9 @@ class LaneSlot(wiring.Component):
     @staticmethod
     def cycles(beats, macs):
         """Cycles from the edge taking an instruction of ``beats`` beats to the edge of its
-        last write: the beats, the lane's latency, and 3 (address, read, GeLU stages)."""
-        return beats + MacLane.pipeline_latency(macs) + 3
+        last write: ``beats + latency + 2`` (the lane's latency; the address stage and the
+        GeLU stage)."""
+        return beats + MacLane.pipeline_latency(macs) + 2
 
     def elaborate(self, platform):
         m = Module()

@@ -11,8 +11,10 @@ while the unit takes input; a read waits in place (the buffer's read enable) whi
 unit is busy with a row, so the next row enters on the first cycle it can.
 
 Cycles from the edge taking the instruction to the edge of its last write:
-``x·V + 3`` with ``V`` the unit's cycles per vector (:meth:`VectorSlot.cycles`): two
-stages before the unit (address, read) and the write after it.
+``x·V + 2`` with ``V`` the unit's cycles per vector (:meth:`VectorSlot.cycles`): the
+first word enters the unit two edges after the instruction is taken (address, read);
+rows follow each other every ``V`` cycles, and the last row's outputs end ``V - 2``
+cycles after its first word entered.
 """
 
 from amaranth.hdl import Module, Mux, Signal, signed
@@ -64,12 +66,12 @@ class VectorSlot(wiring.Component):
     @staticmethod
     def cycles(kind, x, length, il, fl):
         """Cycles of ``x`` rows from the edge taking the instruction to the edge of the last
-        write: ``x·V + 3``."""
+        write: ``x·V + 2``."""
         if kind == "softmax":
             per_vector = Softmax.vector_cycles(length, fl)
         else:
             per_vector = LayerNorm.vector_cycles(length, il, fl)
-        return x * per_vector + 3
+        return x * per_vector + 2
 
     def _unit(self, m):
         n, il, fl = self._length, self._il, self._fl
