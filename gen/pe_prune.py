@@ -99,7 +99,8 @@ class PruneSlot(wiring.Component):
                      last.eq(issuing & last_beat & (i == x - 1))]
         m.d.sync += [q.eq(v) for q, v in zip(on, inside)]
         top = (1 << (il + fl)) - 1
-        m.d.comb += unit.i.payload.tau.eq(Mux(tau > top, top, tau))
+        m.d.comb += unit.i.payload.tau.eq(Mux(tau > top, top, tau) if top < (1 << len(tau)) - 1
+                                          else tau)
         for t in range(w):
             m.d.comb += [self.rd[t].addr.eq(row_a + koff + t), self.rd[t].en.eq(inside[t]),
                          unit.i.payload.tile[t].eq(self.rd[t].data)]
