@@ -115,6 +115,7 @@ def _matmul(op, hw, mapping, records, sparsity):
         beats = sum(n * expected_beats(length, density, m) for length, n in k_chunks)
     else:
         beats = math.ceil(op.y / m)
+    beats += op.bias
     trips = {"b": math.ceil(op.b / tb), "i": math.ceil(op.x / t), "j": math.ceil(op.z / t),
              "k": math.ceil(op.y / t)}
     order = mapping.order
@@ -134,7 +135,7 @@ def _matmul(op, hw, mapping, records, sparsity):
     plan = Plan(op, "mac", classes, mac_role=role)
     products = op.b * op.x * op.y * op.z
     plan.macs = products * (density if hw.sparsity_modules else 1.0)
-    plan.macs += (revisits - 1) * op.elements * 2
+    plan.macs += (revisits - 1) * op.elements * 2 + op.bias * op.elements
     if hw.sparsity_modules:
         plan.pre_pairs = op.b * op.x * op.z * trips["k"]
         plan.post_vectors = math.ceil(op.elements / t)
@@ -219,7 +220,7 @@ def _transfer(op, hw, sparsity):
         values, masks = _stored_bits(op.elements, density, hw)
     else:
         values, masks = _stored_bits(op.elements, 1 - rho_w, hw)
-        plan.add_bits("weight", values)
+        plan.add_bits(op.target, values)
         plan.add_bits("mask", masks)
     plan.memory_bits = values + masks
     return plan
