@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tilewright.flows.encoder_layer import check_program, layer_case
+from tilewright.flows.model.layer_case import check_program, layer_case
 from tilewright.flows.model import Accelerator, InvalidDesign, requirements
 from tilewright.flows.model.workload import Layer
 from tilewright.gen.catalogue import get_block
