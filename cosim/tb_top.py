@@ -1,12 +1,6 @@
-"""cocotb testbench of the accelerator top: the instruction driver, the main-memory model,
-the golden model and the checker, apart.
-
-- driver: :class:`~tilewright.cosim.stream.StreamDriver` sends the program's words on
-  ``instr`` and stamps the edge that takes each one;
-- memory: :class:`~tilewright.cosim.main_memory.MainMemory` serves the DMA port;
-- model: :class:`~tilewright.golden.top.TopModel` runs the same program on the same image
-  (and rejects a program whose FENCEs leave a race);
-- checker: after ``done``, main memory must equal the model's image word for word.
+"""cocotb testbench of the accelerator top (:class:`~tilewright.cosim.top_bench.TopBench`:
+driver, main-memory model, checker; :class:`~tilewright.golden.top.TopModel` computes the
+expected image and rejects a program whose FENCEs leave a race).
 
 Tests
 -----
@@ -20,74 +14,9 @@ Tests
 """
 
 import cocotb
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
-
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, start
-from tilewright.cosim.main_memory import MainMemory
-from tilewright.cosim.stream import StreamDriver
+from tilewright.cosim.bench import record, rng
+from tilewright.cosim.top_bench import TopBench
 from tilewright.cosim.top_programs import concurrent, directed, random_program
-from tilewright.fixedpoint import FixedFormat
-from tilewright.gen.top import Top
-from tilewright.golden.top import TopModel
-from tilewright.isa import encode
-
-#: Cycles a program may take at most, per instruction word, before the bench gives up.
-PATIENCE = 2000
-
-
-class TopBench:
-    """Runs programs on the DUT against :class:`TopModel`."""
-
-    def __init__(self, dut, rand, *, gap=0.0, stall=0.0, latency=1):
-        self.dut, self.rand = dut, rand
-        self.p = params()
-        self.fmt = FixedFormat(self.p["il"], self.p["fl"])
-        self.gap, self.stall, self.latency = gap, stall, latency
-        self.clocked = False
-
-    def expected(self, program):
-        model = TopModel(fmt=self.fmt, macs=self.p["macs"])
-        return model.run(program.instructions, program.image).tolist()
-
-    async def run(self, program, name):
-        """Run ``program`` from reset; check main memory; returns the issue edges."""
-        expected = self.expected(program)
-        dut = self.dut
-        if self.clocked:            # a later program of the test: reset only
-            dut.rst.value = 1
-            await ClockCycles(dut.clk, 2)
-            dut.rst.value = 0
-            await RisingEdge(dut.clk)
-        else:
-            await start(dut)
-            self.clocked = True
-        driver = StreamDriver(dut, "instr", dut.clk, PERIOD_NS, self.rand, self.gap)
-        memory = MainMemory(dut, dut.clk, program.image, self.fmt.width,
-                            self.p["dma_words"], latency=self.latency, stall=self.stall,
-                            rng=self.rand)
-        tasks = [cocotb.start_soon(driver.run()), cocotb.start_soon(memory.run())]
-        for ins in program.instructions:
-            driver.append(encode(ins))
-        for _ in range(PATIENCE * len(program.instructions)):
-            await RisingEdge(dut.clk)
-            await ReadOnly()
-            if dut.done.value:
-                break
-        for task in tasks:
-            task.cancel()
-        assert dut.done.value, f"{name}: no done after {len(driver.sent)} of " \
-                               f"{len(program.instructions)} instructions were taken"
-        wrong = [k for k, (got, want) in enumerate(zip(memory.words, expected)) if got != want]
-        assert not wrong, (f"{name}: {len(wrong)} main-memory words differ from the model, "
-                           f"first at {wrong[0]}: {memory.words[wrong[0]]} != {expected[wrong[0]]}")
-        await RisingEdge(dut.clk)
-        return driver.sent
-
-    def cycles(self, ins):
-        p = self.p
-        return Top.instruction_cycles(ins, macs=p["macs"], seq=p["seq"],
-                                      features=p["features"], il=p["il"], fl=p["fl"],
-                                      dma_words=p["dma_words"], memory_latency=self.latency)
 
 
 @cocotb.test()
@@ -96,7 +25,7 @@ async def directed_program(dut):
     rand = rng("directed")
     tb = TopBench(dut, rand, latency=3)
     program = directed(tb.p, rand)
-    sent = await tb.run(program, "directed")
+    sent = await tb.run(program.instructions, program.image, tb.expected(program), "directed")
     table = []
     for k in program.timed:
         ins = program.instructions[k]
@@ -114,7 +43,8 @@ async def concurrent_units(dut):
     rand = rng("concurrent")
     tb = TopBench(dut, rand)
     program = concurrent(tb.p, rand)
-    sent = await tb.run(program, "concurrent")
+    sent = await tb.run(program.instructions, program.image, tb.expected(program),
+                        "concurrent")
     first, fence = program.span
     issued = program.instructions[first:fence]
     finishes = [sent[first + k] + tb.cycles(ins) for k, ins in enumerate(issued)]
@@ -136,6 +66,7 @@ async def random_programs(dut):
         tb.gap, tb.stall = rand.choice([0.0, 0.3]), rand.choice([0.0, 0.3])
         tb.latency = rand.randint(1, 4)
         program = random_program(tb.p, rand)
-        await tb.run(program, f"random program {k}")
+        await tb.run(program.instructions, program.image, tb.expected(program),
+                     f"random program {k}")
         words += len(program.image)
     record("random_programs", {"programs": count, "compared_words": words, "mismatches": 0})

@@ -77,14 +77,15 @@ def generate_config(config):
 def accelerator_params(accelerator):
     """``{"pe": params, "top": params}`` of the PE and the top built as ``accelerator`` (a
     :class:`tilewright.flows.model.hardware.Accelerator`) says (AccelTran §III-B): its
-    lanes, multipliers and softmax units per PE, softmax and layer-norm length the spatial
-    tile, the format; buffers as deep as their capacity allows (a power of two, at most
+    lanes, multipliers and softmax units per PE, its softmax and layer-norm vector lengths,
+    the format; buffers as deep as their capacity allows (a power of two, at most
     the ISA's ``2**18`` words per region); the DMA beat as many words as main memory
     delivers per cycle (a power of two, at most 64)."""
     a = accelerator
     width = a.il + a.fl
     pe = {"lanes": a.lanes_per_pe, "macs": a.macs_per_lane, "softmax": a.softmax_per_pe,
-          "seq": a.spatial_tile, "features": a.spatial_tile, "il": a.il, "fl": a.fl}
+          "seq": a.vector_length("softmax"), "features": a.vector_length("layernorm"),
+          "il": a.il, "fl": a.fl}
 
     def words(which):
         return min(1 << REGION_BITS, 1 << (a.buffer_bytes(which) * 8 // width).bit_length() - 1)

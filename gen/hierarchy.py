@@ -27,6 +27,9 @@ __all__ = ["convert", "instance"]
 
 _library = contextvars.ContextVar("tilewright_hierarchy", default=None)
 _TOP_ATTRIBUTE = re.compile(r"^\(\* top =  1  \*\)\n", re.MULTILINE)
+#: An ``initial`` block that sets every word of a memory to 0, as Yosys writes it.
+_ZERO_INIT = re.compile(r"^  initial begin\n(?:    \\?[\w$.]+ ?\[\d+\] = \d+'h0+;\n)+  end\n",
+                        re.MULTILINE)
 
 
 @contextmanager
@@ -61,7 +64,9 @@ def instance(m, submodule, block, component, blackbox=False):
     ``block`` names the configuration: two calls with the same ``block`` must pass
     components that elaborate alike (the caller builds it from every parameter).
     ``blackbox`` gives the module the Verilog attribute ``(* blackbox *)``: simulators
-    run its body, Yosys leaves it to a macro."""
+    run its body, Yosys leaves it to a macro; its memories are emitted without their
+    all-zero initial contents (an SRAM's are undefined at power-up; Verilator starts them
+    at 0), which would otherwise take a line per word."""
     library = _library.get()
     if library is None:
         m.submodules[submodule] = component
@@ -73,6 +78,7 @@ def instance(m, submodule, block, component, blackbox=False):
         text = _TOP_ATTRIBUTE.sub("", _emit(component, module))
         if blackbox:
             text = text.replace(f"module {module}(", f"(* blackbox *)\nmodule {module}(", 1)
+            text = _ZERO_INIT.sub("", text)
         library["modules"][module] = text
     proxy = component.signature.create(path=(submodule,))
     ports = {}

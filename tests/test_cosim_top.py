@@ -13,8 +13,8 @@ import pytest
 pytestmark = pytest.mark.cosim
 
 CONFIGS = [
-    dict(pes=2, lanes=2, macs=4, softmax=1, seq=8, features=16, il=4, fl=8,
-         activation_words=2048, weight_words=1024, dma_words=2),
+    dict(pes=2, lanes=2, macs=4, softmax=1, seq=4, features=16, il=4, fl=8,
+         activation_words=2048, weight_words=4096, dma_words=2),
     pytest.param(dict(pes=1, lanes=1, macs=1, softmax=2, seq=4, features=4, il=4, fl=12,
                       activation_words=1024, weight_words=256, dma_words=4),
                  marks=pytest.mark.full),
