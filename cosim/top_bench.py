@@ -69,8 +69,10 @@ class TopBench:
         assert dut.done.value, f"{name}: no done after {len(driver.sent)} of " \
                                f"{len(instructions)} instructions were taken"
         wrong = [k for k, (got, want) in enumerate(zip(memory.words, expected)) if got != want]
-        assert not wrong, (f"{name}: {len(wrong)} main-memory words differ from the model, "
-                           f"first at {wrong[0]}: {memory.words[wrong[0]]} != {expected[wrong[0]]}")
+        if wrong:
+            k = wrong[0]
+            raise AssertionError(f"{name}: {len(wrong)} main-memory words differ from the "
+                                 f"model, first at {k}: {memory.words[k]} != {expected[k]}")
         await RisingEdge(dut.clk)
         return driver.sent
 

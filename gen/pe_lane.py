@@ -88,8 +88,8 @@ class LaneSlot(wiring.Component):
         finishing = Signal()
         start, finished = handshake(m, self.cmd, finishing)
         m.d.comb += self.finished.eq(finished)
-        a, b, c, o, x, y, z, so, flags, tau = latch(m, word, start, "a", "b", "c", "o", "x",
-                                                    "y", "z", "so", "flags", "n")
+        b, c, x, y, z, so, flags, tau = latch(m, word, start, "b", "c", "x", "y", "z", "so",
+                                              "flags", "n")
         add = Signal()
         with m.If(start):
             m.d.sync += add.eq(is_op(word, "ADD"))

@@ -1,20 +1,31 @@
-"""Accelerator-top regressions: programs of the ISA on the generated Verilog (Verilator),
-main memory after END bit-exact against :class:`tilewright.golden.top.TopModel`, and every
-instruction's measured cycles equal to :meth:`tilewright.gen.top.Top.instruction_cycles`.
+"""Accelerator-top regressions on the generated Verilog (Verilator): main memory after END
+bit-exact against :class:`tilewright.golden.top.TopModel`, and every instruction's
+measured cycles equal to :meth:`tilewright.gen.top.Top.instruction_cycles`.
 
-One build per configuration runs the three cocotb tests of ``tilewright.cosim.tb_top``
-with a fresh seed (``TILEWRIGHT_SEED`` fixes it). Default suite: 2 PEs × 2 lanes × 4
-multipliers, (4, 8), DMA beats of 2 words; ``full``: one PE of one 1-multiplier lane with
-two softmax units, (4, 12), DMA beats of 4 words.
+The default configuration is the tiny top of the lowering's tests (:data:`model_costs.HW`:
+2 PEs × 2 lanes × 4 multipliers, (4, 8), DMA beats as wide as its main memory's bandwidth
+per cycle) with small buffers; one build serves the three cocotb tests of
+``tilewright.cosim.tb_top`` and one BERT-style encoder layer lowered from the accelerator
+model's schedule (:mod:`tilewright.flows.model.program`), whose cycles are compared with the
+model's. ``full``: one PE of one 1-multiplier lane with two softmax units, (4, 12).
+Seeds are fresh (``TILEWRIGHT_SEED`` fixes them).
 """
 
+import json
+
 import pytest
+from model_costs import HW, LAYER, FormulaCosts
+
+from tilewright.cosim.runner import run
+from tilewright.flows.generate import accelerator_params, generate
+from tilewright.flows.model.layer_case import check_program, layer_case
+from tilewright.isa import encode
 
 pytestmark = pytest.mark.cosim
 
+TINY = {**accelerator_params(HW)["top"], "activation_words": 2048, "weight_words": 4096}
 CONFIGS = [
-    dict(pes=2, lanes=2, macs=4, softmax=1, seq=4, features=16, il=4, fl=8,
-         activation_words=2048, weight_words=4096, dma_words=2),
+    TINY,
     pytest.param(dict(pes=1, lanes=1, macs=1, softmax=2, seq=4, features=4, il=4, fl=12,
                       activation_words=1024, weight_words=256, dma_words=4),
                  marks=pytest.mark.full),
@@ -31,3 +42,27 @@ def test_top_regression(params, regress):
     concurrent = report["concurrent"]
     assert concurrent["span"] < concurrent["serial"] / 2
     assert report["random_programs"]["programs"] == 3
+
+
+def memory_latency(hardware):
+    """Main memory's latency in cycles of ``hardware``'s clock."""
+    return max(1, round(hardware.main_memory().latency_ns * hardware.clock_mhz / 1e3))
+
+
+def test_encoder_layer(seed, tmp_path):
+    """One encoder layer (attention with its heads, softmax, layer norms, FF with GeLU,
+    residuals; DynaTran on) from a trained golden model, bit-exact on the RTL; its cycles
+    against the model's schedule."""
+    case = layer_case(HW, LAYER, batch=1, seq=4, costs=FormulaCosts(), tau=0.05)
+    expected = check_program(case, HW)          # the golden model's output, word for word
+    spec = tmp_path / "program.json"
+    spec.write_text(json.dumps({"words": [hex(encode(i)) for i in case.program.instructions],
+                                "image": case.memory.tolist(), "expected": expected.tolist(),
+                                "latency": memory_latency(HW)}))
+    item = generate("top", TINY, errors=False)
+    report = run("top", item.params, item.verilog, item.instance,
+                 "tilewright.cosim.tb_top_program", seed=seed,
+                 extra_env={"TILEWRIGHT_PROGRAM": str(spec)}).report["program_file"]
+    measured, model = report["issued"][-1], case.program.cycles
+    print(f"encoder layer: RTL {measured} cycles, model {model} (ratio {measured / model:.3f})")
+    assert 0.5 < measured / model < 2

@@ -91,14 +91,16 @@ fl = 4
 """
 
 
-def test_gen_config_emits_pe_and_top(run_cli, tmp_path):
+def test_gen_config_emits_pe_and_top_when_asked(run_cli, tmp_path):
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(CONFIG)
-    code, out, err = run_cli("gen", "--config", str(cfg), "-o", str(tmp_path / "rtl"))
+    code, _, err = run_cli("gen", "--config", str(cfg), "--top", "-o", str(tmp_path / "rtl"))
     assert code == 0, err
     assert {p.name for p in (tmp_path / "rtl").iterdir()} == {
         "gelu_unit.v", "gelu_unit.json", "pe.v", "pe.json", "top.v", "top.json"}
     assert "module top(" in (tmp_path / "rtl" / "top.v").read_text()
+    code, _, err = run_cli("gen", "--config", str(cfg), "-o", str(tmp_path / "no-top"))
+    assert code == 0 and not (tmp_path / "no-top" / "top.v").exists()
 
 
 def test_gen_top_command(run_cli, tmp_path):
