@@ -34,9 +34,25 @@ from amaranth.utils import ceil_log2
 from tilewright.gen.instruction import equals
 from tilewright.isa import BUFFERS, FIELDS, REGION_BITS
 
-__all__ = ["Buffer", "read_port", "write_port", "ADDRESS_BITS"]
+__all__ = ["Buffer", "read_port", "write_port", "check_ports", "ADDRESS_BITS"]
 
 ADDRESS_BITS = FIELDS["a"][1]
+#: Amaranth 0.5 numbers the bits of one cell's ports with 16 bits: a module's inputs, and
+#: its outputs, are at most this many bits (the buffer's and a PE's ports grow with the
+#: readers they serve).
+MAX_PORT_BITS = 1 << 16
+#: Bits of a module's ports besides the buffer ports (a PE's command and idle bits).
+_SPARE_BITS = 256
+
+
+def check_ports(reads, writes, width, what):
+    """``ValueError`` unless ``reads`` read and ``writes`` write ports of ``width``-bit
+    words fit one module Amaranth 0.5 can emit (:data:`MAX_PORT_BITS` bits each way)."""
+    bits = max(reads * (ADDRESS_BITS + 1) + writes * (ADDRESS_BITS + width + 3), reads * width)
+    if bits > MAX_PORT_BITS - _SPARE_BITS:
+        raise ValueError(f"{what} must fit {MAX_PORT_BITS - _SPARE_BITS} bits each way "
+                         f"(Amaranth 0.5's limit for one module), not {bits!r} ({reads} read "
+                         f"and {writes} write ports): fewer PEs, lanes or multipliers")
 
 
 def read_port(width):

@@ -32,9 +32,9 @@ from amaranth.hdl import Module
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param, format_width
+from tilewright.blocks import Block, Constraint, Param, format_width
 from tilewright.gen import hierarchy
-from tilewright.gen.buffer import read_port, write_port
+from tilewright.gen.buffer import check_ports, read_port, write_port
 from tilewright.gen.instruction import equals, field, is_op
 from tilewright.gen.layer_norm import MAX_FL
 from tilewright.gen.mac_lane import MAX_MULTIPLIERS
@@ -246,7 +246,13 @@ BLOCK = Block(
             "each behind an ISA sequencer (AccelTran §III-B, Fig. 5)",
     component=Pe,
     params=PE_PARAMS,
-    constraints=(format_width(MAX_WIDTH, "the PE"),),
+    constraints=(format_width(MAX_WIDTH, "the PE"),
+                 Constraint(("lanes", "macs", "softmax", "il", "fl"),
+                            "the PE's buffer ports fit one module",
+                            lambda v: check_ports(
+                                Pe.read_ports(v["lanes"], v["macs"], v["softmax"]),
+                                Pe.write_ports(v["lanes"], v["macs"], v["softmax"]),
+                                v["il"] + v["fl"], "the PE's buffer ports")),),
     toplevel="pe",
     facts=_facts,
 )

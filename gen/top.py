@@ -23,9 +23,9 @@ from amaranth.hdl import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param, format_width
+from tilewright.blocks import Block, Constraint, Param, format_width
 from tilewright.gen import hierarchy
-from tilewright.gen.buffer import Buffer
+from tilewright.gen.buffer import Buffer, check_ports
 from tilewright.gen.control import Control
 from tilewright.gen.dma import Dma, request_layout, response_layout
 from tilewright.gen.pe import MAX_UNITS, MAX_WIDTH, PE_PARAMS, Pe
@@ -152,6 +152,13 @@ def _facts(top):
             "multiplications_per_cycle": top.pes * p["lanes"] * p["macs"]}
 
 
+def _buffer_ports(v):
+    """Read and write ports of the buffer of a top with parameters ``v``: every PE's, and
+    the DMA's."""
+    return (v["pes"] * Pe.read_ports(v["lanes"], v["macs"], v["softmax"]) + v["dma_words"],
+            v["pes"] * Pe.write_ports(v["lanes"], v["macs"], v["softmax"]) + v["dma_words"])
+
+
 def _words(name, what):
     return Param(name, int, 1024, f"words of the {what} buffer, a power of two",
                  low=2, high=1 << REGION_BITS, power_of_two=True)
@@ -167,7 +174,11 @@ BLOCK = Block(
             _words("weight_words", "weight"),
             Param("dma_words", int, 1, "words the DMA moves per beat, a power of two",
                   low=1, high=64, power_of_two=True)),
-    constraints=(format_width(MAX_WIDTH, "the top"),),
+    constraints=(format_width(MAX_WIDTH, "the top"),
+                 Constraint(("pes", "lanes", "macs", "softmax", "il", "fl", "dma_words"),
+                            "the buffer's ports fit one module",
+                            lambda v: check_ports(*_buffer_ports(v), v["il"] + v["fl"],
+                                                  "the top's buffer ports")),),
     toplevel="top",
     testbench="tilewright.cosim.tb_top",
     facts=_facts,

@@ -99,7 +99,8 @@ def test_gen_config_emits_pe_and_top_when_asked(run_cli, tmp_path):
     assert {p.name for p in (tmp_path / "rtl").iterdir()} == {
         "gelu_unit.v", "gelu_unit.json", "pe.v", "pe.json", "top.v", "top.json"}
     assert "module top(" in (tmp_path / "rtl" / "top.v").read_text()
-    code, _, err = run_cli("gen", "--config", str(cfg), "-o", str(tmp_path / "no-top"))
+    code, _, err = run_cli("gen", "--config", str(cfg), "--no-lint", "-o",
+                           str(tmp_path / "no-top"))
     assert code == 0 and not (tmp_path / "no-top" / "top.v").exists()
 
 
@@ -110,3 +111,13 @@ def test_gen_top_command(run_cli, tmp_path):
     assert (tmp_path / "top.v").exists() and '"read_ports"' in out
     code, _, err = run_cli("gen", "pe", "--macs", "3", "-o", str(tmp_path / "x"))
     assert code == 2 and "macs must be a power of two from 1 to 64, not 3" in err
+
+
+def test_edge_top_is_past_amaranths_module_limit(run_cli, tmp_path):
+    """AccelTran-Edge's buffers would have 34,256 read ports: more port bits than Amaranth
+    0.5 numbers in one module; the top says so in one line (its PE is emitted)."""
+    with pytest.raises(ValueError, match=r"^the top's buffer ports must fit 65280 bits each "
+                                         r"way .* not 821888 \(34256 read and 2384 write "
+                                         r"ports\): fewer PEs, lanes or multipliers$"):
+        Top(**accelerator_params(load_accelerator("acceltran-edge"))["top"])
+    Top(**{**accelerator_params(load_accelerator("acceltran-edge"))["top"], "pes": 4})
