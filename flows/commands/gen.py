@@ -71,8 +71,8 @@ def _gen_command(block):
               help="lint with verilator -Wall (named waivers only) before writing")
 @click.option("--top/--no-top", "with_top", default=False, show_default=True,
               help="with --config: emit the accelerator top of its [accelerator] table too, "
-                   "besides the PE (AccelTran-Edge's 64-PE top takes hours: "
-                   "docs/measurements.md)")
+                   "besides the PE (not AccelTran-Edge's 64 PEs, past Amaranth's port "
+                   "limit: docs/measurements.md)")
 @click.pass_context
 @fail_on_user_errors
 def COMMAND(ctx, config_spec, output, lint, with_top):
