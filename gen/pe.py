@@ -11,8 +11,14 @@ operands from buffer read ports and writing its results through buffer write por
 
 Units run concurrently; each takes an instruction when idle (``cmd.ready``), the edge of
 its last write included. An instruction naming a unit the PE does not have is taken and
-ignored. This first version leaves out the pre/post-sparsity path (AccelTran §III-B6):
-the lanes compute every product, pruned zeros included.
+ignored. Each unit counts the instructions it has finished; the PE answers a FENCE on one
+of its units from that count (``fenced``).
+
+This first version leaves out the pre/post-sparsity path (AccelTran §III-B6: the lanes
+compute every product, pruned zeros included) and the local FIFOs between the buffers and
+the units (each unit reads its operands from the buffers as it streams them). The ISA's
+PRUNE flag passes a unit's results through a DynaTran comparator on its own write path
+(:func:`~tilewright.gen.instruction.write_result`), so that units prune concurrently.
 
 Ports (all of the same buffer, :mod:`tilewright.gen.buffer`; read latency 1), in order:
 reads — lane ``l``'s ``a`` operands (M) then ``b`` operands (M), for each lane; one per
