@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from model_costs import characterize_small, small_db_path
+from model_costs import small_db_path
 from tilewright.flows.costs import CostDB
 
 pytestmark = pytest.mark.cosim
@@ -28,8 +28,6 @@ fl = 3
 
 @pytest.fixture(scope="module")
 def db_path():
-    with CostDB(small_db_path()) as db:
-        characterize_small(db)
     return str(small_db_path())
 
 
