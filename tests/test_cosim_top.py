@@ -11,15 +11,12 @@ model's. ``full``: one PE of one 1-multiplier lane with two softmax units, (4, 1
 Seeds are fresh (``TILEWRIGHT_SEED`` fixes them).
 """
 
-import json
-
 import pytest
 from model_costs import HW, LAYER, FormulaCosts
 
-from tilewright.cosim.runner import run
-from tilewright.flows.generate import accelerator_params, generate
+from tilewright.flows.generate import accelerator_params
 from tilewright.flows.model.layer_case import check_program, layer_case
-from tilewright.isa import encode
+from tilewright.flows.regress import regress_program
 
 pytestmark = pytest.mark.cosim
 
@@ -49,20 +46,15 @@ def memory_latency(hardware):
     return max(1, round(hardware.main_memory().latency_ns * hardware.clock_mhz / 1e3))
 
 
-def test_encoder_layer(seed, tmp_path):
+def test_encoder_layer(seed):
     """One encoder layer (attention with its heads, softmax, layer norms, FF with GeLU,
     residuals; DynaTran on) from a trained golden model, bit-exact on the RTL; its cycles
     against the model's schedule."""
     case = layer_case(HW, LAYER, batch=1, seq=4, costs=FormulaCosts(), tau=0.05)
     expected = check_program(case, HW)          # the golden model's output, word for word
-    spec = tmp_path / "program.json"
-    spec.write_text(json.dumps({"words": [hex(encode(i)) for i in case.program.instructions],
-                                "image": case.memory.tolist(), "expected": expected.tolist(),
-                                "latency": memory_latency(HW)}))
-    item = generate("top", TINY, errors=False)
-    report = run("top", item.params, item.verilog, item.instance,
-                 "tilewright.cosim.tb_top_program", seed=seed,
-                 extra_env={"TILEWRIGHT_PROGRAM": str(spec)}).report["program_file"]
+    report = regress_program(TINY, case.program.instructions, case.memory.tolist(),
+                             expected.tolist(), latency=memory_latency(HW),
+                             seed=seed).report["program_file"]
     table = per_op(case.program, report["issued"], report["cycles"])
     for name, (model_span, rtl_span) in table.items():
         print(f"{name:12s} model {model_span[0]:7.1f}-{model_span[1]:7.1f}  "
