@@ -8,7 +8,7 @@ per cycle) with small buffers; one build serves the three cocotb tests of
 ``tilewright.cosim.tb_top`` and one BERT-style encoder layer lowered from the accelerator
 model's schedule (:mod:`tilewright.flows.model.program`), whose cycles are compared with the
 model's. ``full``: one PE of one 1-multiplier lane with two softmax units, (4, 12); and
-BERT-Tiny's encoder layer at 8 tokens on the AccelTran-Mini preset's top (2.5 min).
+BERT-Tiny's encoder layer at 8 tokens on the AccelTran-Mini preset's top (about 2 min).
 Seeds are fresh (``TILEWRIGHT_SEED`` fixes them).
 """
 
