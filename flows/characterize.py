@@ -50,7 +50,7 @@ from functools import lru_cache
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
-from tilewright.cosim.gate.replay import GateMismatch, replay, top_ports
+from tilewright.cosim.gate.ports import GateMismatch, top_ports
 from tilewright.cosim.gate.sim import Activity, simulate
 from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
 from tilewright.cosim.gate.synth import synthesize
@@ -286,6 +286,7 @@ def _runs(pool, label, params, verilog, toplevel, block, seed, stimulus, ports, 
 def _native_runs(netlist, library, rtl_runs):
     """The netlist's activity in each RTL run, replayed natively (its outputs checked
     against the RTL's at every timestep); reports and cycles are the RTL runs'."""
+    from tilewright.cosim.gate.replay import replay      # numpy: only to measure
     toggles = replay(netlist, library, [r.ports for r in rtl_runs])
     return [Activity(t, r.report, r.clock_cycles) for t, r in zip(toggles, rtl_runs)]
 
