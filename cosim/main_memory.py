@@ -2,7 +2,9 @@
 cocotb: takes requests on ``mem_req`` (holding ``ready`` low with probability ``stall``),
 applies writes at the edge that takes them, and answers reads in order on ``mem_resp``
 ``latency`` cycles later (a read taken at edge ``E`` is valid from the cycle after edge
-``E + latency − 1``). Words are held as signed values of the datapath's width, so that
+``E + latency − 1``); with ``rate`` below 1 it takes at most ``rate`` requests per cycle on
+average (a credit of ``rate`` a cycle, kept up to ``1 + rate``, one spent per request: a
+memory whose bandwidth is ``rate × beat`` words per cycle, deterministic). Words are held as signed values of the datapath's width, so that
 the image compares directly with :class:`tilewright.golden.top.TopModel`'s.
 """
 
@@ -28,9 +30,12 @@ class MainMemory:
         Every request taken, with the number of the edge that took it.
     """
 
-    def __init__(self, dut, clk, words, width, beat, *, latency=1, stall=0.0, rng=None):
+    def __init__(self, dut, clk, words, width, beat, *, latency=1, stall=0.0, rate=1.0,
+                 rng=None):
         if latency < 1:
             raise ValueError(f"latency must be at least 1 cycle, not {latency!r}")
+        if not 0 < rate <= 1:
+            raise ValueError(f"rate must be a number in (0, 1], not {rate!r}")
         self.req_valid, self.req_ready = dut.mem_req__valid, dut.mem_req__ready
         self.req_payload = dut.mem_req__payload
         self.resp_valid, self.resp_ready = dut.mem_resp__valid, dut.mem_resp__ready
@@ -39,6 +44,7 @@ class MainMemory:
         self.request, self.response = request_layout(width, beat), response_layout(width, beat)
         self.words = [int(w) for w in words]
         self.latency, self.stall, self.rng = latency, stall, rng or random.Random(0)
+        self.rate, self.credit = rate, 1.0
         self.requests = []
         self.resp_valid.value = 0
         self.req_ready.value = 0
@@ -62,11 +68,14 @@ class MainMemory:
             if presenting:
                 self.resp_payload.value = pack(self.response, pending[0][1])
             self.resp_valid.value = int(presenting)
-            self.req_ready.value = int(self.rng.random() >= self.stall)
+            self.credit = min(1.0 + self.rate, self.credit + self.rate)
+            self.req_ready.value = int(self.credit >= 1.0
+                                       and self.rng.random() >= self.stall)
             await ReadOnly()
             if presenting and self.resp_ready.value:
                 pending.popleft()
             if self.req_valid.value and self.req_ready.value:
+                self.credit -= 1.0
                 req = unpack(self.request, int(self.req_payload.value))
                 self.requests.append((edge + 1, req))
                 if req["write"]:

@@ -27,8 +27,8 @@ PATIENCE = 2000
 class TopBench:
     """Runs programs on the DUT against :class:`TopModel`."""
 
-    def __init__(self, dut, rand, *, gap=0.0, stall=0.0, latency=1):
-        self.dut, self.rand = dut, rand
+    def __init__(self, dut, rand, *, gap=0.0, stall=0.0, latency=1, rate=1.0):
+        self.dut, self.rand, self.rate = dut, rand, rate
         self.p = params()
         self.fmt = FixedFormat(self.p["il"], self.p["fl"])
         self.gap, self.stall, self.latency = gap, stall, latency
@@ -42,7 +42,8 @@ class TopBench:
 
     async def run(self, instructions, image, expected, name):
         """Run ``instructions`` from reset on main memory ``image``; check that main memory
-        equals ``expected`` after ``done``; returns the edges that took each instruction."""
+        equals ``expected`` after ``done``; returns the edges that took each instruction
+        (``self.memory`` is then the run's :class:`MainMemory`, its requests recorded)."""
         dut = self.dut
         if self.clocked:            # a later program of the test: reset only
             dut.rst.value = 1
@@ -55,7 +56,8 @@ class TopBench:
         driver = StreamDriver(dut, "instr", dut.clk, PERIOD_NS, self.rand, self.gap)
         memory = MainMemory(dut, dut.clk, image, self.fmt.width,
                             self.p["dma_words"], latency=self.latency, stall=self.stall,
-                            rng=self.rand)
+                            rate=self.rate, rng=self.rand)
+        self.memory = memory
         tasks = [cocotb.start_soon(driver.run()), cocotb.start_soon(memory.run())]
         for ins in instructions:
             driver.append(encode(ins))

@@ -18,7 +18,7 @@ from tilewright.gen.catalogue import get_block
 from tilewright.isa import REGION_BITS
 
 __all__ = ["Generated", "check_params", "generate", "generate_config", "accelerator_params",
-           "write", "OutputError", "LintError"]
+           "memory_words_per_cycle", "write", "OutputError", "LintError"]
 
 
 class OutputError(OSError):
@@ -74,6 +74,13 @@ def generate_config(config):
     return [generate(i.block, i.params, i.instance) for i in config.instances]
 
 
+def memory_words_per_cycle(accelerator):
+    """Words of ``il + fl`` bits main memory delivers per cycle of the accelerator's clock
+    at its bandwidth."""
+    a = accelerator
+    return a.main_memory().bandwidth_gbps * 1e3 / a.clock_mhz * 8 / (a.il + a.fl)
+
+
 def accelerator_params(accelerator):
     """``{"pe": params, "top": params}`` of the PE and the top built as ``accelerator`` (a
     :class:`tilewright.flows.model.hardware.Accelerator`) says (AccelTran §III-B): its
@@ -89,8 +96,7 @@ def accelerator_params(accelerator):
 
     def words(which):
         return min(1 << REGION_BITS, 1 << (a.buffer_bytes(which) * 8 // width).bit_length() - 1)
-    per_cycle = a.main_memory().bandwidth_gbps * 1e3 / a.clock_mhz * 8 / width
-    beat = min(64, 1 << max(0, math.ceil(math.log2(per_cycle))))
+    beat = min(64, 1 << max(0, math.ceil(math.log2(memory_words_per_cycle(a)))))
     top = {"pes": a.pes, **pe, "activation_words": words("activation"),
            "weight_words": words("weight"), "dma_words": beat}
     return {"pe": pe, "top": top}

@@ -87,12 +87,14 @@ def regress_config(config, executor, *, seed=None, waves=False, desc=None):
         yield instances[name], result
 
 
-def regress_program(params, instructions, image, expected, *, latency, seed=None):
+def regress_program(params, instructions, image, expected, *, latency, rate=1.0, seed=None):
     """Run one program (:class:`tilewright.isa.Instruction` s) on the accelerator top built
     with ``params``, main memory ``image`` before and ``expected`` after (word lists), a
-    memory of ``latency`` cycles (``tilewright.cosim.tb_top_program``); returns the
+    memory of ``latency`` cycles taking at most ``rate`` requests (DMA beats) per cycle
+    (``tilewright.cosim.tb_top_program``); returns the
     :class:`RunResult`, whose report's ``program_file`` holds each instruction's issue edge
-    (``issued``, from the first's) and its cycles by the static formulas (``cycles``).
+    (``issued``, from the first's), its cycles by the static formulas with the memory
+    always ready (``cycles``) and the edge of every main-memory request (``requests``).
     Raises :class:`~tilewright.cosim.runner.SimulationFailed` when main memory differs."""
     item = generate("top", params, errors=False)
     seed = new_seed() if seed is None else seed
@@ -101,7 +103,7 @@ def regress_program(params, instructions, image, expected, *, latency, seed=None
         spec.write_text(json.dumps({"words": [hex(encode(i)) for i in instructions],
                                     "image": [int(w) for w in image],
                                     "expected": [int(w) for w in expected],
-                                    "latency": latency}))
+                                    "latency": latency, "rate": rate}))
         return run("top", item.params, item.verilog, item.instance,
                    "tilewright.cosim.tb_top_program", seed=seed,
                    extra_env={"TILEWRIGHT_PROGRAM": str(spec)})

@@ -15,11 +15,10 @@ Seeds are fresh (``TILEWRIGHT_SEED`` fixes them).
 import pytest
 from model_costs import HW, LAYER, FormulaCosts
 
+from tilewright.flows.commands.regress_layer import layer_lines, run_layer
 from tilewright.flows.generate import accelerator_params
 from tilewright.flows.model.hardware import load_accelerator
-from tilewright.flows.model.layer_case import check_program, layer_case
 from tilewright.flows.model.workload import Layer
-from tilewright.flows.regress import regress_program
 
 pytestmark = pytest.mark.cosim
 
@@ -44,52 +43,26 @@ def test_top_regression(params, regress):
     assert report["random_programs"]["programs"] == 3
 
 
-def memory_latency(hardware):
-    """Main memory's latency in cycles of ``hardware``'s clock."""
-    return max(1, round(hardware.main_memory().latency_ns * hardware.clock_mhz / 1e3))
-
-
 def test_encoder_layer(seed):
     """One encoder layer (attention with its heads, softmax, layer norms, FF with GeLU,
     residuals; DynaTran on) from a trained golden model, bit-exact on the RTL; its cycles
     against the model's schedule."""
-    run_layer(HW, LAYER, 4, TINY, seed, within=0.1)
+    check_layer(HW, LAYER, 4, TINY, seed, within=0.1)
 
 
 @pytest.mark.full
 def test_bert_tiny_layer_on_acceltran_mini(seed):
     """BERT-Tiny's encoder layer at 8 tokens on AccelTran-Mini (its preset's top, buffers
     cut to what the layer uses), bit-exact; cycles within 5 % of the model's schedule."""
-    hw = load_accelerator("acceltran-mini")
-    params = {**accelerator_params(hw)["top"], "activation_words": 1 << 16,
-              "weight_words": 1 << 18}
-    run_layer(hw, Layer(128, 2, (512,)), 8, params, seed, within=0.05)
+    check_layer(load_accelerator("acceltran-mini"), Layer(128, 2, (512,)), 8, None, seed,
+                within=0.05)
 
 
-def run_layer(hardware, layer, seq, params, seed, within):
-    """Lower ``layer`` for ``hardware`` (one sentence of ``seq`` tokens, τ = 0.05), run it
-    on the top built with ``params`` (main memory checked word for word against the
-    golden model's), print the per-op spans, and check the total cycles within ``within``
-    of the model's."""
-    case = layer_case(hardware, layer, batch=1, seq=seq, costs=FormulaCosts(), tau=0.05)
-    expected = check_program(case, hardware)    # the golden model's output, word for word
-    report = regress_program(params, case.program.instructions, case.memory.tolist(),
-                             expected.tolist(), latency=memory_latency(hardware),
-                             seed=seed).report["program_file"]
-    for name, (model, rtl) in per_op(case.program, report["issued"], report["cycles"]).items():
-        print(f"{name:24s} model {model[0]:9.1f}-{model[1]:9.1f}  RTL {rtl[0]:7d}-{rtl[1]:7d}")
-    measured, model = report["issued"][-1], case.program.cycles
-    print(f"encoder layer: RTL {measured} cycles, model {model} (ratio {measured / model:.3f})")
-    assert abs(measured / model - 1) < within
-
-
-def per_op(program, issued, cycles):
-    """Op name → ((model start, end), (RTL start, end)) over the op's tile instructions:
-    the model's timeline, and on the RTL each instruction's issue edge (from the first
-    instruction's) to that plus its cycles."""
-    spans = {}
-    for k, (name, start, end) in program.timeline.items():
-        model, rtl = spans.get(name, ((start, end), (issued[k], issued[k] + cycles[k])))
-        spans[name] = ((min(model[0], start), max(model[1], end)),
-                       (min(rtl[0], issued[k]), max(rtl[1], issued[k] + cycles[k])))
-    return spans
+def check_layer(hardware, layer, seq, params, seed, within):
+    """Run ``layer`` on the top (``tilewright regress --layer``'s :func:`run_layer`: main
+    memory checked word for word against the golden model's), print the per-op table,
+    and check the total cycles within ``within`` of the model's."""
+    run = run_layer(hardware, layer, seq=seq, tau=0.05, costs=FormulaCosts(), seed=seed,
+                    params=params)
+    print("\n".join(layer_lines(run)))
+    assert abs(run.ratio - 1) < within
