@@ -38,10 +38,8 @@ returned instead of measuring again (``force=True`` re-measures).
 import dataclasses
 import hashlib
 import json
-import os
 import shlex
 import sys
-import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -60,6 +58,7 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
                                           CostRecord, cost_key, open_db)
 from tilewright.flows.generate import generate
+from tilewright.files import write_atomically
 
 __all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
            "GATE_SIMULATORS", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES"]
@@ -120,10 +119,7 @@ def _verilog_digest(block_name, params_json, tools):
     except OSError:
         pass
     digest = hashlib.sha256(_generated(block_name, params_json).verilog.encode()).hexdigest()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(digest[:12])
-    os.replace(tmp, path)
+    write_atomically(path, lambda tmp: tmp.write_text(digest[:12]))
     return digest[:12]
 
 
