@@ -95,7 +95,11 @@ def regress_program(params, instructions, image, expected, *, latency, rate=1.0,
     :class:`RunResult`, whose report's ``program_file`` holds each instruction's issue edge
     (``issued``, from the first's), its cycles by the static formulas with the memory
     always ready (``cycles``) and the edge of every main-memory request (``requests``).
-    Raises :class:`~tilewright.cosim.runner.SimulationFailed` when main memory differs."""
+    Raises ``ValueError`` before anything runs for an instruction the top cannot execute
+    (:meth:`~tilewright.gen.top.Top.check_program`) and
+    :class:`~tilewright.cosim.runner.SimulationFailed` when main memory differs."""
+    from tilewright.gen.top import Top
+    Top.check_program(instructions, **get_block("top").resolve(params))
     item = generate("top", params, errors=False)
     seed = new_seed() if seed is None else seed
     with tempfile.TemporaryDirectory() as scratch:

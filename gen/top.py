@@ -29,7 +29,7 @@ from tilewright.gen.buffer import Buffer, check_ports
 from tilewright.gen.control import Control
 from tilewright.gen.dma import Dma, request_layout, response_layout
 from tilewright.gen.pe import MAX_UNITS, MAX_WIDTH, PE_PARAMS, Pe
-from tilewright.isa import REGION_BITS, WORD_BITS
+from tilewright.isa import FENCE_KINDS, REGION_BITS, WORD_BITS
 
 __all__ = ["Top"]
 
@@ -72,6 +72,50 @@ class Top(wiring.Component):
                           "mem_req": Out(stream.Signature(request_layout(width, dma_words))),
                           "mem_resp": In(stream.Signature(response_layout(width, dma_words))),
                           "done": Out(1)})
+
+    @staticmethod
+    def check_program(instructions, *, pes, lanes, softmax, seq, features, **_):
+        """Raise ``ValueError`` naming the first instruction this top cannot execute (and
+        the field, with its allowed values): a PE, lane or softmax unit it lacks, a
+        vector length other than its units', an empty operation, a FENCE of an unknown
+        kind, or a program that does not end with its only END. The control block would
+        take such an instruction and ignore it, or a unit would wait for ever."""
+        def fail(k, ins, name, allowed):
+            raise ValueError(f"instruction {k} ({ins.op}): {name} must be {allowed}, not "
+                             f"{getattr(ins, name)!r}")
+        kinds = {v: k for k, v in FENCE_KINDS.items()}
+        for k, ins in enumerate(instructions):
+            if ins.op == "END":
+                if k != len(instructions) - 1:
+                    raise ValueError(f"instruction {k} (END): END must be the last of the "
+                                     f"{len(instructions)} instructions")
+                continue
+            if ins.op in ("LOAD", "STORE"):
+                if ins.n < 1:
+                    fail(k, ins, "n", "at least 1")
+                continue
+            kind = kinds.get(ins.unit) if ins.op == "FENCE" else None
+            if ins.op == "FENCE" and kind is None:
+                fail(k, ins, "unit", f"a FENCE kind from 0 to {len(FENCE_KINDS) - 1}")
+            if kind in ("ALL", "DMA"):
+                continue
+            if ins.pe >= pes:
+                fail(k, ins, "pe", f"a PE from 0 to {pes - 1}")
+            units = {"MATMUL": lanes, "ADD": lanes, "SOFTMAX": softmax}.get(ins.op)
+            index = "unit" if ins.op != "FENCE" else "x"
+            units = {"LANE": lanes, "SOFTMAX": softmax}.get(kind, units)
+            if units is not None and getattr(ins, index) >= units:
+                fail(k, ins, index, f"a unit from 0 to {units - 1}")
+            if ins.op == "FENCE":
+                continue
+            for name in ("x", "y", "z") if ins.op == "MATMUL" else ("x", "y"):
+                if getattr(ins, name) < 1:
+                    fail(k, ins, name, "at least 1")
+            length = {"SOFTMAX": seq, "LAYERNORM": features}.get(ins.op)
+            if length is not None and ins.y != length:
+                fail(k, ins, "y", f"the unit's length {length}")
+        if not instructions or instructions[-1].op != "END":
+            raise ValueError("a program must end with END")
 
     @staticmethod
     def instruction_cycles(instruction, *, macs, seq, features, il, fl, dma_words,

@@ -8,6 +8,7 @@ import pytest
 from tilewright.cosim.toolchain import lint
 from tilewright.flows.generate import accelerator_params, generate
 from tilewright.flows.model.hardware import load_accelerator
+from tilewright.gen.catalogue import get_block
 from tilewright.gen.dma import Dma
 from tilewright.gen.pe import Pe
 from tilewright.gen.top import Top
@@ -121,3 +122,28 @@ def test_edge_top_is_past_amaranths_module_limit(run_cli, tmp_path):
                                          r"ports\): fewer PEs, lanes or multipliers$"):
         Top(**accelerator_params(load_accelerator("acceltran-edge"))["top"])
     Top(**{**accelerator_params(load_accelerator("acceltran-edge"))["top"], "pes": 4})
+
+
+@pytest.mark.parametrize("program, message", [
+    ([Instruction("MATMUL", pe=2, x=1, y=1, z=1)],
+     "instruction 0 (MATMUL): pe must be a PE from 0 to 1, not 2"),
+    ([Instruction("ADD", unit=5, x=1, y=1)],
+     "instruction 0 (ADD): unit must be a unit from 0 to 1, not 5"),
+    ([Instruction("SOFTMAX", x=1, y=3)],
+     "instruction 0 (SOFTMAX): y must be the unit's length 8, not 3"),
+    ([Instruction("LAYERNORM", x=0, y=16)],
+     "instruction 0 (LAYERNORM): x must be at least 1, not 0"),
+    ([Instruction("LOAD")], "instruction 0 (LOAD): n must be at least 1, not 0"),
+    ([Instruction("FENCE", unit=9)],
+     "instruction 0 (FENCE): unit must be a FENCE kind from 0 to 5, not 9"),
+    ([Instruction("FENCE", unit=1, x=7)],
+     "instruction 0 (FENCE): x must be a unit from 0 to 1, not 7"),
+    ([Instruction("END")], "instruction 0 (END): END must be the last of the 2 instructions"),
+])
+def test_check_program_names_what_the_top_cannot_execute(program, message):
+    params = get_block("top").resolve({})
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        Top.check_program([*program, Instruction("END")], **params)
+    Top.check_program([Instruction("MATMUL", pe=1, unit=1, x=1, y=4, z=1),
+                       Instruction("FENCE", pe=1, unit=1, x=1, n=1), Instruction("END")],
+                      **params)
