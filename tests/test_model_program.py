@@ -7,6 +7,7 @@ from model_costs import HW, LAYER, FormulaCosts
 
 from tilewright.flows.model import InvalidDesign, requirements
 from tilewright.flows.model.layer_case import check_program, layer_case
+from tilewright.flows.model.workload import Layer
 from tilewright.golden.top import ProgramRace
 
 
@@ -41,6 +42,9 @@ def test_a_broken_program_is_caught():
 def test_what_cannot_be_lowered_is_named():
     with pytest.raises(InvalidDesign, match="layernorm_length"):
         layer_case(HW.replace(layernorm_length=8), LAYER, batch=1, seq=4,
+                   costs=FormulaCosts())
+    with pytest.raises(InvalidDesign, match="attention must be 'sdp' to be lowered"):
+        layer_case(HW, Layer(16, 2, (32,), attention="dft"), batch=1, seq=4,
                    costs=FormulaCosts())
     with pytest.raises(InvalidDesign, match="must have k innermost"):
         layer_case(HW.replace(dataflow="b,k,i,j"), LAYER, batch=1, seq=4,

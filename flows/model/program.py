@@ -91,14 +91,14 @@ def _check(workload, hardware, mapping, plans, sched):
     if kinds - {"load", "store", "matmul", "softmax", "layernorm", "eltwise"}:
         raise InvalidDesign("workload", "must be an inference encoder layer")
     for op in workload.ops:
-        if op.kind == "matmul" and op.a_weight:
+        if op.kind == "matmul" and (op.a_weight or op.name.endswith(".a")):
             raise InvalidDesign("attention", "must be 'sdp' to be lowered")
         if op.activation != "none" and hardware.activation != "gelu":
             raise InvalidDesign("activation", f"must be 'gelu' to be lowered, not "
                                               f"{hardware.activation!r}")
         plan = plans[op.name]
         if op.kind == "matmul" and any(
-                count != bn * xn * zn for (count, _), (( _, _, bn), (_, _, xn), (_, _, zn))
+                count != bn * xn * zn for (count, _), ((_, _, bn), (_, _, xn), (_, _, zn))
                 in zip(plan.classes, plan.boxes)):
             raise InvalidDesign("dataflow", f"must have k innermost to be lowered, not "
                                             f"{','.join(mapping.order)}")
