@@ -46,6 +46,7 @@ from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+           "energy_components", "library_node",
            "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
 DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
@@ -62,14 +63,16 @@ class GateMismatch(AssertionError):
     """The gate-level netlist did not reproduce the RTL's behaviour on the stimulus."""
 
 
-def _node(library_name):
+def library_node(library_name):
+    """The technology node (nm) of a library by its name, or ``None``."""
     for prefix, node in LIBRARY_NODES.items():
         if library_name.startswith(prefix):
             return node
     return None
 
 
-def _components(energy):
+def energy_components(energy):
+    """An :class:`EnergyReport`'s components (pJ) as a dict."""
     return {"internal": energy.internal_pj, "switching": energy.switching_pj,
             "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
             "total": energy.total_pj}
@@ -159,7 +162,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         operation=stim.get("operation", "operation"),
         operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
         initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
-        technology=library.name, node_nm=_node(library.name),
+        technology=library.name, node_nm=library_node(library.name),
         tools={**tools, "yosys": synth.yosys}, stimulus={**stim, "kind": stimulus,
                                                          "seed": seed, "test": block.stimulus},
         fmax_mhz=timing.fmax_mhz, cells=synth.cells,
@@ -167,11 +170,11 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
                  "wire_load": wire_figures,
-                 "energy_pj": _components(energy),
+                 "energy_pj": energy_components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,
                  "idle": {"cycles": idle_energy.clock_cycles, "toggles": idle_energy.toggles,
-                          "energy_pj": _components(idle_energy)},
+                          "energy_pj": energy_components(idle_energy)},
                  "run_energy_pj": {"operations": [ops, ops + more_ops],
                                    "clock_cycles": [gate.clock_cycles, twice.clock_cycles],
                                    "total": [once.total_pj, once.total_pj + energy.total_pj]},

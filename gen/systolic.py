@@ -57,6 +57,7 @@ from amaranth.lib.wiring import In, Out
 from tilewright.blocks import Block, Param
 from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice, check_int
 from tilewright.gen.fixed_ops import fit
+from tilewright.gen.systolic_cell import SystolicCell
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
 
@@ -274,9 +275,9 @@ class SystolicArray(wiring.Component):
         advance = Signal()
         m.d.comb += advance.eq(~self.o.valid | self.o.ready)
 
-        # Stationary tile, loaded one row per beat, then streaming until `last`, then a
-        # wait of max(C-2, 0) cycles until the last wavefront has passed every row.
-        stat = [[Signal(signed(w), name=f"s_{r}_{c}") for c in range(C)] for r in range(R)]
+        # Stationary tile (in the cells, tilewright.gen.systolic_cell), loaded one row per
+        # beat, then streaming until `last`, then a wait of max(C-2, 0) cycles until the
+        # last wavefront has passed every row.
         load_sel = Signal(R, init=1)        # one-hot: the row the next load beat writes
         loading, streaming, waiting = Signal(init=1), Signal(), Signal()
         gap = max(C - 2, 0)
@@ -284,9 +285,6 @@ class SystolicArray(wiring.Component):
         m.d.comb += [self.load.ready.eq(advance & loading),
                      self.i.ready.eq(advance & streaming)]
         with m.If(self.load.valid & self.load.ready):
-            for r in range(R):
-                with m.If(load_sel[r]):
-                    m.d.sync += [stat[r][c].eq(self.load.payload[c]) for c in range(C)]
             m.d.sync += load_sel.eq(load_sel.rotate_left(1))
             with m.If(load_sel[R - 1]):
                 m.d.sync += [loading.eq(0), streaming.eq(1)]
@@ -303,22 +301,21 @@ class SystolicArray(wiring.Component):
 
         take = Signal()
         m.d.comb += take.eq(self.i.valid & self.i.ready)
+        load_fire = Signal()
+        m.d.comb += load_fire.eq(self.load.valid & self.load.ready)
         psum = [None] * C
         for r in range(R):
             x = Signal(signed(w), name=f"x_{r}")
             m.d.comb += x.eq(Mux(take, self.i.payload.data[r], 0))
             a_in = self._skew(m, advance, x, r, f"skew_{r}")
             for c in range(C):
-                p = Signal(signed(self._acc_width), name=f"p_{r}_{c}")
-                with m.If(advance):
-                    m.d.sync += p.eq(self._mac(0 if psum[c] is None else psum[c], a_in,
-                                               stat[r][c]))
-                psum[c] = p
-                if c < C - 1:
-                    a_reg = Signal(signed(w), name=f"a_{r}_{c}")
-                    with m.If(advance):
-                        m.d.sync += a_reg.eq(a_in)
-                    a_in = a_reg
+                cell = SystolicCell(il=self._fmt.il, fl=self._fmt.fl,
+                                    acc_width=self._acc_width, overflow=self._overflow)
+                m.submodules[f"pe_{r}_{c}"] = cell
+                m.d.comb += [cell.advance.eq(advance), cell.load.eq(load_fire & load_sel[r]),
+                             cell.w_in.eq(self.load.payload[c]), cell.a_in.eq(a_in),
+                             cell.psum_in.eq(0 if psum[c] is None else psum[c])]
+                psum[c], a_in = cell.psum_out, cell.a_out
 
         valid = take
         for j in range(R + C - 1):

@@ -1,0 +1,182 @@
+"""Compositional characterization: the cost record of a composite too big to measure flat
+(PIVOT's 64×36 array is about a million cells), from its characterized parts plus its own
+glue logic (issue 16; AccelTran §III-B builds its PEs from such blocks).
+
+For a composite with N instances of a part:
+
+- area and leakage: N × the part's record (:func:`tilewright.flows.characterize.characterize`)
+  plus the glue's synthesis, with the part's module black-boxed
+  (:func:`tilewright.cosim.gate.synth.synthesize` ``blackboxes``);
+- energy: the composite's stimulus test runs on the glue's gate-level netlist with the
+  parts as RTL (its scoreboard checks that composition against the golden model). The
+  glue's energy comes from its netlist's toggles (:mod:`tilewright.cosim.gate.energy`),
+  once and twice over, as for a flat record. The parts are charged their energy per
+  operation × the operations the test counts, and their idle energy per cycle for every
+  other part-cycle: ``E = ops·e_op + (N·cycles − ops)·e_idle + E_glue``, all marginal
+  (twice minus once), over the marginal operations;
+- idle energy per cycle: N × the part's plus the glue's at rest;
+- cycles, latency and initiation interval: the composite's own test, as measured;
+- fmax: not timed (the parts' is in the details).
+
+Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic_cell``,
+one per PE; glue: the operand skew, result de-skew, valid chain and load/stream control).
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Callable
+
+from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
+from tilewright.cosim.gate.liberty import default_liberty, load_liberty
+from tilewright.cosim.gate.sim import simulate
+from tilewright.cosim.gate.synth import synthesize
+from tilewright.cosim.toolchain import tool_versions
+from tilewright.flows.characterize import (DEFAULT_CLOCK_MHZ, DEFAULT_SEED, IDLE_CYCLES,
+                                           characterize, energy_components, library_node)
+from tilewright.flows.costs.store import CostRecord, cost_key
+from tilewright.flows.generate import generate
+from tilewright.gen.catalogue import get_block
+
+__all__ = ["Composite", "COMPOSITES", "compose", "COMPOSE_VERSION"]
+
+#: Bumped when how a composed record is computed changes.
+COMPOSE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Composite:
+    """How to split a block: its part's block name, the part's parameters from the
+    composite's (``part_params``; raises ``ValueError`` naming the field when the
+    composite's configuration has no such split), and the part instances' module-name
+    pattern under the composite's top module."""
+
+    part: str
+    part_params: Callable
+    pattern: str
+
+
+def _systolic_cell_params(params):
+    if params["dataflow"] == "os":
+        raise ValueError("dataflow must be 'ws' or 'is' to compose the systolic array from "
+                         "systolic_cell parts, not 'os'")
+    return {k: params[k] for k in ("il", "fl", "acc_width", "overflow")}
+
+
+COMPOSITES = {"systolic": Composite("systolic_cell", _systolic_cell_params, "pe_*")}
+
+
+def _part_modules(verilog, top, pattern):
+    """The Verilog modules of ``verilog`` named ``top.<pattern>`` (the parts' RTL)."""
+    name = re.escape(f"{top}.") + re.escape(pattern).replace(r"\*", r"\S*")
+    found = re.findall(rf"^module \\{name} .*?^endmodule\n", verilog, re.M | re.S)
+    return "".join(found)
+
+
+def _library_cells(netlist, library):
+    """``netlist`` without its black-box instances (for the energy of the glue alone)."""
+    return {**netlist, "cells": {k: c for k, c in netlist["cells"].items()
+                                 if c["type"] in library.cells}}
+
+
+def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
+            seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
+            on_stage=None):
+    """The composed :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` (one of
+    :data:`COMPOSITES`) with ``given`` parameters; keywords as for
+    :func:`~tilewright.flows.characterize.characterize`, whose record of the part it uses
+    (measured first when ``db`` has none). The record's ``details["composed"]`` is
+    ``True``; its parts, counts and the glue's figures are in ``details``."""
+    if block_name not in COMPOSITES:
+        raise ValueError(f"block must be one of {', '.join(map(repr, COMPOSITES))} to "
+                         f"compose, not {block_name!r}")
+    stage = on_stage or (lambda name: None)
+    spec, block = COMPOSITES[block_name], get_block(block_name)
+    item = generate(block_name, given)
+    part_params = spec.part_params(item.params)
+    options = dict(liberty=liberty, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
+                   wire_load=wire_load)
+    stage(f"part {spec.part}")
+    part = characterize(spec.part, part_params, db=db, force=force, **options)
+    lib_path = liberty if liberty is not None else default_liberty()
+    library = load_liberty(lib_path)
+    wires = library.wire_load(wire_load)
+    tools = {**tool_versions(), "tilewright": version("tilewright")}
+    generator_version = (f"{version('tilewright')}+"
+                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
+    context = {"composed": COMPOSE_VERSION, "part": part.key, "library": library.sha256,
+               "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
+               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
+               "wire_load": wire_load}
+    key = cost_key(block_name, item.params, generator_version, tools, context)
+    if db is not None and not force:
+        found = db.get(key)
+        if found is not None:
+            return found
+
+    stage("glue synthesis")
+    glue = synthesize(item.verilog, item.instance, liberty=lib_path,
+                      blackboxes=(f"{item.instance}.{spec.pattern}",))
+    count = sum(glue.blackbox_cells.values())
+    sim_verilog = glue.gate_verilog + _part_modules(item.verilog, item.instance, spec.pattern)
+    ports = {n: len(p["bits"]) for n, p in glue.netlist["ports"].items()}
+    netlist = _library_cells(glue.netlist, library)
+
+    def run(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
+        return simulate(f"{block_name}-glue", item.params, sim_verilog, item.instance,
+                        testbench, testcase, seed=seed, stimulus=stimulus, repeats=repeats,
+                        public=tuple(ports), env=env)
+
+    def energy_of(activity):
+        return dynamic_energy(netlist, library, activity.toggles, activity.clock_cycles,
+                              wire_load=wires)
+    stage("glue gate-level simulation, parts in RTL")
+    once = run(1)
+    stage("glue gate-level simulation, workload twice over")
+    twice = run(2)
+    stim = once.report["stimulus"]
+    ops = stim["operations"]
+    more_ops = twice.report["stimulus"]["operations"] - ops
+    more_cycles = twice.clock_cycles - once.clock_cycles
+    glue_energy = energy_of(twice) - energy_of(once)
+    part_idle_cycles = count * more_cycles - more_ops
+    parts_pj = (more_ops * part.energy_per_op_pj
+                + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
+    stage("glue gate-level simulation, idle")
+    inputs = ",".join(n for n, p in glue.netlist["ports"].items() if p["direction"] == "input")
+    idle = [run(1, "tilewright.cosim.tb_idle", "idle",
+                {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
+            for n in IDLE_CYCLES]
+    glue_idle = energy_of(idle[1]) - energy_of(idle[0])
+    glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
+    cells = {t: n * count for t, n in part.cells.items()}
+    for t, n in glue.cells.items():
+        cells[t] = cells.get(t, 0) + n
+    record = CostRecord(
+        key=key, block=block_name, params=item.params, generator_version=generator_version,
+        area_um2=count * part.area_um2 + glue.area,
+        leakage_mw=count * part.leakage_mw + glue.leakage * 1e-6,
+        energy_per_op_pj=(parts_pj + glue_energy.total_pj) / more_ops,
+        operation=stim.get("operation", "operation"), operations=ops, cycles=stim["cycles"],
+        latency_cycles=stim["latency"], initiation_interval=stim["initiation_interval"],
+        clock_mhz=float(clock_mhz), technology=library.name, node_nm=library_node(library.name),
+        tools={**tools, "yosys": glue.yosys},
+        stimulus={**stim, "kind": stimulus, "seed": seed, "test": block.stimulus},
+        fmax_mhz=None, cells=dict(sorted(cells.items())),
+        idle_pj_per_cycle=count * (part.idle_pj_per_cycle or 0.0) + glue_idle_pj,
+        details={"composed": True,
+                 "parts": [{"block": spec.part, "params": part.params, "key": part.key,
+                            "count": count, "operations": more_ops,
+                            "idle_cycles": part_idle_cycles, "energy_pj": parts_pj,
+                            "fmax_mhz": part.fmax_mhz}],
+                 "glue": {"area_um2": glue.area, "leakage_mw": glue.leakage * 1e-6,
+                          "sequential_area_um2": glue.sequential_area,
+                          "cell_count": glue.cell_count,
+                          "energy_pj": energy_components(glue_energy),
+                          "idle_pj_per_cycle": glue_idle_pj},
+                 "marginal_operations": more_ops, "marginal_cycles": more_cycles,
+                 "library_path": str(lib_path), "wire_load": wire_load})
+    if db is not None:
+        db.put(record)
+    return record

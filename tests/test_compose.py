@@ -1,0 +1,70 @@
+"""Compositional characterization: the glue's synthesis with the parts black-boxed, the
+errors, and (``full``) composed against flat on a 2×2 array."""
+
+import re
+
+import pytest
+
+from tests.test_cli import run
+from tilewright.cosim.gate.synth import synthesize
+from tilewright.flows.characterize import characterize
+from tilewright.flows.compose import COMPOSITES, _part_modules, compose
+from tilewright.flows.costs.store import open_db
+from tilewright.flows.generate import generate
+
+SMALL = dict(rows=1, cols=2, dataflow="ws", il=2, fl=0, acc_width=4)
+
+
+def test_unknown_composite():
+    with pytest.raises(ValueError, match=re.escape(
+            "block must be one of 'systolic' to compose, not 'multiplier'")):
+        compose("multiplier")
+
+
+def test_output_stationary_has_no_cell_split():
+    with pytest.raises(ValueError, match=re.escape(
+            "dataflow must be 'ws' or 'is' to compose the systolic array from "
+            "systolic_cell parts, not 'os'")):
+        COMPOSITES["systolic"].part_params({**SMALL, "dataflow": "os"})
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["characterize", "multiplier", "--composed"],
+     "BLOCK must be one of systolic with --composed, not multiplier"),
+    (["characterize", "systolic", "--param", "dataflow=os", "--composed"],
+     "dataflow must be 'ws' or 'is' to compose the systolic array from systolic_cell "
+     "parts, not 'os'"),
+    (["characterize", "--config", "pivot", "--composed"], "--composed goes with BLOCK"),
+])
+def test_cli_errors_before_measuring(capsys, tmp_path, argv, message):
+    db = tmp_path / "costs.sqlite"
+    code, _, err = run(capsys, *argv, "--db", str(db))
+    assert code == 2
+    assert err.strip() == f"tilewright: error: {message}"
+    assert not db.exists()
+
+
+def test_glue_synthesis_leaves_the_parts_out():
+    item = generate("systolic", SMALL)
+    parts = _part_modules(item.verilog, item.instance, "pe_*")
+    assert parts.count("endmodule") == 2
+    glue = synthesize(item.verilog, item.instance, blackboxes=("systolic.pe_*",))
+    flat = synthesize(item.verilog, item.instance)
+    assert glue.blackbox_cells == {"systolic.pe_0_0": 1, "systolic.pe_0_1": 1}
+    assert not any(t.startswith("systolic.") for t in glue.cells)
+    assert 0 < glue.area < flat.area and 0 < glue.leakage < flat.leakage
+    assert "module \\systolic.pe_0_0" not in glue.gate_verilog
+
+
+@pytest.mark.full
+@pytest.mark.cosim
+def test_composed_within_ten_percent_of_flat(tmp_path):
+    params = dict(rows=2, cols=2, dataflow="is", il=4, fl=0, acc_width=8)
+    with open_db(tmp_path / "costs.sqlite") as db:
+        flat = characterize("systolic", params, db=db)
+        composed = compose("systolic", params, db=db)
+    assert composed.details["composed"] is True
+    assert composed.details["parts"][0]["count"] == 4
+    assert (composed.cycles, composed.operations) == (flat.cycles, flat.operations)
+    for name in ("area_um2", "leakage_mw", "energy_per_op_pj"):
+        assert getattr(composed, name) == pytest.approx(getattr(flat, name), rel=0.10), name
