@@ -45,7 +45,7 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+__all__ = ["characterize", "record_key", "characterize_into", "replay_command", "GateMismatch",
            "energy_components", "library_node",
            "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
@@ -82,6 +82,21 @@ def _ports(netlist):
     return {name: len(p["bits"]) for name, p in netlist["ports"].items()}
 
 
+def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **method):
+    """``(key, tools, generator_version)`` of the record of generated ``item`` measured
+    with ``library`` and wire-load model ``wires`` (or ``None``) at ``clock_mhz`` on
+    ``test``'s ``stimulus`` with ``seed``; ``method`` names how it is measured."""
+    tools = {**tool_versions(), "tilewright": version("tilewright")}
+    generator_version = (f"{version('tilewright')}+"
+                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
+    context = {**method, "library": library.sha256, "clock_mhz": float(clock_mhz),
+               "seed": seed, "stimulus": stimulus, "test": test, "slew_ns": NOMINAL_SLEW_NS,
+               "idle": IDLE_CYCLES,
+               "wire_load": None if wires is None else dataclasses.asdict(wires)}
+    return cost_key(item.block, item.params, generator_version, tools, context), tools, \
+        generator_version
+
+
 def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
                  seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
                  on_stage=None):
@@ -99,15 +114,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
-    wire_figures = None if wires is None else dataclasses.asdict(wires)
-    tools = {**tool_versions(), "tilewright": version("tilewright")}
-    generator_version = (f"{version('tilewright')}+"
-                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
-    context = {"method": METHOD_VERSION, "library": library.sha256,
-               "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
-               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
-               "wire_load": wire_figures}
-    key = cost_key(block_name, item.params, generator_version, tools, context)
+    key, tools, generator_version = record_key(
+        item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
+        test=block.stimulus, method=METHOD_VERSION)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
@@ -169,7 +178,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         idle_pj_per_cycle=idle_energy.total_pj / idle_energy.clock_cycles,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
-                 "wire_load": wire_figures,
+                 "wire_load": None if wires is None else dataclasses.asdict(wires),
                  "energy_pj": energy_components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,

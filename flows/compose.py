@@ -22,20 +22,18 @@ Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic_
 one per PE; glue: the operand skew, result de-skew, valid chain and load/stream control).
 """
 
-import hashlib
 import re
 from dataclasses import dataclass
-from importlib.metadata import version
 from typing import Callable
 
-from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
+from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.sim import simulate
 from tilewright.cosim.gate.synth import synthesize
-from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.characterize import (DEFAULT_CLOCK_MHZ, DEFAULT_SEED, IDLE_CYCLES,
-                                           characterize, energy_components, library_node)
-from tilewright.flows.costs.store import CostRecord, cost_key
+                                           characterize, energy_components, library_node,
+                                           record_key)
+from tilewright.flows.costs.store import CostRecord
 from tilewright.flows.generate import generate
 from tilewright.gen.catalogue import get_block
 
@@ -102,14 +100,9 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
-    tools = {**tool_versions(), "tilewright": version("tilewright")}
-    generator_version = (f"{version('tilewright')}+"
-                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
-    context = {"composed": COMPOSE_VERSION, "part": part.key, "library": library.sha256,
-               "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
-               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
-               "wire_load": wire_load}
-    key = cost_key(block_name, item.params, generator_version, tools, context)
+    key, tools, generator_version = record_key(
+        item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
+        test=block.stimulus, composed=COMPOSE_VERSION, part=part.key)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:

@@ -55,23 +55,21 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice, check_int
+from tilewright.fixedpoint import check_choice, check_int
 from tilewright.gen.fixed_ops import fit
-from tilewright.gen.systolic_cell import SystolicCell
+from tilewright.gen.systolic_cell import NUMERIC_PARAMS, Accumulating, SystolicCell
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
 
 DATAFLOWS = ("ws", "is", "os")
 MAX_DIM = 64
-MAX_OPERAND_WIDTH = 24
-MAX_ACC_WIDTH = 56
 
 
 def _ceil(a, b):
     return -(-a // b)
 
 
-class SystolicArray(wiring.Component):
+class SystolicArray(Accumulating, wiring.Component):
     """R×C systolic array with stream interfaces (see the module docstring).
 
     Parameters
@@ -108,16 +106,9 @@ class SystolicArray(wiring.Component):
         check_int("rows", rows, 1, MAX_DIM)
         check_int("cols", cols, 1, MAX_DIM)
         check_choice("dataflow", dataflow, DATAFLOWS)
-        fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_OPERAND_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the "
-                             f"systolic array, not {fmt.width!r}")
-        if acc_width is None:
-            acc_width = max(32, 2 * fmt.width)
-        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
-        check_choice("overflow", overflow, OVERFLOWS)
+        self._set_numerics("systolic array", il, fl, acc_width, overflow)
         self._rows, self._cols, self._dataflow = rows, cols, dataflow
-        self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
+        fmt, acc_width = self._fmt, self._acc_width
         members = {"i": In(stream.Signature(self.input_layout(rows, cols, dataflow,
                                                                 fmt.width))),
                    "o": Out(stream.Signature(data.ArrayLayout(signed(acc_width), cols)))}
@@ -223,18 +214,6 @@ class SystolicArray(wiring.Component):
     @property
     def dataflow(self):
         return self._dataflow
-
-    @property
-    def fmt(self):
-        return self._fmt
-
-    @property
-    def acc_width(self):
-        return self._acc_width
-
-    @property
-    def overflow(self):
-        return self._overflow
 
     @property
     def latency(self):
@@ -403,10 +382,7 @@ BLOCK = Block(
         Param("rows", int, 8, "array rows R, from 1 to 64"),
         Param("cols", int, 8, "array columns C, from 1 to 64"),
         Param("dataflow", str, "ws", "weight-, input- or output-stationary", DATAFLOWS),
-        Param("il", int, 8, "integer bits of the operands, sign included"),
-        Param("fl", int, 0, "fraction bits of the operands"),
-        Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))"),
-        Param("overflow", str, "wrap", "overflow at every accumulation", OVERFLOWS),
+        *NUMERIC_PARAMS,
     ),
     toplevel="systolic",
     testbench="tilewright.cosim.tb_systolic",

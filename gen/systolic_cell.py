@@ -21,13 +21,42 @@ from tilewright.blocks import Block, Param
 from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice, check_int
 from tilewright.gen.fixed_ops import fit
 
-__all__ = ["SystolicCell"]
+__all__ = ["SystolicCell", "Accumulating", "NUMERIC_PARAMS", "MAX_OPERAND_WIDTH", "MAX_ACC_WIDTH"]
 
 MAX_OPERAND_WIDTH = 24
 MAX_ACC_WIDTH = 56
 
 
-class SystolicCell(wiring.Component):
+class Accumulating:
+    """Operand format, accumulator width and overflow mode, shared by the systolic array
+    and its cells: checked by :meth:`_set_numerics` (messages naming ``what``), read
+    through properties."""
+
+    def _set_numerics(self, what, il, fl, acc_width, overflow):
+        fmt = FixedFormat(il, fl)
+        if fmt.width > MAX_OPERAND_WIDTH:
+            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the "
+                             f"{what}, not {fmt.width!r}")
+        if acc_width is None:
+            acc_width = max(32, 2 * fmt.width)
+        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
+        check_choice("overflow", overflow, OVERFLOWS)
+        self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
+
+    @property
+    def fmt(self):
+        return self._fmt
+
+    @property
+    def acc_width(self):
+        return self._acc_width
+
+    @property
+    def overflow(self):
+        return self._overflow
+
+
+class SystolicCell(Accumulating, wiring.Component):
     """One stationary-dataflow PE (see the module docstring).
 
     Parameters
@@ -55,31 +84,11 @@ class SystolicCell(wiring.Component):
     """
 
     def __init__(self, *, il=8, fl=0, acc_width=None, overflow="wrap"):
-        fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_OPERAND_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the "
-                             f"systolic cell, not {fmt.width!r}")
-        if acc_width is None:
-            acc_width = max(32, 2 * fmt.width)
-        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
-        check_choice("overflow", overflow, OVERFLOWS)
-        self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
-        w = fmt.width
+        self._set_numerics("systolic cell", il, fl, acc_width, overflow)
+        w = self._fmt.width
         super().__init__({"advance": In(1), "load": In(1), "w_in": In(signed(w)),
-                          "a_in": In(signed(w)), "psum_in": In(signed(acc_width)),
-                          "a_out": Out(signed(w)), "psum_out": Out(signed(acc_width))})
-
-    @property
-    def fmt(self):
-        return self._fmt
-
-    @property
-    def acc_width(self):
-        return self._acc_width
-
-    @property
-    def overflow(self):
-        return self._overflow
+                          "a_in": In(signed(w)), "psum_in": In(signed(self._acc_width)),
+                          "a_out": Out(signed(w)), "psum_out": Out(signed(self._acc_width))})
 
     @property
     def latency(self):
@@ -102,17 +111,20 @@ def _facts(cell):
             "product_width": 2 * cell.fmt.width}
 
 
+#: The parameters of :class:`Accumulating`, shared with the array's block.
+NUMERIC_PARAMS = (
+    Param("il", int, 8, "integer bits of the operands, sign included"),
+    Param("fl", int, 0, "fraction bits of the operands"),
+    Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))"),
+    Param("overflow", str, "wrap", "overflow at every accumulation", OVERFLOWS),
+)
+
 BLOCK = Block(
     name="systolic_cell",
     summary="one PE of the stationary systolic array: stationary register and MAC "
             "(PIVOT §3.4)",
     component=SystolicCell,
-    params=(
-        Param("il", int, 8, "integer bits of the operands, sign included"),
-        Param("fl", int, 0, "fraction bits of the operands"),
-        Param("acc_width", int, None, "partial-sum bits (default max(32, 2·(il+fl)))"),
-        Param("overflow", str, "wrap", "overflow at the accumulation", OVERFLOWS),
-    ),
+    params=NUMERIC_PARAMS,
     toplevel="systolic_cell",
     testbench="tilewright.cosim.tb_systolic_cell",
     facts=_facts,
