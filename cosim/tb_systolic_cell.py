@@ -50,6 +50,8 @@ async def drive(dut, rand, cycles, advance_p, load_at, zeros=False):
     model = CellModel(cell)
     lo, hi = cell.fmt.min_int, cell.fmt.max_int
     alo, ahi = -(1 << (cell.acc_width - 1)), (1 << (cell.acc_width - 1)) - 1
+    for name in ("advance", "load", "w_in", "a_in", "psum_in"):
+        getattr(dut, name).value = 0        # nothing left over from a previous test
     await start(dut)
     await FallingEdge(dut.clk)
     macs = 0
