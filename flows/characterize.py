@@ -45,7 +45,7 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import CostRecord, cost_key, open_db
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "record_key", "characterize_into", "replay_command", "GateMismatch",
+__all__ = ["characterize", "record_key", "rest_energy", "characterize_into", "replay_command", "GateMismatch",
            "energy_components", "library_node",
            "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
 
@@ -95,6 +95,17 @@ def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **metho
                "wire_load": None if wires is None else dataclasses.asdict(wires)}
     return cost_key(item.block, item.params, generator_version, tools, context), tools, \
         generator_version
+
+
+def rest_energy(netlist, run, energy_of):
+    """The energy of the netlist at rest over the difference of the :data:`IDLE_CYCLES`:
+    ``run(repeats, testbench, testcase, env)`` simulates it, ``energy_of(activity)``
+    prices a run (an :class:`~tilewright.cosim.gate.energy.EnergyReport`)."""
+    inputs = ",".join(n for n, p in netlist["ports"].items() if p["direction"] == "input")
+    idle = [run(1, "tilewright.cosim.tb_idle", "idle",
+                {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
+            for n in IDLE_CYCLES]
+    return energy_of(idle[1]) - energy_of(idle[0])
 
 
 def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
@@ -159,11 +170,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     once = energy_of(gate)
     energy = energy_of(twice) - once
     stage("gate-level simulation, idle")
-    inputs = ",".join(n for n, p in synth.netlist["ports"].items() if p["direction"] == "input")
-    idle = [on_netlist(1, "tilewright.cosim.tb_idle", "idle",
-                       {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
-            for n in IDLE_CYCLES]
-    idle_energy = energy_of(idle[1]) - energy_of(idle[0])
+    idle_energy = rest_energy(synth.netlist, on_netlist, energy_of)
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW

@@ -30,9 +30,9 @@ from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.sim import simulate
 from tilewright.cosim.gate.synth import synthesize
-from tilewright.flows.characterize import (DEFAULT_CLOCK_MHZ, DEFAULT_SEED, IDLE_CYCLES,
-                                           characterize, energy_components, library_node,
-                                           record_key)
+from tilewright.flows.characterize import (DEFAULT_CLOCK_MHZ, DEFAULT_SEED, characterize,
+                                           energy_components, library_node, record_key,
+                                           rest_energy)
 from tilewright.flows.costs.store import CostRecord
 from tilewright.flows.generate import generate
 from tilewright.gen.catalogue import get_block
@@ -137,11 +137,7 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     parts_pj = (more_ops * part.energy_per_op_pj
                 + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
     stage("glue gate-level simulation, idle")
-    inputs = ",".join(n for n, p in glue.netlist["ports"].items() if p["direction"] == "input")
-    idle = [run(1, "tilewright.cosim.tb_idle", "idle",
-                {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
-            for n in IDLE_CYCLES]
-    glue_idle = energy_of(idle[1]) - energy_of(idle[0])
+    glue_idle = rest_energy(glue.netlist, run, energy_of)
     glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
     cells = {t: n * count for t, n in part.cells.items()}
     for t, n in glue.cells.items():
