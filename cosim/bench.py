@@ -4,12 +4,15 @@ and the measurement report."""
 import json
 import os
 import random
+from dataclasses import asdict, dataclass
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-__all__ = ["PERIOD_NS", "params", "rng", "start", "record", "stimulus_kind",
+from tilewright.blocks import OPERATION_UNITS
+
+__all__ = ["PERIOD_NS", "Stimulus", "params", "rng", "start", "record", "stimulus_kind",
            "stimulus_repeats", "positive_env"]
 
 PERIOD_NS = 10
@@ -44,6 +47,55 @@ def record(name, value):
     report[name] = value
     with open(path, "w") as f:
         json.dump(report, f, indent=2, sort_keys=True)
+
+
+#: Number of dimensions of each unit's shape.
+_UNIT_DIMENSIONS = {"mac": 0, "product": 0, "element": 0, "vector": 1, "tile": None}
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """What a block's stimulus test measured: characterization reads it from the report.
+
+    Attributes
+    ----------
+    unit : what one operation is, one of :data:`tilewright.blocks.OPERATION_UNITS`.
+    unit_shape : ``()`` for ``mac``, ``product`` and ``element``; ``(length,)`` for a
+        ``vector``; the tile's dimensions for a ``tile``.
+    operations : operations of the run (all of them, as its energy is the whole run's).
+    cycles : cycles of the run, first input transfer to last output transfer.
+    latency : cycles from the clock edge that accepts an operation's last input to the
+        edge where its result is first valid at the output (a registered output = 1);
+        equal to the generator's static latency formula.
+    initiation_interval : cycles per operation at full rate.
+    operation : the operation in words.
+    description : the workload in words.
+    """
+
+    unit: str
+    unit_shape: tuple
+    operations: int
+    cycles: int
+    latency: int
+    initiation_interval: float
+    operation: str
+    description: str
+
+    def __post_init__(self):
+        if self.unit not in OPERATION_UNITS:
+            raise ValueError(f"unit must be one of {', '.join(map(repr, OPERATION_UNITS))}, "
+                             f"not {self.unit!r}")
+        dims = _UNIT_DIMENSIONS[self.unit]
+        shape = tuple(self.unit_shape)
+        if (len(shape) != dims if dims is not None else not shape) or not all(
+                isinstance(d, int) and d > 0 for d in shape):
+            raise ValueError(f"unit_shape of a {self.unit!r} must be "
+                             f"{'()' if dims == 0 else 'positive sizes'}, not {shape!r}")
+        object.__setattr__(self, "unit_shape", shape)
+
+    def record(self):
+        """Write it as the run's ``stimulus`` report."""
+        record("stimulus", asdict(self))
 
 
 def stimulus_kind():

@@ -11,6 +11,8 @@ order (the output buffer's job) and the assembled product is compared with
 Measurements, per fold and in total, all from the transfer cycle stamps:
 
 - ``cycles``: first input transfer of the fold (``load`` or ``i``) to its last output;
+- latency (:meth:`GemmDriver.latencies`): from the transfer of the last input a result
+  depends on to the result's transfer;
 - ``mapping_efficiency``: used rows × used columns / (R·C);
 - ``compute_utilisation``: used rows × used columns × T / (R·C·cycles), SCALE-Sim's
   ``compute_util_this_fold``.
@@ -196,6 +198,19 @@ class GemmDriver:
                            "mapping_efficiency": used / pes,
                            "compute_utilisation": used * fold.t / (pes * cycles)})
         return report
+
+    def latencies(self):
+        """The set of cycles from the last input a result depends on to the result: for
+        ``ws``/``is`` each output beat from its streamed beat on ``i``, for ``os`` each
+        fold's first output beat from the fold's last beat on ``i``."""
+        if self.array.dataflow != "os":
+            return {out - acc for acc, (_, out) in zip(self.driver.sent, self.outputs)}
+        found, done = set(), 0
+        for fold in self.folds:
+            last_input = self.driver.sent[fold.first_input + fold.beats - 1]
+            found.add(self.outputs[done][1] - last_input)
+            done += fold.outputs
+        return found
 
     def total_cycles(self):
         opener = self.driver if self.array.dataflow == "os" else self.loader

@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tilewright.cosim.children import dying_with_us
 from tilewright.cosim.toolchain import tool_versions, verilator_env, waiver_args
 
-__all__ = ["cache_root", "build", "run", "RunResult", "SimulationFailed"]
+__all__ = ["cache_root", "build", "run", "test_names", "RunResult", "SimulationFailed"]
 
 BUILD_STAMP = ".tilewright-built"
 
@@ -50,19 +51,21 @@ def _locked(path):
 
 
 def _runner(public=None):
-    """cocotb's Verilator runner; with ``public`` (signal names) only those signals of the
-    top module are visible to cocotb, instead of every signal (cocotb's
+    """cocotb's Verilator runner, whose commands (build and simulator) die with this
+    process (:mod:`~tilewright.cosim.children`); with ``public`` (signal names) only those
+    signals of the top module are visible to cocotb, instead of every signal (cocotb's
     ``--public-flat-rw``), which lets Verilator optimize large netlists."""
     os.environ.update(verilator_env())
-    from cocotb_tools.runner import Verilator, get_runner
-    if public is None:
-        return get_runner("verilator")
+    from cocotb_tools.runner import Verilator
 
-    class PortsOnly(Verilator):
+    class Runner(Verilator):
+        def _execute_cmds(self, cmds, cwd, stdout=None):
+            super()._execute_cmds([dying_with_us(cmd) for cmd in cmds], cwd, stdout)
+
         def _build_command(self):
-            return [[a for a in cmd if a != "--public-flat-rw"]
+            return [[a for a in cmd if public is None or a != "--public-flat-rw"]
                     for cmd in super()._build_command()]
-    return PortsOnly()
+    return Runner()
 
 
 def _public_config(toplevel, public):
@@ -82,7 +85,7 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
     key_args = build_args if public is None else [*build_args, "public", *public]
     directory = cache_root() / block / _key(block, params, verilog, key_args)
     with _locked(directory.with_suffix(".lock")):
-        if (directory / BUILD_STAMP).exists():
+        if _built(directory, toplevel):
             return directory
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
@@ -97,8 +100,50 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
         runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=directory,
                      build_args=["-Wall", *waiver_args(), *build_args], waves=waves,
                      log_file=directory / "build.log")
-        (directory / BUILD_STAMP).write_text("ok\n")
+        (directory / BUILD_STAMP).write_text(json.dumps(_fingerprint(directory / toplevel)))
     return directory
+
+
+def _fingerprint(binary):
+    """Size and sha256 of the simulator ``binary``: what a build's stamp vouches for."""
+    digest = hashlib.sha256()
+    with open(binary, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"binary": binary.name, "size": binary.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _built(directory, toplevel):
+    """Whether ``directory`` holds a whole build: a stamp, and the simulator binary it
+    names with the size and hash the stamp recorded (a binary deleted or damaged since
+    means building again). A stamp from before stamps named the binary is trusted once,
+    and rewritten with the binary's fingerprint."""
+    stamp, binary = directory / BUILD_STAMP, directory / toplevel
+    try:
+        text = stamp.read_text()
+        if not binary.is_file():
+            return False
+        found = _fingerprint(binary)
+    except OSError:
+        return False
+    try:
+        want = json.loads(text)
+    except ValueError:
+        want = None
+    if not isinstance(want, dict):
+        stamp.write_text(json.dumps(found))
+        return True
+    return want == found
+
+
+def test_names(test_module):
+    """Names of the cocotb tests of ``test_module`` (a dotted module name), in file order."""
+    import importlib
+
+    from cocotb._decorators import Test, TestGenerator
+    module = importlib.import_module(test_module)
+    return [name for name, value in vars(module).items()
+            if isinstance(value, (Test, TestGenerator))]
 
 
 class SimulationFailed(AssertionError):
@@ -126,16 +171,21 @@ def _results(xml_path):
 
 
 def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
-        waves=False, build_args=(), extra_env=None, replay=None, keep=False, public=None):
+        waves=False, build_args=(), extra_env=None, replay=None, keep=False, public=None,
+        on_stage=None):
     """Build (or reuse) and run ``test_module``'s cocotb tests with ``seed``.
 
     Returns a :class:`RunResult`; raises :class:`SimulationFailed` (naming the failing
     tests, the seed and ``replay``, the command that reruns it) when any test fails.
     The run directory is removed after a pass unless ``keep`` or ``waves``. ``public`` as
-    for :func:`build`.
+    for :func:`build`. ``on_stage(name)``, when given, is called as the build and the
+    simulation start.
     """
+    stage = on_stage or (lambda name: None)
+    stage("Verilator build")
     directory = build(block, params, verilog, toplevel, build_args=build_args, waves=waves,
                       public=public)
+    stage("simulation")
     test_dir = directory / "runs" / f"{seed}-{uuid.uuid4().hex[:8]}"
     test_dir.mkdir(parents=True)
     results, report, log = (test_dir / "results.xml", test_dir / "report.json",

@@ -11,9 +11,13 @@ from tilewright.cosim.bench import PERIOD_NS, record, start
 from tilewright.cosim.scoreboard import Scoreboard
 from tilewright.cosim.stream import StreamDriver, StreamMonitor
 
-__all__ = ["StreamBench", "random_gaps"]
+__all__ = ["StreamBench", "random_gaps", "GAPS", "CORNER_GAPS"]
 
+#: Probabilities of an idle input cycle (gap) and of back-pressure (stall) that a
+#: random-stream test draws from.
 GAPS = (0.0, 0.3, 0.6)
+#: ``(gap, stall)`` of the corner-case tests.
+CORNER_GAPS = (0.2, 0.2)
 
 
 def random_gaps(rand):
@@ -88,7 +92,8 @@ class StreamBench:
         """Check the timing of ``count`` vectors of ``length`` words sent back to back:
         consecutive vectors start ``cycles_per_vector`` apart, all of them take ``count``
         times that, and the first output comes ``latency`` cycles after the first vector's
-        last word. Returns the measured cycles."""
+        last word (transfer to transfer, docs/characterization.md). Returns the measured
+        cycles."""
         sent = self.driver.sent
         starts = [sent[k * length] - sent[(k - 1) * length] for k in range(1, count)]
         assert starts == [cycles_per_vector] * (count - 1), (
@@ -96,7 +101,7 @@ class StreamBench:
         measured = self.span()
         assert measured == count * cycles_per_vector, (
             f"{count} vectors took {measured} cycles, expected {count}·{cycles_per_vector}")
-        first = self.monitor.received[0][1] - sent[length - 1] - 1
+        first = self.monitor.received[0][1] - sent[length - 1]
         assert first == latency, f"latency {first} cycles, expected {latency}"
         return measured
 

@@ -16,9 +16,11 @@ import cocotb
 import torch
 from cocotb.triggers import RisingEdge
 
-from tilewright.cosim.bench import PERIOD_NS, params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (PERIOD_NS, Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
+from tilewright.cosim.operands import operands
 from tilewright.cosim.stream import StreamDriver, pack, unpack
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.dynatran import DynaTran
 from tilewright.golden.dynatran import DynaTranModel
 
@@ -68,13 +70,7 @@ class DynaTranBench(StreamBench):
 
 
 def random_tile(rand, unit):
-    fmt = unit.fmt
-    bound = 1 << rand.randint(0, fmt.width - 1)
-    lo, hi = max(fmt.min_int, -bound), min(fmt.max_int, bound)
-    extremes = [fmt.min_int, fmt.max_int, 0, -1, 1]
-    values = [rand.choice(extremes) if rand.random() < 0.2 else rand.randint(lo, hi)
-              for _ in range(unit.elements)]
-    return torch.tensor(values, dtype=torch.int64).view(*unit.shape)
+    return operands(rand, unit.fmt, unit.shape, extreme_share=0.2)
 
 
 def random_tau(rand, unit, tile):
@@ -118,7 +114,7 @@ async def random_stream(dut):
 async def corners(dut):
     """Directed corners of the comparators and of the threshold look-up."""
     rand = rng("corners")
-    tb = await DynaTranBench.started(dut, rand, 0.2, 0.2)
+    tb = await DynaTranBench.started(dut, rand, *CORNER_GAPS)
     unit, fmt = tb.unit, tb.unit.fmt
     shape = unit.shape
     lowest = torch.full(shape, fmt.min_int, dtype=torch.int64)
@@ -178,8 +174,8 @@ async def tile_throughput(dut):
     comparisons = tiles * unit.elements
     record("tile_throughput", {"tiles": tiles, "cycles": measured, "latency": unit.latency,
                                "comparisons": comparisons})
-    record("stimulus", {"operations": comparisons, "operation": "magnitude comparison",
-                        "cycles": measured, "latency": unit.latency,
-                        "initiation_interval": 1 / unit.elements,
-                        "description": f"{stimulus_kind()} {'x'.join(map(str, unit.shape))} "
-                                       f"tiles at full rate"})
+    Stimulus(unit="tile", unit_shape=unit.shape, operations=tiles, cycles=measured,
+             latency=unit.latency, initiation_interval=1,
+             operation="pruning of one tile (a magnitude comparison per element)",
+             description=f"{stimulus_kind()} {'x'.join(map(str, unit.shape))} tiles at "
+                         f"full rate").record()

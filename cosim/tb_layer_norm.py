@@ -14,10 +14,12 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.layer_norm import LayerNorm
+from tilewright.golden.fixed import quantize
 from tilewright.golden.layer_norm import layer_norm_fixed
 
 
@@ -47,14 +49,14 @@ def vector(rand, fmt, n):
     gen = torch.Generator().manual_seed(rand.randrange(2**31))
     kind = rand.random()
     if kind < 0.6:
-        x = fmt.quantize(rand.uniform(-1, 1) + rand.choice([0.1, 1.0, 3.0])
+        x = quantize(fmt, rand.uniform(-1, 1) + rand.choice([0.1, 1.0, 3.0])
                          * torch.randn(n, generator=gen, dtype=torch.float64))
     elif kind < 0.85:
         x = torch.randint(fmt.min_int, fmt.max_int + 1, (n,), generator=gen)
     else:
         x = rand.randint(fmt.min_int, fmt.max_int - 2) + torch.randint(0, 3, (n,), generator=gen)
-    gamma = fmt.quantize(1 + 0.3 * torch.randn(n, generator=gen, dtype=torch.float64))
-    beta = fmt.quantize(0.3 * torch.randn(n, generator=gen, dtype=torch.float64))
+    gamma = quantize(fmt, 1 + 0.3 * torch.randn(n, generator=gen, dtype=torch.float64))
+    beta = quantize(fmt, 0.3 * torch.randn(n, generator=gen, dtype=torch.float64))
     return x, gamma, beta
 
 
@@ -73,7 +75,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """Zero variance, alternating extremes, one outlier, extreme γ and β."""
-    tb = await LayerNormBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await LayerNormBench.started(dut, rng("corners"), *CORNER_GAPS)
     fmt, n = tb.unit.fmt, tb.unit.n
     one = torch.full((n,), min(fmt.max_int, fmt.scale))
     zero = torch.zeros(n, dtype=torch.int64)
@@ -112,7 +114,7 @@ async def vector_throughput(dut):
     measured = tb.check_vectors(n, count, expected, latency)
     record("vector_throughput", {"vectors": count, "n": n, "cycles": measured,
                                  "cycles_per_vector": expected, "latency": latency})
-    record("stimulus", {"operations": count, "operation": "layer norm of one vector",
-                        "cycles": measured, "latency": latency, "initiation_interval": expected,
-                        "description": f"{stimulus_kind()} {count} vectors of n={n} at full "
-                                      f"rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=count, cycles=measured,
+             latency=latency, initiation_interval=expected,
+             operation="layer norm of one vector",
+             description=f"{stimulus_kind()} {count} vectors of n={n} at full rate").record()

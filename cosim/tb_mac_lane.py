@@ -13,9 +13,11 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
+from tilewright.cosim.operands import operands
 from tilewright.cosim.stream import pack, to_signed
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.mac_lane import MacLane
 from tilewright.golden.mac_lane import MacLaneModel
 
@@ -39,17 +41,6 @@ class MacLaneBench(StreamBench):
             self.driver.append(pack(self.layout, {
                 "a": a[k].tolist(), "b": b[k].tolist(), "last": int(k == a.shape[0] - 1)}))
         self.board.expect(self.model.dot(a, b), context)
-
-
-def operands(rand, fmt, shape):
-    """Operands: 30 % at the extremes, the rest uniform within a magnitude of ``2**k``
-    with ``k`` drawn per call, so that both small and saturating results occur."""
-    extremes = [fmt.min_int, fmt.max_int, 0, -1, 1]
-    bound = 1 << rand.randint(0, fmt.width - 1)
-    lo, hi = max(fmt.min_int, -bound), min(fmt.max_int, bound)
-    values = [rand.choice(extremes) if rand.random() < 0.3 else rand.randint(lo, hi)
-              for _ in range(shape[0] * shape[1])]
-    return torch.tensor(values, dtype=torch.int64).view(*shape)
 
 
 def pairs_summing_to(target, fmt):
@@ -94,7 +85,7 @@ async def random_stream(dut):
 async def corners(dut):
     """Directed corners: extremes, accumulator limits and one past them, zeros."""
     rand = rng("corners")
-    tb = await MacLaneBench.started(dut, rand, 0.2, 0.2)
+    tb = await MacLaneBench.started(dut, rand, *CORNER_GAPS)
     m, fmt, lane = tb.lane.multipliers, tb.lane.fmt, tb.lane
     lo = fmt.min_int
     full = torch.full((3, m), lo, dtype=torch.int64)
@@ -118,7 +109,7 @@ async def corners(dut):
 
 @cocotb.test()
 async def tile_throughput(dut):
-    """A tile product at full rate takes n_o/M cycles plus the pipeline latency."""
+    """A tile product at full rate takes n_o/M - 1 cycles plus the pipeline latency."""
     rand = rng("tile_throughput")
     tb = await MacLaneBench.started(dut, rand)
     lane, fmt = tb.lane, tb.lane.fmt
@@ -131,17 +122,19 @@ async def tile_throughput(dut):
             tb.send_dot(*tb.model.beats(w[i], act[:, j]), f"(tile W[{i}]·A[:,{j}])")
     await tb.finish()
     measured = tb.span()
+    # the last dot product's last beat to its result
+    latency = tb.monitor.received[-1][1] - tb.driver.sent[-1]
+    assert latency == lane.latency, f"latency {latency}, expected {lane.latency}"
     n_o = x * y * z
-    expected = n_o // lane.multipliers + lane.latency
+    expected = n_o // lane.multipliers - 1 + lane.latency
     assert measured == expected == MacLane.tile_cycles(x, y, z, lane.multipliers), (
         f"tile of {n_o} multiplications took {measured} cycles, expected "
-        f"{n_o}/{lane.multipliers} + {lane.latency} = {expected}")
+        f"{n_o}/{lane.multipliers} - 1 + {lane.latency} = {expected}")
     dut._log.info("tile %dx%dx%d: %d multiplications in %d cycles (latency %d)",
                   x, y, z, n_o, measured, lane.latency)
     record("tile_throughput", {"x": x, "y": y, "z": z, "multiplications": n_o,
-                               "cycles": measured, "latency": lane.latency,
+                               "cycles": measured, "latency": latency,
                                "cycles_per_dot_product": measured / (x * z)})
-    record("stimulus", {"operations": n_o, "operation": "multiply-accumulate",
-                        "cycles": measured, "latency": lane.latency,
-                        "initiation_interval": 1 / lane.multipliers,
-                        "description": f"{stimulus_kind()} {x}x{y}x{z} tile product at full rate"})
+    Stimulus(unit="mac", unit_shape=(), operations=n_o, cycles=measured, latency=latency,
+             initiation_interval=1 / lane.multipliers, operation="multiply-accumulate",
+             description=f"{stimulus_kind()} {x}x{y}x{z} tile product at full rate").record()

@@ -19,9 +19,10 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack, to_signed
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.multiplier import Multiplier
 from tilewright.golden.multiplier import approx_multiply
 
@@ -68,7 +69,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """All pairs of extremes, zero, ±1 and ±powers of two."""
-    tb = await MultiplierBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await MultiplierBench.started(dut, rng("corners"), *CORNER_GAPS)
     bits = tb.mul.bits
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     values = sorted({lo, hi, 0, 1, -1, lo + 1, *(s * (1 << j) for j in range(bits - 1)
@@ -98,9 +99,9 @@ async def throughput(dut):
     assert cycles == count - 1 + tb.mul.latency, (
         f"{count} products took {cycles} cycles, expected {count - 1} + {tb.mul.latency}")
     record("throughput", {"products": count, "cycles": cycles, "latency": first_latency})
-    record("stimulus", {"operations": count, "operation": "multiplication",
-                        "cycles": cycles, "latency": first_latency, "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} operand pairs at full rate"})
+    Stimulus(unit="product", unit_shape=(), operations=count, cycles=cycles,
+             latency=first_latency, initiation_interval=1, operation="multiplication",
+             description=f"{stimulus_kind()} operand pairs at full rate").record()
 
 
 @cocotb.test(skip=not os.environ.get("TILEWRIGHT_TABLE"))

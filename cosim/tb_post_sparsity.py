@@ -11,10 +11,11 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.sparsity_stimulus import SPARSITIES, random_mask, random_vector
 from tilewright.cosim.stream import pack, unpack
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.post_sparsity import PostSparsity
 from tilewright.golden.dynatran import mask_bits
 from tilewright.golden.sparsity import expand
@@ -55,7 +56,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """All-zero, all-one and alternating masks with extreme values."""
-    tb = await PostSparsityBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await PostSparsityBench.started(dut, rng("corners"), *CORNER_GAPS)
     n, fmt = tb.unit.length, tb.unit.fmt
     values = torch.tensor([fmt.min_int if k % 2 else fmt.max_int for k in range(n)])
     odd = torch.tensor([k % 2 == 1 for k in range(n)])
@@ -84,7 +85,7 @@ async def vector_throughput(dut):
     assert measured == vectors, f"{vectors} vectors took {measured} cycles, not one per cycle"
     record("vector_throughput", {"vectors": vectors, "cycles": measured,
                                  "latency": tb.unit.latency})
-    record("stimulus", {"operations": vectors, "operation": f"vector of {n}",
-                        "cycles": measured, "latency": tb.unit.latency,
-                        "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} vectors, 50 % masks, at full rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=vectors, cycles=measured,
+             latency=tb.unit.latency, initiation_interval=1,
+             operation=f"zero-free compaction of a vector of {n}",
+             description=f"{stimulus_kind()} vectors, 50 % masks, at full rate").record()

@@ -13,11 +13,12 @@ Tests
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.sparsity_stimulus import (pair_word, random_mask, random_vector,
                                                  send_random_pairs)
 from tilewright.cosim.stream import unpack
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.pre_sparsity import PreSparsity
 from tilewright.golden.dynatran import mask_bits
 from tilewright.golden.sparsity import pre_sparsity
@@ -59,7 +60,7 @@ async def random_stream(dut):
 @cocotb.test()
 async def corners(dut):
     """All-zero and all-one masks, disjoint masks, extreme values."""
-    tb = await PreSparsityBench.started(dut, rng("corners"), 0.2, 0.2)
+    tb = await PreSparsityBench.started(dut, rng("corners"), *CORNER_GAPS)
     n, fmt = tb.unit.length, tb.unit.fmt
     none, every = torch.zeros(n, dtype=torch.bool), torch.ones(n, dtype=torch.bool)
     low = torch.full((n,), fmt.min_int, dtype=torch.int64)
@@ -91,8 +92,8 @@ async def vector_throughput(dut):
     assert measured == pairs, f"{pairs} pairs took {measured} cycles, not one per cycle"
     record("vector_throughput", {"vector_pairs": pairs, "cycles": measured,
                                  "latency": tb.unit.latency})
-    record("stimulus", {"operations": pairs, "operation": f"vector pair of {n}",
-                        "cycles": measured, "latency": tb.unit.latency,
-                        "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} vector pairs, 50 % masks, "
-                                       f"at full rate"})
+    Stimulus(unit="vector", unit_shape=(n,), operations=pairs, cycles=measured,
+             latency=tb.unit.latency, initiation_interval=1,
+             operation=f"mask alignment of a vector pair of {n}",
+             description=f"{stimulus_kind()} vector pairs, 50 % masks, at full "
+                         f"rate").record()

@@ -17,10 +17,12 @@ import torch
 from amaranth.hdl import signed
 from amaranth.lib import data
 
-from tilewright.cosim.bench import params, record, rng, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.stream import pack
-from tilewright.cosim.stream_bench import StreamBench, random_gaps
+from tilewright.cosim.stream_bench import CORNER_GAPS, StreamBench, random_gaps
 from tilewright.gen.softmax import Softmax
+from tilewright.golden.fixed import quantize
 from tilewright.golden.softmax import SoftmaxModel
 
 
@@ -75,7 +77,7 @@ def scores(rand, fmt, t, heads):
     gen = torch.Generator().manual_seed(rand.randrange(2**31))
     if kind < 0.6:
         sigma = rand.choice([0.25, 1.0, 3.0, 8.0])
-        q = fmt.quantize(torch.randn((t, heads), generator=gen, dtype=torch.float64) * sigma)
+        q = quantize(fmt, torch.randn((t, heads), generator=gen, dtype=torch.float64) * sigma)
     elif kind < 0.8:
         q = torch.randint(fmt.min_int, fmt.max_int + 1, (t, heads), generator=gen)
     else:
@@ -103,7 +105,7 @@ async def random_stream(dut):
 async def corners(dut):
     """All-equal inputs, one dominant input, the most negative values, a staircase."""
     rand = rng("corners")
-    tb = await SoftmaxBench.started(dut, rand, 0.2, 0.2)
+    tb = await SoftmaxBench.started(dut, rand, *CORNER_GAPS)
     unit, fmt = tb.unit, tb.unit.fmt
     t, heads = unit.t, unit.heads
     for value, name in ((0, "zero"), (fmt.min_int, "most negative"),
@@ -147,8 +149,8 @@ async def vector_throughput(dut):
                   count, unit.t, measured, expected, latency)
     record("vector_throughput", {"vectors": count, "t": unit.t, "cycles": measured,
                                  "cycles_per_vector": expected, "latency": latency})
-    record("stimulus", {"operations": count * unit.heads, "operation": "softmax of one vector",
-                        "cycles": measured, "latency": latency,
-                        "initiation_interval": expected / unit.heads,
-                        "description": f"{stimulus_kind()} {count} vectors of t={unit.t} on "
-                                       f"{unit.heads} head(s) at full rate"})
+    Stimulus(unit="vector", unit_shape=(unit.t,), operations=count * unit.heads,
+             cycles=measured, latency=latency, initiation_interval=expected / unit.heads,
+             operation="softmax of one vector",
+             description=f"{stimulus_kind()} {count} vectors of t={unit.t} on {unit.heads} "
+                         f"head(s) at full rate").record()

@@ -10,8 +10,9 @@ Tests
   accumulator wraps or saturates), all zeros, K = 1, M = 1, N = 1.
 - ``gemm_throughput``: a GEMM at full rate (``TILEWRIGHT_GEMM="M,K,N"`` overrides the
   default shape); asserts that the measured cycles, in total and of every fold, equal
-  :meth:`SystolicArray.gemm_cycles` / :meth:`SystolicArray.fold_cycles`, and reports them
-  with SCALE-Sim's utilisation figures.
+  :meth:`SystolicArray.gemm_cycles` / :meth:`SystolicArray.fold_cycles` and the measured
+  latency :attr:`SystolicArray.latency`, and reports them with SCALE-Sim's utilisation
+  figures.
 """
 
 import os
@@ -19,19 +20,12 @@ import os
 import cocotb
 import torch
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
+                                    stimulus_repeats)
 from tilewright.cosim.gemm_driver import GemmDriver
+from tilewright.cosim.operands import operands
+from tilewright.cosim.stream_bench import CORNER_GAPS
 from tilewright.gen.systolic import SystolicArray
-
-
-def operands(rand, fmt, rows, cols):
-    """A ``rows×cols`` matrix: 30 % extremes, the rest uniform within ``±2**k``."""
-    extremes = [fmt.min_int, fmt.max_int, 0, -1, 1]
-    bound = 1 << rand.randint(0, fmt.width - 1)
-    lo, hi = max(fmt.min_int, -bound), min(fmt.max_int, bound)
-    values = [rand.choice(extremes) if rand.random() < 0.3 else rand.randint(lo, hi)
-              for _ in range(rows * cols)]
-    return torch.tensor(values, dtype=torch.int64).view(rows, cols)
 
 
 async def run_gemms(dut, rand, shapes_or_mats, gap=0.0, stall=0.0):
@@ -43,7 +37,7 @@ async def run_gemms(dut, rand, shapes_or_mats, gap=0.0, stall=0.0):
     for item in shapes_or_mats:
         if isinstance(item[0], int):
             m, k, n = item
-            item = (operands(rand, array.fmt, m, k), operands(rand, array.fmt, k, n))
+            item = (operands(rand, array.fmt, (m, k)), operands(rand, array.fmt, (k, n)))
         mats.append(item)
         tb.gemm(*item)
     await tb.drain()
@@ -84,12 +78,12 @@ async def corners(dut):
     mats = [
         (full(R, k, lo), full(k, C, lo)),        # most negative × most negative
         (full(R, k, lo), full(k, C, hi)),        # most negative × most positive
-        (full(R + 1, k, 0), operands(rand, array.fmt, k, C)),
+        (full(R + 1, k, 0), operands(rand, array.fmt, (k, C))),
         (R + 1, 1, C + 1),                       # K = 1
         (1, k, C),                               # M = 1
         (R, k, 1),                               # N = 1
     ]
-    tb, _ = await run_gemms(dut, rand, mats, gap=0.2, stall=0.2)
+    tb, _ = await run_gemms(dut, rand, mats, *CORNER_GAPS)
     record("corners", {"compared": tb.board.compared})
 
 
@@ -109,7 +103,7 @@ async def gemm_throughput(dut):
     m, k, n = _throughput_shape(R, C)
     m *= stimulus_repeats()
     array = SystolicArray(**p)
-    a, b = operands(rand, array.fmt, m, k), operands(rand, array.fmt, k, n)
+    a, b = operands(rand, array.fmt, (m, k)), operands(rand, array.fmt, (k, n))
     if stimulus_kind() == "zeros":
         a, b = torch.zeros_like(a), torch.zeros_like(b)
     tb, _ = await run_gemms(dut, rand, [(a, b)])
@@ -121,19 +115,20 @@ async def gemm_throughput(dut):
     measured, model = tb.total_cycles(), SystolicArray.gemm_cycles(R, C, m, k, n, flow)
     assert len(folds) == SystolicArray.folds(R, C, m, k, n, flow)
     assert measured == model, f"GEMM {m}x{k}x{n} took {measured} cycles, model {model}"
+    latencies = tb.latencies()
+    assert latencies == {array.latency}, f"latencies {sorted(latencies)}, not {array.latency}"
     macs = m * k * n
     dut._log.info("GEMM %dx%dx%d on %dx%d %s: %d folds, %d cycles (SCALE-Sim %d)",
                   m, k, n, R, C, flow, len(folds), measured,
                   SystolicArray.scalesim_gemm_cycles(R, C, m, k, n, flow))
     record("gemm_throughput", {
         "m": m, "k": k, "n": n, "folds": len(folds), "cycles": measured,
-        "model_cycles": model, "fold_cycles": per_fold,
+        "model_cycles": model, "fold_cycles": per_fold, "latency": array.latency,
         "scalesim_cycles": SystolicArray.scalesim_gemm_cycles(R, C, m, k, n, flow),
         "mapping_efficiency": sum(f["mapping_efficiency"] for f in folds) / len(folds),
         "compute_utilisation": sum(f["compute_utilisation"] for f in folds) / len(folds),
         "per_fold": folds, "compared": tb.board.compared})
-    record("stimulus", {"operations": macs, "operation": "multiply-accumulate",
-                        "cycles": measured, "latency": per_fold,
-                        "initiation_interval": measured / macs,
-                        "description": f"{stimulus_kind()} {m}x{k}x{n} GEMM on the "
-                                       f"{R}x{C} {flow} array at full rate"})
+    Stimulus(unit="mac", unit_shape=(), operations=macs, cycles=measured, latency=array.latency,
+             initiation_interval=measured / macs, operation="multiply-accumulate",
+             description=f"{stimulus_kind()} {m}x{k}x{n} GEMM on the {R}x{C} {flow} array at "
+                         f"full rate").record()

@@ -17,7 +17,8 @@ import cocotb
 import torch
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from tilewright.cosim.bench import params, record, rng, start, stimulus_kind, stimulus_repeats
+from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
+                                   stimulus_repeats)
 from tilewright.fixedpoint import fit
 from tilewright.gen.systolic_cell import SystolicCell
 
@@ -88,7 +89,7 @@ async def stream(dut):
     count = 256 * stimulus_repeats()
     macs = await drive(dut, rand, count, 1.0, lambda n: n % LOAD_PERIOD == 0,
                        zeros=stimulus_kind() == "zeros")
-    record("stimulus", {"operations": macs, "operation": "multiply-accumulate",
-                        "cycles": count, "latency": 1, "initiation_interval": 1,
-                        "description": f"{stimulus_kind()} operands at full rate, a "
-                                       f"stationary load every {LOAD_PERIOD} cycles"})
+    Stimulus(unit="mac", unit_shape=(), operations=macs, cycles=count, latency=1,
+             initiation_interval=1, operation="multiply-accumulate",
+             description=f"{stimulus_kind()} operands at full rate, a stationary load every "
+                         f"{LOAD_PERIOD} cycles").record()

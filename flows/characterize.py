@@ -42,17 +42,15 @@ from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.toolchain import tool_versions
-from tilewright.flows.costs.store import CostRecord, cost_key, open_db
+from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
+                                          CostRecord, cost_key, open_db)
 from tilewright.flows.generate import generate
 
-__all__ = ["characterize", "record_key", "rest_energy", "characterize_into", "replay_command", "GateMismatch",
-           "energy_components", "library_node",
-           "DEFAULT_CLOCK_MHZ", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "METHOD_VERSION"]
+__all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
+           "record_key", "rest_energy", "energy_components", "library_node",
+           "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES"]
 
-DEFAULT_CLOCK_MHZ = 700.0      # AccelTran §IV-A
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
-#: Bumped when what a record measures, or how, changes: older records are not reused.
-METHOD_VERSION = 3
 #: The two lengths (cycles after reset) of the idle runs; their difference is charged.
 IDLE_CYCLES = (32, 160)
 #: Technology node (nm) of known libraries, by library-name prefix.
@@ -83,9 +81,9 @@ def _ports(netlist):
 
 
 def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **method):
-    """``(key, tools, generator_version)`` of the record of generated ``item`` measured
-    with ``library`` and wire-load model ``wires`` (or ``None``) at ``clock_mhz`` on
-    ``test``'s ``stimulus`` with ``seed``; ``method`` names how it is measured."""
+    """``(key, context, tools, generator_version)`` of the record of generated ``item``
+    measured with ``library`` and wire-load model ``wires`` (or ``None``) at ``clock_mhz``
+    on ``test``'s ``stimulus`` with ``seed``; ``method`` names how it is measured."""
     tools = {**tool_versions(), "tilewright": version("tilewright")}
     generator_version = (f"{version('tilewright')}+"
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
@@ -93,8 +91,8 @@ def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **metho
                "seed": seed, "stimulus": stimulus, "test": test, "slew_ns": NOMINAL_SLEW_NS,
                "idle": IDLE_CYCLES,
                "wire_load": None if wires is None else dataclasses.asdict(wires)}
-    return cost_key(item.block, item.params, generator_version, tools, context), tools, \
-        generator_version
+    key = cost_key(item.block, item.params, generator_version, tools, context)
+    return key, context, tools, generator_version
 
 
 def rest_energy(netlist, run, energy_of):
@@ -108,9 +106,9 @@ def rest_energy(netlist, run, energy_of):
     return energy_of(idle[1]) - energy_of(idle[0])
 
 
-def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                 seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
-                 on_stage=None):
+def characterize(block_name, given=None, *, liberty=None, db=None,
+                 clock_mhz=DEFAULT_CLOCK_MHZ, seed=DEFAULT_SEED, stimulus="random",
+                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
     parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
     ``wire_load`` names the library's wire-load model for net capacitance in energy and
@@ -125,7 +123,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
-    key, tools, generator_version = record_key(
+    key, context, tools, generator_version = record_key(
         item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
         test=block.stimulus, method=METHOD_VERSION)
     if db is not None and not force:
@@ -162,6 +160,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
     stage("gate-level simulation, workload twice over")
     twice = on_netlist(2)
     stim = rtl.report["stimulus"]
+    if "unit" not in stim:
+        raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no operation unit "
+                         f"(write its report with tilewright.cosim.bench.Stimulus)")
     ops = stim["operations"]
     more_ops = twice.report["stimulus"]["operations"] - ops
     if more_ops <= 0:
@@ -175,7 +176,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
         energy_per_op_pj=energy.total_pj / more_ops,
-        operation=stim.get("operation", "operation"),
+        operation=stim["operation"], unit=stim["unit"], unit_shape=tuple(stim["unit_shape"]),
+        context={**context, "technology": library.name, "library_path": str(lib_path),
+                 "wire_load_model": wire_load},
         operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
         initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
         technology=library.name, node_nm=library_node(library.name),
@@ -185,7 +188,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None, clock_mhz=DEF
         idle_pj_per_cycle=idle_energy.total_pj / idle_energy.clock_cycles,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
-                 "wire_load": None if wires is None else dataclasses.asdict(wires),
+                 "wire_load": context["wire_load"],
                  "energy_pj": energy_components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,

@@ -30,10 +30,10 @@ from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.sim import simulate
 from tilewright.cosim.gate.synth import synthesize
-from tilewright.flows.characterize import (DEFAULT_CLOCK_MHZ, DEFAULT_SEED, characterize,
-                                           energy_components, library_node, record_key,
-                                           rest_energy)
-from tilewright.flows.costs.store import CostRecord
+from tilewright.flows.characterize import (DEFAULT_SEED, characterize, energy_components,
+                                           library_node, record_key, rest_energy)
+from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
+                                          CostRecord)
 from tilewright.flows.generate import generate
 from tilewright.gen.catalogue import get_block
 
@@ -79,7 +79,7 @@ def _library_cells(netlist, library):
 
 
 def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-            seed=DEFAULT_SEED, stimulus="random", wire_load="default", force=False,
+            seed=DEFAULT_SEED, stimulus="random", wire_load=DEFAULT_WIRE_LOAD, force=False,
             on_stage=None):
     """The composed :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` (one of
     :data:`COMPOSITES`) with ``given`` parameters; keywords as for
@@ -100,9 +100,9 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
-    key, tools, generator_version = record_key(
+    key, context, tools, generator_version = record_key(
         item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
-        test=block.stimulus, composed=COMPOSE_VERSION, part=part.key)
+        test=block.stimulus, method=METHOD_VERSION, composed=COMPOSE_VERSION, part=part.key)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
@@ -147,7 +147,10 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
         area_um2=count * part.area_um2 + glue.area,
         leakage_mw=count * part.leakage_mw + glue.leakage * 1e-6,
         energy_per_op_pj=(parts_pj + glue_energy.total_pj) / more_ops,
-        operation=stim.get("operation", "operation"), operations=ops, cycles=stim["cycles"],
+        operation=stim["operation"], unit=stim["unit"], unit_shape=tuple(stim["unit_shape"]),
+        context={**context, "technology": library.name, "library_path": str(lib_path),
+                 "wire_load_model": wire_load},
+        operations=ops, cycles=stim["cycles"],
         latency_cycles=stim["latency"], initiation_interval=stim["initiation_interval"],
         clock_mhz=float(clock_mhz), technology=library.name, node_nm=library_node(library.name),
         tools={**tools, "yosys": glue.yosys},

@@ -15,13 +15,14 @@ it is read by the accelerator model (:func:`tilewright.flows.model.load_accelera
 here.
 """
 
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from tilewright.blocks import BlockError
+from tilewright.flows.generate import check_params
+from tilewright.flows.verilog_names import identifier_problem
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["Config", "Instance", "ConfigError", "load_config", "presets"]
@@ -59,9 +60,11 @@ def load_config(spec):
     path = Path(spec)
     if path.suffix == ".toml" or path.exists():
         try:
-            text, source = path.read_text(), str(path)
+            text, source = path.read_text(encoding="utf-8"), str(path)
         except OSError as e:
             raise ConfigError(f"{spec}: cannot read ({e.strerror})") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{spec}: not UTF-8 text (byte {e.start})") from None
     elif spec in presets():
         source = f"preset {spec!r}"
         text = (resources.files("tilewright") / "presets" / f"{spec}.toml").read_text()
@@ -95,16 +98,14 @@ def parse_config(text, source="<config>"):
         if not isinstance(block_name, str):
             raise ConfigError(f"{where}.block must name a block")
         try:
-            block = get_block(block_name)
-            instance = entry.pop("instance", block.toplevel)
-            params = block.resolve(entry)
-            # the generator checks the values; the instance itself is not needed
-            block.component(**params)._MustUse__silence = True
+            instance = entry.pop("instance", get_block(block_name).toplevel)
+            params = check_params(block_name, entry)
         except (BlockError, ValueError, TypeError) as e:
             raise ConfigError(f"{where}: {e}") from None
-        if not isinstance(instance, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
-                                                             instance):
-            raise ConfigError(f"{where}.instance must be a Verilog identifier, not {instance!r}")
+        problem = identifier_problem(instance)
+        if problem:
+            shown = repr(instance) if len(repr(instance)) <= 60 else repr(instance)[:57] + "..."
+            raise ConfigError(f"{where}.instance {problem}, not {shown}")
         if instance in seen:
             raise ConfigError(f"{where}.instance {instance!r} is used twice")
         seen.add(instance)

@@ -38,6 +38,8 @@ __all__ = ["Executor", "ExecutorError", "LocalExecutor", "DaskExecutor", "TaskFa
 
 EXECUTORS = ("local", "dask")
 CONNECT_TIMEOUT_S = 3
+#: Most worker processes of one pool (a typo's million would fork a million processes).
+MAX_WORKERS = 256
 
 
 class ExecutorError(ValueError):
@@ -96,6 +98,8 @@ def get_executor(kind="local", *, scheduler=None, workers=None):
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ExecutorError(f"workers must be a positive integer, not {workers!r}")
+    if workers is not None and workers > MAX_WORKERS:
+        raise ExecutorError(f"workers must be at most {MAX_WORKERS}, not {workers!r}")
     if scheduler is not None:
         if kind != "dask":
             raise ExecutorError(f"scheduler goes with the dask executor, not {kind!r}")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint, tool_versions
+from tilewright.gen.catalogue import get_block
+from tilewright.golden.errors import error_facts
 
-__all__ = ["Generated", "generate", "generate_config", "write", "OutputError", "LintError"]
+__all__ = ["Generated", "check_params", "generate", "generate_config", "write", "OutputError", "LintError"]
 
 
 class OutputError(OSError):
@@ -29,7 +30,8 @@ class LintError(RuntimeError):
 
 @dataclass(frozen=True)
 class Generated:
-    """Verilog of one block instance with its resolved parameters and derived facts."""
+    """Verilog of one block instance with its resolved parameters and derived facts: the
+    generator's (latency, widths) and the golden models' approximation errors."""
 
     block: str
     instance: str
@@ -42,6 +44,15 @@ class Generated:
                 "facts": self.facts, "tools": tool_versions()}
 
 
+def check_params(block_name, given=None):
+    """``given`` with the defaults filled in, checked by building (not elaborating) the
+    block's component: raises as :func:`generate` would, before any work is done."""
+    block = get_block(block_name)
+    params = block.resolve(given)
+    block.component(**params)._MustUse__silence = True      # built only to check
+    return params
+
+
 def generate(block_name, given=None, instance=None):
     """Elaborate ``block_name`` with ``given`` parameters into a :class:`Generated`."""
     block = get_block(block_name)
@@ -49,7 +60,8 @@ def generate(block_name, given=None, instance=None):
     component = block.component(**params)
     name = instance or block.toplevel
     text = verilog.convert(component, name=name, emit_src=False)
-    facts = block.facts(component) if block.facts else {}
+    facts = {**(block.facts(component) if block.facts else {}),
+             **error_facts(block.name, params)}
     return Generated(block.name, name, params, text, facts)
 
 
@@ -69,28 +81,44 @@ def check_writable(folder):
     return folder
 
 
-def write(items, folder, check_lint=True):
+def write(items, folder, check_lint=True, on_lint=None):
     """Write each :class:`Generated` as ``<instance>.v`` and ``<instance>.json``.
 
-    Lints every module first when ``check_lint``; raises :class:`LintError` or
-    :class:`OutputError` before writing anything. Returns the written paths.
+    Lints every module first when ``check_lint`` (calling ``on_lint(item)`` before each);
+    raises :class:`LintError` or :class:`OutputError` before writing anything. Every file
+    is written under a temporary name first and renamed into place only when all are
+    written, so a failure leaves the output folder as it was. Returns the written paths.
     """
-    folder = check_writable(folder)
     if check_lint:
         with tempfile.TemporaryDirectory() as scratch:
             for item in items:
+                if on_lint is not None:
+                    on_lint(item)
                 path = Path(scratch) / f"{item.instance}.v"
                 path.write_text(item.verilog)
                 problems = lint(path, item.instance)
                 if problems:
                     raise LintError(f"{item.instance}: verilator -Wall: {problems[0]}")
-    written = []
-    for item in items:
-        for suffix, text in ((".v", item.verilog),
-                             (".json", json.dumps(item.manifest(), indent=2) + "\n")):
-            path = folder / f"{item.instance}{suffix}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)
-            written.append(path)
-    return written
+    made = not Path(folder).exists()
+    folder = check_writable(folder)
+    staged = []
+    try:
+        for item in items:
+            for suffix, text in ((".v", item.verilog),
+                                 (".json", json.dumps(item.manifest(), indent=2) + "\n")):
+                path = folder / f"{item.instance}{suffix}"
+                tmp = path.with_name(f".{path.name}.tmp")
+                staged.append((tmp, path))
+                tmp.write_text(text)
+    except OSError as e:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if made:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise OutputError(f"cannot write {str(staged[-1][1])!r}: {e.strerror or e}") from None
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return [path for _, path in staged]

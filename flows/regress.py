@@ -7,10 +7,11 @@ import random
 import shlex
 
 from tilewright.gen.catalogue import get_block
-from tilewright.cosim.runner import run
+from tilewright.cosim.runner import run, test_names
 from tilewright.flows.generate import generate
 
-__all__ = ["regress_block", "regress_config", "regress_instance", "replay_command", "new_seed"]
+__all__ = ["check_testcase", "regress_block", "regress_config", "regress_instance",
+           "replay_command", "new_seed"]
 
 
 def new_seed():
@@ -26,16 +27,32 @@ def replay_command(block_name, params, seed, testcase=None):
     return shlex.join(args)
 
 
+def check_testcase(block_name, testcase):
+    """Raise ``ValueError`` listing the tests of ``block_name`` unless ``testcase`` is one
+    (or ``None``: all of them)."""
+    if testcase is None:
+        return
+    names = test_names(get_block(block_name).testbench)
+    if testcase not in names:
+        raise ValueError(f"--test must be one of {', '.join(map(repr, names))} (the tests of "
+                         f"{block_name}), not {testcase!r}")
+
+
 def regress_block(block_name, given=None, *, seed=None, testcase=None, waves=False,
-                  instance=None, keep=False):
-    """Generate ``block_name`` and run its testbench; returns the :class:`RunResult`."""
+                  instance=None, keep=False, on_stage=None):
+    """Generate ``block_name`` and run its testbench; returns the :class:`RunResult`.
+    ``on_stage(name)``, when given, is called as each stage (elaboration, build,
+    simulation) starts."""
     block = get_block(block_name)
     if block.testbench is None:
         raise ValueError(f"block {block_name!r} has no testbench")
+    check_testcase(block_name, testcase)
+    if on_stage is not None:
+        on_stage("elaboration")
     item = generate(block_name, given, instance)
     seed = new_seed() if seed is None else seed
     return run(block_name, item.params, item.verilog, item.instance, block.testbench,
-               seed=seed, testcase=testcase, waves=waves, keep=keep,
+               seed=seed, testcase=testcase, waves=waves, keep=keep, on_stage=on_stage,
                replay=replay_command(block_name, item.params, seed, testcase))
 
 

@@ -40,8 +40,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_choice, check_int
+from tilewright.blocks import Block, Constraint, Param, format_params, format_width
+from tilewright.fixedpoint import FixedFormat
 
 __all__ = ["DynaTran", "THRESHOLD_SOURCES"]
 
@@ -86,16 +86,8 @@ class DynaTran(wiring.Component):
 
     def __init__(self, *, batch=1, rows=16, cols=16, il=4, fl=16, threshold="input",
                  curve_points=8, rho_bits=8, transpose=False):
-        self.check_shape(batch, rows, cols)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for DynaTran, "
-                             f"not {fmt.width!r}")
-        check_choice("threshold", threshold, THRESHOLD_SOURCES)
-        check_int("curve_points", curve_points, 1, MAX_POINTS)
-        check_int("rho_bits", rho_bits, 1, MAX_RHO_BITS)
-        if not isinstance(transpose, bool):
-            raise TypeError(f"transpose must be true or false, not {transpose!r}")
         self._shape = (batch, rows, cols)
         self._fmt = fmt
         self._threshold = threshold
@@ -109,14 +101,6 @@ class DynaTran(wiring.Component):
         if threshold == "calculator":
             members["load"] = In(stream.Signature(self.load_layout()))
         super().__init__(members)
-
-    @staticmethod
-    def check_shape(batch, rows, cols):
-        for name, value in (("batch", batch), ("rows", rows), ("cols", cols)):
-            check_int(name, value, 1, MAX_DIM)
-        if batch * rows * cols > MAX_ELEMENTS:
-            raise ValueError(f"batch·rows·cols must be at most {MAX_ELEMENTS} elements, "
-                             f"not {batch * rows * cols!r}")
 
     @property
     def shape(self):
@@ -253,6 +237,13 @@ class DynaTran(wiring.Component):
         return m
 
 
+def _check_elements(values):
+    elements = values["batch"] * values["rows"] * values["cols"]
+    if elements > MAX_ELEMENTS:
+        raise ValueError(f"batch·rows·cols must be at most {MAX_ELEMENTS} elements, "
+                         f"not {elements!r}")
+
+
 def _facts(unit):
     return {"latency_cycles": unit.latency, "comparators": unit.elements,
             "comparisons_per_cycle": unit.elements,
@@ -266,18 +257,23 @@ BLOCK = Block(
             "and threshold calculator (AccelTran §III-B5)",
     component=DynaTran,
     params=(
-        Param("batch", int, 1, "tile batch b"),
-        Param("rows", int, 16, "tile rows x"),
-        Param("cols", int, 16, "tile columns y"),
-        Param("il", int, 4, "integer bits of the data, sign included"),
-        Param("fl", int, 16, "fraction bits of the data"),
+        Param("batch", int, 1, "tile batch b", low=1, high=MAX_DIM),
+        Param("rows", int, 16, "tile rows x", low=1, high=MAX_DIM),
+        Param("cols", int, 16, "tile columns y", low=1, high=MAX_DIM),
+        *format_params(4, 16, " of the data"),
         Param("threshold", str, "input", "source of the threshold τ", THRESHOLD_SOURCES),
-        Param("curve_points", int, 8, "(ρ, τ) points of the threshold calculator"),
-        Param("rho_bits", int, 8, "bits of a sparsity code ρ"),
+        Param("curve_points", int, 8, "(ρ, τ) points of the threshold calculator",
+              low=1, high=MAX_POINTS),
+        Param("rho_bits", int, 8, "bits of a sparsity code ρ", low=1, high=MAX_RHO_BITS),
         Param("transpose", bool, False, "DynaProp: optional per-tile transpose"),
     ),
     toplevel="dynatran",
     testbench="tilewright.cosim.tb_dynatran",
+    constraints=(
+        Constraint(("batch", "rows", "cols"), f"batch·rows·cols at most {MAX_ELEMENTS}",
+                   _check_elements),
+        format_width(MAX_WIDTH, "DynaTran"),
+    ),
     facts=_facts,
     stimulus="tile_throughput",
 )

@@ -1,7 +1,8 @@
-"""Fixed-point rounding and overflow as Amaranth expressions.
+"""Fixed-point rounding and overflow as Amaranth expressions, and a restoring divider's
+step, shared by the generators.
 
-The hardware twins of :func:`tilewright.fixedpoint.shift_right` and
-:func:`tilewright.fixedpoint.fit`; the golden models use those, so both sides agree bit
+The hardware twins of :func:`tilewright.golden.fixed.shift_right` and
+:func:`tilewright.golden.fixed.fit`; the golden models use those, so both sides agree bit
 for bit.
 """
 
@@ -9,7 +10,7 @@ from amaranth.hdl import Mux
 
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, check_choice
 
-__all__ = ["shift_right", "fit"]
+__all__ = ["shift_right", "fit", "divider_step"]
 
 
 def shift_right(value, n, rounding):
@@ -33,3 +34,13 @@ def fit(value, width, overflow):
         return value[:width].as_signed()
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
     return Mux(value > hi, hi, Mux(value < lo, lo, value[:width].as_signed())).as_signed()
+
+
+def divider_step(m, rem, quotient, divisor, bit_in):
+    """One cycle of a restoring divider: ``rem ← 2·rem + bit_in``, minus ``divisor`` when
+    that fits, and the outcome shifted into ``quotient`` (``rem`` must stay below
+    ``divisor`` between steps, so ``rem`` needs one bit more than ``divisor``)."""
+    twice = (rem << 1) | bit_in
+    fits = twice >= divisor
+    m.d.sync += [rem.eq(Mux(fits, twice - divisor, twice)),
+                 quotient.eq(((quotient << 1) | fits)[:len(quotient)])]

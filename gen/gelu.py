@@ -9,27 +9,22 @@ one table look-up, one small multiply and one add::
     off = x + R·2**fl;  idx = off >> shift;  d = off mod 2**shift
     y   = c0[idx] + floor(slope[idx] · d / 2**COEF_FL)      (saturated to the format)
 
-All the numbers come from :meth:`GeluPWL.table`, which the golden model
+All the numbers come from :mod:`tilewright.specs.gelu`, which the golden model
 (:mod:`tilewright.golden.gelu`) also uses.
 """
-
-import math
 
 from amaranth.hdl import Module, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.fixedpoint import FixedFormat, check_int
+from tilewright.fixedpoint import FixedFormat, check_power_of_two
 from tilewright.gen.fixed_ops import fit
+from tilewright.specs import gelu as gelu_spec
+from tilewright.specs.gelu import COEF_FL
 
-__all__ = ["GeluPWL"]
+__all__ = ["GeluPWL", "MAX_SEGMENTS"]
 
-COEF_FL = 16
-
-
-def _gelu(x):
-    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
-
+MAX_SEGMENTS = 256
 
 class GeluPWL(wiring.Component):
     """Combinational piecewise-linear GeLU on one fixed-point value.
@@ -60,31 +55,10 @@ class GeluPWL(wiring.Component):
 
     @staticmethod
     def check_segments(segments):
-        check_int("gelu_segments", segments, 2, 256)
-        if segments & (segments - 1):
-            raise ValueError(f"gelu_segments must be a power of two from 2 to 256, "
-                             f"not {segments!r}")
+        check_power_of_two("gelu_segments", segments, 2, MAX_SEGMENTS)
 
-    @staticmethod
-    def geometry(fmt, segments):
-        """``(r, shift, count)``: domain ``[-2**r, 2**r)`` in integer units, segment width
-        ``2**shift``, number of segments actually used."""
-        r = min(2, fmt.il - 1) + fmt.fl
-        shift = max(0, r + 1 - int(math.log2(segments)))
-        return r, shift, 1 << (r + 1 - shift)
-
-    @staticmethod
-    def table(fmt, segments):
-        """List of ``(c0, slope)`` integer pairs, one per segment."""
-        r, shift, count = GeluPWL.geometry(fmt, segments)
-        step = (1 << shift) / fmt.scale
-        rows = []
-        for i in range(count):
-            x0 = (-(1 << r) + (i << shift)) / fmt.scale
-            slope = (_gelu(x0 + step) - _gelu(x0)) / step
-            c0 = round(_gelu(x0) * fmt.scale)
-            rows.append((c0, round(slope * (1 << COEF_FL))))
-        return rows
+    geometry = staticmethod(gelu_spec.geometry)
+    table = staticmethod(gelu_spec.table)
 
     @property
     def fmt(self):

@@ -3,18 +3,19 @@
 ``lanes`` copies of the combinational piecewise-linear :class:`tilewright.gen.gelu.GeluPWL`
 (the one the MAC lane uses, same table) between an input stream and a registered output
 stream: one beat of ``lanes`` values per cycle; the result is registered by the very edge
-that accepts its beat (latency 0, counted as :class:`MacLane` counts it: from the
-accepting edge to the edge after which the result is valid); back-pressure stalls the
-register. The bit-exact model is :func:`tilewright.golden.gelu.gelu_pwl`.
+that accepts its beat, so it is first valid at the output at the next edge (latency 1,
+counted as every block counts it: from the edge accepting the input to the edge where the
+result is first valid at the output); back-pressure stalls the register. The bit-exact
+model is :func:`tilewright.golden.gelu.gelu_pwl`.
 """
 
 from amaranth.hdl import Module, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_int
-from tilewright.gen.gelu import GeluPWL
+from tilewright.blocks import Block, Param, format_params, format_width
+from tilewright.fixedpoint import FixedFormat
+from tilewright.gen.gelu import MAX_SEGMENTS, GeluPWL
 
 __all__ = ["GeluUnit"]
 
@@ -34,9 +35,9 @@ class GeluUnit(wiring.Component):
     gelu_segments : int
         Chords of the approximation, a power of two from 2 to 256 (see :class:`GeluPWL`).
 
-    Latency 0 (:meth:`pipeline_latency`; one output register); throughput ``lanes``
-    values per cycle; ``n`` values take ``⌈n/lanes⌉`` cycles at full rate
-    (:meth:`stream_cycles`).
+    Latency 1 (:meth:`pipeline_latency`; one output register); throughput ``lanes``
+    values per cycle; ``n`` values take ``⌈n/lanes⌉`` cycles at full rate, first input
+    transfer to last output transfer (:meth:`stream_cycles`).
 
     Members
     -------
@@ -45,12 +46,8 @@ class GeluUnit(wiring.Component):
     """
 
     def __init__(self, *, lanes=16, il=4, fl=16, gelu_segments=64):
-        check_int("lanes", lanes, 1, MAX_LANES)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for the GeLU unit, "
-                             f"not {fmt.width!r}")
-        GeluPWL.check_segments(gelu_segments)
         self._lanes, self._fmt, self._segments = lanes, fmt, gelu_segments
         layout = data.ArrayLayout(signed(fmt.width), lanes)
         super().__init__({"i": In(stream.Signature(layout)),
@@ -58,14 +55,15 @@ class GeluUnit(wiring.Component):
 
     @staticmethod
     def pipeline_latency():
-        """Edges after the one accepting a beat until its result is valid: 0 (the accepting
-        edge loads the output register)."""
-        return 0
+        """Cycles from the edge accepting a beat to the edge where its result is first
+        valid at the output: 1 (the accepting edge loads the output register)."""
+        return 1
 
     @staticmethod
     def stream_cycles(n, lanes):
-        """Cycles for ``n`` values at full rate: ``⌈n/lanes⌉`` beats plus the latency."""
-        return -(-n // lanes) + GeluUnit.pipeline_latency()
+        """Cycles for ``n`` values at full rate, from the first input transfer to the last
+        output transfer: ``⌈n/lanes⌉ - 1`` beats after the first, plus the latency."""
+        return -(-n // lanes) - 1 + GeluUnit.pipeline_latency()
 
     @property
     def lanes(self):
@@ -103,9 +101,7 @@ class GeluUnit(wiring.Component):
 
 
 def _facts(unit):
-    from tilewright.golden.gelu import gelu_error
-    return {"latency_cycles": unit.latency, "values_per_cycle": unit.throughput,
-            "gelu_error_vs_torch": gelu_error(unit.fmt, unit.segments)}
+    return {"latency_cycles": unit.latency, "values_per_cycle": unit.throughput}
 
 
 BLOCK = Block(
@@ -113,11 +109,12 @@ BLOCK = Block(
     summary="streaming piecewise-linear GeLU, lanes values per cycle (AccelTran Table I)",
     component=GeluUnit,
     params=(
-        Param("lanes", int, 16, "values per beat, from 1 to 64"),
-        Param("il", int, 4, "integer bits, sign included"),
-        Param("fl", int, 16, "fraction bits"),
-        Param("gelu_segments", int, 64, "chords of the approximation, a power of two"),
+        Param("lanes", int, 16, "values per beat, from 1 to 64", low=1, high=MAX_LANES),
+        *format_params(4, 16),
+        Param("gelu_segments", int, 64, "chords of the approximation, a power of two",
+              low=2, high=MAX_SEGMENTS, power_of_two=True),
     ),
+    constraints=(format_width(MAX_WIDTH, "the GeLU unit"),),
     toplevel="gelu_unit",
     testbench="tilewright.cosim.tb_gelu_unit",
     facts=_facts,

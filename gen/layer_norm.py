@@ -28,18 +28,17 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_int
-from tilewright.gen.fixed_ops import fit, shift_right
-from tilewright.gen.softmax import check_power_of_two, divider_step
+from tilewright.blocks import Block, Param, format_params, format_width
+from tilewright.fixedpoint import FixedFormat
+from tilewright.gen.fixed_ops import divider_step, fit, shift_right
+from tilewright.specs import layer_norm as spec
+from tilewright.specs.layer_norm import GUARD, Z_IL
 
 __all__ = ["LayerNorm", "GUARD", "Z_IL"]
 
 MAX_N = 1024
 MAX_WIDTH = 20
 MAX_FL = 16
-GUARD = 8        # guard bits of the reciprocal
-Z_IL = 7         # integer bits (sign included) of the normalized value z, |z| < 64
 LOAD, VAR, SQRT, DIV, OUT = 1, 2, 3, 4, 5
 
 
@@ -65,12 +64,8 @@ class LayerNorm(wiring.Component):
     """
 
     def __init__(self, *, n=16, il=4, fl=16):
-        check_power_of_two("n", n, 2, MAX_N)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for the layer-norm "
-                             f"unit, not {fmt.width!r}")
-        check_int("fl", fl, 0, MAX_FL)
         self._n, self._fmt = n, fmt
         super().__init__({"i": In(stream.Signature(self.input_layout(fmt.width))),
                           "o": Out(stream.Signature(signed(fmt.width)))})
@@ -80,31 +75,11 @@ class LayerNorm(wiring.Component):
         return data.StructLayout({"x": signed(width), "gamma": signed(width),
                                   "beta": signed(width)})
 
-    @staticmethod
-    def eps(fl):
-        """ε in ``2·fl`` fraction bits: ``max(1, round(1e-5 · 2**(2·fl)))``."""
-        return max(1, round(1e-5 * (1 << (2 * fl))))
-
-    @staticmethod
-    def var_width(width, fl):
-        """Bits of ``v = Σd²/n + ε`` (``|d| ≤ 2**width``)."""
-        return max(2 * width + 1, LayerNorm.eps(fl).bit_length()) + 1
-
-    @staticmethod
-    def sqrt_cycles(width, fl):
-        """One cycle to load ``v``, then ``B = ⌈width(v)/2⌉`` result bits, one a cycle."""
-        return -(-LayerNorm.var_width(width, fl) // 2) + 1
-
-    @staticmethod
-    def divider_cycles(fl):
-        """Quotient bits of ``r = floor(2**(2·fl + G) / s)``."""
-        return 2 * fl + GUARD + 1
-
-    @staticmethod
-    def vector_cycles(n, il, fl):
-        """``n`` load + ``n`` variance + ``B + 1`` square root + ``2·fl + G + 1`` reciprocal +
-        ``n`` normalize."""
-        return (3 * n + LayerNorm.sqrt_cycles(il + fl, fl) + LayerNorm.divider_cycles(fl))
+    eps = staticmethod(spec.eps)
+    var_width = staticmethod(spec.var_width)
+    sqrt_cycles = staticmethod(spec.sqrt_cycles)
+    divider_cycles = staticmethod(spec.divider_cycles)
+    vector_cycles = staticmethod(spec.vector_cycles)
 
     @property
     def n(self):
@@ -120,8 +95,9 @@ class LayerNorm(wiring.Component):
 
     @property
     def latency(self):
-        """Edges after accepting the last input beat until the first output is valid."""
-        return self.cycles_per_vector - 2 * self._n + 1
+        """Cycles from the edge accepting the last input beat to the edge where the first
+        output is valid: ``vector_cycles - 2·n + 2``."""
+        return self.cycles_per_vector - 2 * self._n + 2
 
     def elaborate(self, platform):
         m = Module()
@@ -212,9 +188,8 @@ class LayerNorm(wiring.Component):
 
 
 def _facts(unit):
-    from tilewright.golden.layer_norm import layer_norm_error
     return {"cycles_per_vector": unit.cycles_per_vector, "latency_cycles": unit.latency,
-            "eps_lsb": LayerNorm.eps(unit.fmt.fl), "error_vs_torch": layer_norm_error(unit)}
+            "eps_lsb": LayerNorm.eps(unit.fmt.fl)}
 
 
 BLOCK = Block(
@@ -223,10 +198,11 @@ BLOCK = Block(
             "(AccelTran Table I)",
     component=LayerNorm,
     params=(
-        Param("n", int, 16, "features per vector, a power of two from 2 to 1024"),
-        Param("il", int, 4, "integer bits, sign included"),
-        Param("fl", int, 16, "fraction bits"),
+        Param("n", int, 16, "features per vector, a power of two from 2 to 1024",
+              low=2, high=MAX_N, power_of_two=True),
+        *format_params(4, 16, fl_high=MAX_FL),
     ),
+    constraints=(format_width(MAX_WIDTH, "the layer-norm unit"),),
     toplevel="layer_norm",
     testbench="tilewright.cosim.tb_layer_norm",
     facts=_facts,

@@ -11,7 +11,8 @@ through ReLU or a piecewise-linear GeLU, and emitted on the output stream.
 
 A tile product ``W[x×y] · A[y×z]`` (``n_o = x·y·z`` multiplications) is streamed as
 ``x·z`` dot products of ``⌈y/M⌉`` beats each, so at full throughput it takes
-``n_o/M`` cycles plus :attr:`MacLane.latency` (the paper's ``n_o/M`` minimum).
+``n_o/M - 1`` cycles plus :attr:`MacLane.latency` from its first beat to its last result
+(the paper's ``n_o/M`` minimum).
 
 The M multipliers are exact (``a * b``) by default, or any approximate kind of
 :mod:`tilewright.gen.multiplier` (TransAxx §III) with its knob ``multiplier_k``, for
@@ -24,12 +25,14 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, FixedFormat, check_choice, check_int
+from tilewright.blocks import (Block, Constraint, Param, accumulator_width, format_params,
+                               format_width)
+from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, FixedFormat, check_choice
 from tilewright.gen.fixed_ops import fit, shift_right
-from tilewright.gen.gelu import GeluPWL
-from tilewright.gen.multiplier import (KINDS, MAX_BITS, MIN_BITS, MultiplierCore,
-                                       check_multiplier)
+from tilewright.gen.gelu import MAX_SEGMENTS, GeluPWL
+from tilewright.gen.multiplier import MultiplierCore
+from tilewright.specs.multiplier import (KINDS, MAX_BITS, MIN_BITS, check_multiplier,
+                                         default_k)
 
 __all__ = ["MacLane", "ACTIVATIONS"]
 
@@ -65,8 +68,9 @@ class MacLane(wiring.Component):
     multiplier_k : int or None
         The approximate kind's knob (``None``: its default); unset for ``"exact"``.
 
-    Latency is ``log2(M) + 2`` cycles from the clock edge that accepts the last beat of a
-    dot product to the edge after which its result is valid on ``o``; throughput is one
+    Latency is ``log2(M) + 3`` cycles from the clock edge that accepts the last beat of a
+    dot product to the edge where its result is first valid on ``o`` (product, adder-tree,
+    accumulator and output registers); throughput is one
     beat (M multiplications) per cycle. Back-pressure on ``o`` stalls the whole pipeline.
 
     Members
@@ -80,19 +84,12 @@ class MacLane(wiring.Component):
     def __init__(self, *, multipliers=16, il=4, fl=16, activation="none",
                  rounding="half-even", overflow="saturate", acc_width=None, gelu_segments=64,
                  multiplier="exact", multiplier_k=None):
-        self.check_multipliers(multipliers)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_OPERAND_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the MAC "
-                             f"lane, not {fmt.width!r}")
-        check_choice("activation", activation, ACTIVATIONS)
-        check_choice("rounding", rounding, ROUNDINGS)
-        check_choice("overflow", overflow, OVERFLOWS)
         if acc_width is None:
             acc_width = 2 * fmt.width
-        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
-        GeluPWL.check_segments(gelu_segments)
-        multiplier_k = self.check_multiplier(multiplier, multiplier_k, fmt.width)
+        if multiplier != "exact" and multiplier_k is None:
+            multiplier_k = default_k(multiplier, fmt.width)
 
         self._multipliers = multipliers
         self._fmt = fmt
@@ -106,13 +103,6 @@ class MacLane(wiring.Component):
             "i": In(stream.Signature(self.input_layout(multipliers, fmt.width))),
             "o": Out(stream.Signature(signed(fmt.width))),
         })
-
-    @staticmethod
-    def check_multipliers(multipliers):
-        check_int("multipliers", multipliers, 1, MAX_MULTIPLIERS)
-        if multipliers & (multipliers - 1):
-            raise ValueError(f"multipliers must be a power of two from 1 to {MAX_MULTIPLIERS}, "
-                             f"not {multipliers!r}")
 
     @staticmethod
     def check_multiplier(multiplier, multiplier_k, width):
@@ -139,14 +129,16 @@ class MacLane(wiring.Component):
 
     @staticmethod
     def pipeline_latency(multipliers):
-        """Cycles from accepting a dot product's last beat to its result being valid."""
-        return int(math.log2(multipliers)) + 2
+        """Cycles from the edge accepting a dot product's last beat to the edge where its
+        result is first valid: ``log2(M) + 3``."""
+        return int(math.log2(multipliers)) + 3
 
     @staticmethod
     def tile_cycles(x, y, z, multipliers):
-        """Cycles for a ``W[x×y]·A[y×z]`` tile product at full throughput: ``x·z·⌈y/M⌉``
-        beats plus the pipeline latency."""
-        return x * z * math.ceil(y / multipliers) + MacLane.pipeline_latency(multipliers)
+        """Cycles for a ``W[x×y]·A[y×z]`` tile product at full throughput, from the first
+        beat's transfer to the last result's: ``x·z·⌈y/M⌉ - 1`` beats after the first, plus
+        the pipeline latency."""
+        return x * z * math.ceil(y / multipliers) - 1 + MacLane.pipeline_latency(multipliers)
 
     @property
     def multipliers(self):
@@ -269,15 +261,8 @@ def _facts(lane):
     facts = {"latency_cycles": lane.latency, "multiplications_per_cycle": lane.throughput,
              "acc_width": lane.acc_width, "product_width": 2 * lane.fmt.width,
              "input_payload_bits": MacLane.input_layout(lane.multipliers, lane.fmt.width).size}
-    if lane.activation == "gelu":
-        from tilewright.golden.gelu import gelu_error
-        facts["gelu_error_vs_torch"] = gelu_error(lane.fmt, lane.gelu_segments)
     if lane.multiplier != "exact":
         facts["multiplier_k"] = lane.multiplier_k
-        if lane.fmt.width <= 8:
-            from tilewright.golden.multiplier import error_metrics, golden_table
-            facts["multiplier_error_vs_exact"] = error_metrics(
-                golden_table(lane.multiplier, lane.fmt.width, lane.multiplier_k))
     return facts
 
 
@@ -287,23 +272,33 @@ BLOCK = Block(
             "(AccelTran §III-B4)",
     component=MacLane,
     params=(
-        Param("multipliers", int, 16, "multipliers M, a power of two from 1 to 64"),
-        Param("il", int, 4, "integer bits of the operands, sign included"),
-        Param("fl", int, 16, "fraction bits of the operands"),
+        Param("multipliers", int, 16, "multipliers M, a power of two from 1 to 64",
+              low=1, high=MAX_MULTIPLIERS, power_of_two=True),
+        *format_params(4, 16, " of the operands"),
         Param("activation", str, "none", "output activation", ACTIVATIONS),
         Param("rounding", str, "half-even", "rounding of the accumulator to the output",
               ROUNDINGS),
         Param("overflow", str, "saturate", "overflow at the accumulator and the output",
               OVERFLOWS),
-        Param("acc_width", int, None, "accumulator bits (default 2·(il+fl))"),
-        Param("gelu_segments", int, 64, "chords of the GeLU approximation, a power of two"),
+        Param("acc_width", int, None, "accumulator bits (default 2·(il+fl))", optional=True),
+        Param("gelu_segments", int, 64, "chords of the GeLU approximation, a power of two",
+              low=2, high=MAX_SEGMENTS, power_of_two=True),
         Param("multiplier", str, "exact", "kind of the multipliers (approximate kinds need "
               "il + fl from 4 to 16)", KINDS),
         Param("multiplier_k", int, None, "knob of an approximate multiplier kind "
-              "(default depends on kind)"),
+              "(default depends on kind)", optional=True),
     ),
     toplevel="mac_lane",
     testbench="tilewright.cosim.tb_mac_lane",
+    constraints=(
+        format_width(MAX_OPERAND_WIDTH, "the MAC lane"),
+        accumulator_width(MAX_ACC_WIDTH),
+        Constraint(("multiplier", "multiplier_k", "il", "fl"),
+                   f"an approximate multiplier needs il + fl from {MIN_BITS} to {MAX_BITS} "
+                   f"and multiplier_k in its kind's range; exact takes no multiplier_k",
+                   lambda v: MacLane.check_multiplier(v["multiplier"], v["multiplier_k"],
+                                                      v["il"] + v["fl"])),
+    ),
     facts=_facts,
     stimulus="tile_throughput",
 )

@@ -34,49 +34,10 @@ from amaranth.hdl import Const, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import check_choice, check_int
+from tilewright.blocks import Block, Constraint, Param
+from tilewright.specs.multiplier import KINDS, MAX_BITS, MIN_BITS, check_multiplier, default_k
 
-__all__ = ["KINDS", "MIN_BITS", "MAX_BITS", "check_multiplier", "k_range", "default_k",
-           "MultiplierCore", "Multiplier"]
-
-KINDS = ("exact", "truncated", "mitchell", "drum", "ssm")
-MIN_BITS, MAX_BITS = 4, 16
-
-
-def k_range(kind, bits):
-    """Allowed ``(lowest, highest)`` knob ``k`` of ``kind`` at ``bits``; ``None`` for exact."""
-    return {"exact": None, "truncated": (1, bits - 1), "mitchell": (1, bits - 1),
-            "drum": (3, bits - 1), "ssm": ((bits + 1) // 2, bits - 1)}[kind]
-
-
-def default_k(kind, bits):
-    """The knob used when ``k`` is not given."""
-    return {"exact": None, "truncated": bits // 2, "mitchell": bits - 1,
-            "drum": max(3, bits // 2), "ssm": (bits + 1) // 2}[kind]
-
-
-def check_multiplier(kind, bits, k, kind_name="kind", k_name="k"):
-    """Check a multiplier's parameters; returns ``k`` resolved (default filled in).
-
-    Raises ``TypeError``/``ValueError`` naming the field and the allowed values.
-    """
-    check_choice(kind_name, kind, KINDS)
-    check_int("bits", bits, MIN_BITS, MAX_BITS)
-    if kind == "exact":
-        if k is not None:
-            raise ValueError(f"{k_name} is not used by kind 'exact'; leave it unset")
-        return None
-    if k is None:
-        return default_k(kind, bits)
-    lo, hi = k_range(kind, bits)
-    if not isinstance(k, int) or isinstance(k, bool):
-        raise TypeError(f"{k_name} must be an integer, not {k!r}")
-    if not lo <= k <= hi:
-        raise ValueError(f"{k_name} must be an integer from {lo} to {hi} for kind {kind!r} "
-                         f"with bits={bits}, not {k!r}")
-    return k
-
+__all__ = ["MultiplierCore", "Multiplier"]
 
 def _leading_one(m, x, name):
     """Position of the highest set bit of ``x`` (0 when ``x`` is 0): a priority encoder."""
@@ -215,7 +176,8 @@ class Multiplier(wiring.Component):
     """
 
     def __init__(self, *, kind="exact", bits=8, k=None):
-        self._core_args = dict(kind=kind, bits=bits, k=check_multiplier(kind, bits, k))
+        BLOCK.check(locals())
+        self._core_args = dict(kind=kind, bits=bits, k=default_k(kind, bits) if k is None else k)
         super().__init__({
             "i": In(stream.Signature(self.input_layout(bits))),
             "o": Out(stream.Signature(signed(2 * bits))),
@@ -253,11 +215,7 @@ class Multiplier(wiring.Component):
 
 
 def _facts(mul):
-    from tilewright.golden.multiplier import error_metrics, golden_table
-    facts = {"latency_cycles": mul.latency, "product_width": 2 * mul.bits, "k": mul.k}
-    if mul.bits <= 8:
-        facts["error_vs_exact"] = error_metrics(golden_table(mul.kind, mul.bits, mul.k))
-    return facts
+    return {"latency_cycles": mul.latency, "product_width": 2 * mul.bits, "k": mul.k}
 
 
 BLOCK = Block(
@@ -267,10 +225,14 @@ BLOCK = Block(
     component=Multiplier,
     params=(
         Param("kind", str, "exact", "multiplier family", KINDS),
-        Param("bits", int, 8, "operand width n, from 4 to 16"),
+        Param("bits", int, 8, "operand width n, from 4 to 16", low=MIN_BITS, high=MAX_BITS),
         Param("k", int, None, "the kind's knob: dropped columns (truncated), fraction bits "
-                              "(mitchell), kept bits (drum, ssm); default depends on kind"),
+                              "(mitchell), kept bits (drum, ssm); default depends on kind",
+              optional=True),
     ),
+    constraints=(Constraint(("kind", "bits", "k"), "k in the kind's range at bits "
+                            "(tilewright.specs.multiplier.k_range); exact takes no k",
+                            lambda v: check_multiplier(v["kind"], v["bits"], v["k"])),),
     toplevel="multiplier",
     testbench="tilewright.cosim.tb_multiplier",
     facts=_facts,

@@ -33,32 +33,23 @@ adds at most 1/2 LSB per output and the reciprocal's truncation takes away
 ``|Σ y_i − 2**out_fl| ≤ t/2 + t·2**−G`` LSB, whatever the LUT's accuracy.
 """
 
-import math
-
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_int
-from tilewright.gen.fixed_ops import shift_right
+from tilewright.blocks import Block, Param, format_params, format_width
+from tilewright.fixedpoint import FixedFormat
+from tilewright.gen.fixed_ops import divider_step, shift_right
+from tilewright.specs import softmax as spec
 
-__all__ = ["Softmax", "divider_step", "check_power_of_two"]
+__all__ = ["Softmax"]
 
 MAX_T = 512
 MAX_WIDTH = 24
 MAX_HEADS = 16
 MAX_LUT_DEPTH = 4096
 LOAD, EXP, DIV, OUT = 1, 2, 3, 4     # control states (S_Ctrl in TReX Fig. 9)
-
-
-def check_power_of_two(name, value, lo, hi):
-    """``check_int`` and a power of two; the message names the range."""
-    check_int(name, value, lo, hi)
-    if value & (value - 1):
-        raise ValueError(f"{name} must be a power of two from {lo} to {hi}, not {value!r}")
-    return value
 
 
 class Softmax(wiring.Component):
@@ -94,15 +85,8 @@ class Softmax(wiring.Component):
     """
 
     def __init__(self, *, t=64, il=4, fl=16, lut_depth=256, exp_bits=16, out_fl=16, heads=1):
-        check_int("t", t, 1, MAX_T)
+        BLOCK.check(locals())
         fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for the softmax "
-                             f"unit, not {fmt.width!r}")
-        check_power_of_two("lut_depth", lut_depth, 2, MAX_LUT_DEPTH)
-        check_int("exp_bits", exp_bits, 2, 20)
-        check_int("out_fl", out_fl, 1, 20)
-        check_int("heads", heads, 1, MAX_HEADS)
         self._t, self._fmt, self._lut_depth = t, fmt, lut_depth
         self._exp_bits, self._out_fl, self._heads = exp_bits, out_fl, heads
         super().__init__({
@@ -111,44 +95,12 @@ class Softmax(wiring.Component):
         })
 
     # ------------------------------------------------------------ pure math
-    @staticmethod
-    def guard_bits(t):
-        """Extra quotient bits of the reciprocal, ``G = bit_length(t)`` (``t < 2**G``)."""
-        return t.bit_length()
-
-    @staticmethod
-    def divider_cycles(t, out_fl):
-        """Cycles of the restoring divider: ``Q = out_fl + G + 1`` quotient bits."""
-        return out_fl + Softmax.guard_bits(t) + 1
-
-    @staticmethod
-    def vector_cycles(t, out_fl):
-        """Cycles per vector at full rate: ``t`` load + ``t`` exponent + ``Q`` reciprocal
-        + ``t`` divide."""
-        return 3 * t + Softmax.divider_cycles(t, out_fl)
-
-    @staticmethod
-    def sum_bound(t, out_fl):
-        """Largest ``|Σ y_i − 1|`` of one vector (real units): ``(t/2 + t·2**−G)·2**−out_fl``
-        (derivation in the module docstring)."""
-        return (t / 2 + t / 2 ** Softmax.guard_bits(t)) / 2 ** out_fl
-
-    @staticmethod
-    def lut_geometry(fl, lut_depth, exp_bits):
-        """``shift``: the LUT step is ``2**shift`` input LSBs, the smallest power of two for
-        which ``lut_depth`` entries reach ``(exp_bits + 1)·ln 2``."""
-        reach = math.ceil((exp_bits + 1) * math.log(2) * (1 << fl))
-        shift = 0
-        while lut_depth << shift < reach:
-            shift += 1
-        return shift
-
-    @staticmethod
-    def lut(fl, lut_depth, exp_bits):
-        """The exponent LUT: ``round(2**E · exp(−k·2**shift/2**fl))`` for each entry ``k``."""
-        shift = Softmax.lut_geometry(fl, lut_depth, exp_bits)
-        return [round((1 << exp_bits) * math.exp(-(k << shift) / (1 << fl)))
-                for k in range(lut_depth)]
+    guard_bits = staticmethod(spec.guard_bits)
+    divider_cycles = staticmethod(spec.divider_cycles)
+    vector_cycles = staticmethod(spec.vector_cycles)
+    sum_bound = staticmethod(spec.sum_bound)
+    lut_geometry = staticmethod(spec.lut_geometry)
+    lut = staticmethod(spec.lut)
 
     # ------------------------------------------------------------ properties
     @property
@@ -181,9 +133,9 @@ class Softmax(wiring.Component):
 
     @property
     def latency(self):
-        """Cycles from accepting a vector's last input beat to its first output being
-        valid: ``t + Q + 1``."""
-        return self._t + self.divider_cycles(self._t, self._out_fl) + 1
+        """Cycles from the edge accepting a vector's last input beat to the edge where its
+        first output is valid: ``t + Q + 2``."""
+        return self._t + self.divider_cycles(self._t, self._out_fl) + 2
 
     # ------------------------------------------------------------ hardware
     def elaborate(self, platform):
@@ -275,24 +227,12 @@ class Softmax(wiring.Component):
         return m
 
 
-def divider_step(m, rem, quotient, divisor, bit_in):
-    """One cycle of a restoring divider: ``rem ← 2·rem + bit_in``, minus ``divisor`` when
-    that fits, and the outcome shifted into ``quotient`` (``rem`` must stay below
-    ``divisor`` between steps, so ``rem`` needs one bit more than ``divisor``)."""
-    twice = (rem << 1) | bit_in
-    fits = twice >= divisor
-    m.d.sync += [rem.eq(Mux(fits, twice - divisor, twice)),
-                 quotient.eq(((quotient << 1) | fits)[:len(quotient)])]
-
-
 def _facts(unit):
-    from tilewright.golden.softmax import softmax_error
     return {"cycles_per_vector": unit.cycles_per_vector, "latency_cycles": unit.latency,
             "divider_cycles": Softmax.divider_cycles(unit.t, unit.out_fl),
             "lut_step_lsb": 1 << Softmax.lut_geometry(unit.fmt.fl, unit.lut_depth,
                                                        unit.exp_bits),
-            "sum_bound": Softmax.sum_bound(unit.t, unit.out_fl),
-            "error_vs_torch": softmax_error(unit)}
+            "sum_bound": Softmax.sum_bound(unit.t, unit.out_fl)}
 
 
 BLOCK = Block(
@@ -301,14 +241,16 @@ BLOCK = Block(
             "reciprocal divider, one unit per head (TReX §VI-A, Fig. 9)",
     component=Softmax,
     params=(
-        Param("t", int, 64, "features per vector, from 1 to 512"),
-        Param("il", int, 4, "integer bits of the inputs, sign included"),
-        Param("fl", int, 16, "fraction bits of the inputs"),
-        Param("lut_depth", int, 256, "exponent LUT entries, a power of two"),
-        Param("exp_bits", int, 16, "fraction bits of the LUT entries"),
-        Param("out_fl", int, 16, "fraction bits of the outputs"),
-        Param("heads", int, 1, "softmax units in parallel (one per attention head)"),
+        Param("t", int, 64, "features per vector, from 1 to 512", low=1, high=MAX_T),
+        *format_params(4, 16, " of the inputs"),
+        Param("lut_depth", int, 256, "exponent LUT entries, a power of two",
+              low=2, high=MAX_LUT_DEPTH, power_of_two=True),
+        Param("exp_bits", int, 16, "fraction bits of the LUT entries", low=2, high=20),
+        Param("out_fl", int, 16, "fraction bits of the outputs", low=1, high=20),
+        Param("heads", int, 1, "softmax units in parallel (one per attention head)",
+              low=1, high=MAX_HEADS),
     ),
+    constraints=(format_width(MAX_WIDTH, "the softmax unit"),),
     toplevel="softmax",
     testbench="tilewright.cosim.tb_softmax",
     facts=_facts,

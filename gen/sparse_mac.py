@@ -8,21 +8,23 @@ sequencer then feeds them to a :class:`MacLane` of M multipliers in ``max(1, ⌈
 beats (one beat of zeros when ``c = 0``, so that every dot product still yields its
 result), the last one flagged ``last``. The cycle count of a dot product therefore scales
 with the number of effectual pairs, not with the vector length: at full rate a stream of
-dot products takes ``Σ max(1, ⌈c_k/M⌉)`` cycles plus :attr:`SparseMac.latency`.
+dot products takes ``Σ max(1, ⌈c_k/M⌉) - 1`` cycles plus :attr:`SparseMac.latency`, first
+input transfer to last output transfer.
 """
 
 import math
+from dataclasses import replace
 
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
-from tilewright.blocks import Block, Param
+from tilewright.blocks import Block, Param, accumulator_width, format_params, format_width
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS
-from tilewright.gen.mac_lane import MacLane
+from tilewright.gen.mac_lane import MAX_ACC_WIDTH, MAX_MULTIPLIERS, MAX_OPERAND_WIDTH, MacLane
 from tilewright.gen.pre_sparsity import PreSparsity
-from tilewright.gen.sparsity_stage import check_length
+from tilewright.gen.sparsity_stage import LENGTH
 
 __all__ = ["SparseMac"]
 
@@ -39,8 +41,10 @@ class SparseMac(wiring.Component):
     il, fl, rounding, overflow, acc_width
         As for :class:`MacLane` (whose checks and messages apply).
 
-    Latency ``1 + MacLane.pipeline_latency(M)``; a dot product with ``c`` effectual pairs
-    occupies the lane for ``max(1, ⌈c/M⌉)`` cycles.
+    Latency ``1 + MacLane.pipeline_latency(M)`` from the edge accepting a dot product with
+    at most M effectual pairs to the edge where its result is first valid; a dot product
+    with ``c`` effectual pairs occupies the lane for ``max(1, ⌈c/M⌉)`` cycles, each beat
+    after the first adding one.
 
     Members
     -------
@@ -52,7 +56,7 @@ class SparseMac(wiring.Component):
 
     def __init__(self, *, length=16, multipliers=4, il=4, fl=16, rounding="half-even",
                  overflow="saturate", acc_width=None):
-        check_length(length)
+        BLOCK.check(locals())
         self._lane = MacLane(multipliers=multipliers, il=il, fl=fl, rounding=rounding,
                              overflow=overflow, acc_width=acc_width)
         self._pre = PreSparsity(length=length, il=il, fl=fl)
@@ -87,7 +91,8 @@ class SparseMac(wiring.Component):
 
     @property
     def latency(self):
-        """Cycles beyond the lane beats: the pre-sparsity stage plus the lane pipeline."""
+        """Cycles from accepting a dot product of at most M effectual pairs to its result:
+        the pre-sparsity stage plus the lane pipeline."""
         return self._pre.latency + self._lane.latency
 
     def elaborate(self, platform):
@@ -138,16 +143,18 @@ BLOCK = Block(
             "(AccelTran §III-B6)",
     component=SparseMac,
     params=(
-        Param("length", int, 16, "vector length n of a dot product"),
-        Param("multipliers", int, 4, "multipliers M of the MAC lane, a power of two"),
-        Param("il", int, 4, "integer bits of the operands, sign included"),
-        Param("fl", int, 16, "fraction bits of the operands"),
+        replace(LENGTH, help="vector length n of a dot product"),
+        Param("multipliers", int, 4, "multipliers M of the MAC lane, a power of two",
+              low=1, high=MAX_MULTIPLIERS, power_of_two=True),
+        *format_params(4, 16, " of the operands"),
         Param("rounding", str, "half-even", "rounding of the accumulator to the output",
               ROUNDINGS),
         Param("overflow", str, "saturate", "overflow at the accumulator and the output",
               OVERFLOWS),
-        Param("acc_width", int, None, "accumulator bits (default 2·(il+fl))"),
+        Param("acc_width", int, None, "accumulator bits (default 2·(il+fl))", optional=True),
     ),
+    constraints=(format_width(MAX_OPERAND_WIDTH, "the MAC lane"),
+                 accumulator_width(MAX_ACC_WIDTH)),
     toplevel="sparse_mac",
     testbench="tilewright.cosim.tb_sparse_mac",
     facts=_facts,

@@ -7,25 +7,16 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import FixedFormat, check_int
+from tilewright.blocks import Block, Param, check_params, format_params, format_width
+from tilewright.fixedpoint import FixedFormat
 
-__all__ = ["SparsityStage", "sparsity_block", "check_length", "check_format"]
+__all__ = ["SparsityStage", "sparsity_block", "LENGTH"]
 
 MAX_LENGTH = 64
 MAX_WIDTH = 24
-
-
-def check_length(length):
-    return check_int("length", length, 1, MAX_LENGTH)
-
-
-def check_format(il, fl, what):
-    fmt = FixedFormat(il, fl)
-    if fmt.width > MAX_WIDTH:
-        raise ValueError(f"il + fl must be from 2 to {MAX_WIDTH} bits for {what}, "
-                         f"not {fmt.width!r}")
-    return fmt
+#: The vector length parameter (the sparse MAC's too).
+LENGTH = Param("length", int, 16, "vector length n", low=1, high=MAX_LENGTH)
+PARAMS = (LENGTH, *format_params(4, 16, " of the data"))
 
 
 class SparsityStage(wiring.Component):
@@ -40,13 +31,17 @@ class SparsityStage(wiring.Component):
     """
 
     def __init__(self, *, length=16, il=4, fl=16):
-        check_length(length)
+        check_params(PARAMS, locals(), self.constraints())
         self._length = length
-        self._fmt = check_format(il, fl, self.WHAT)
+        self._fmt = FixedFormat(il, fl)
         super().__init__({
             "i": In(stream.Signature(self.input_layout(length, self._fmt.width))),
             "o": Out(stream.Signature(self.output_layout(length, self._fmt.width))),
         })
+
+    @classmethod
+    def constraints(cls):
+        return (format_width(MAX_WIDTH, cls.WHAT),)
 
     @property
     def length(self):
@@ -85,11 +80,8 @@ def sparsity_block(component, name, summary, rate):
         name=name,
         summary=summary,
         component=component,
-        params=(
-            Param("length", int, 16, "vector length n"),
-            Param("il", int, 4, "integer bits of the data, sign included"),
-            Param("fl", int, 16, "fraction bits of the data"),
-        ),
+        params=PARAMS,
+        constraints=component.constraints(),
         toplevel=module,
         testbench=f"tilewright.cosim.tb_{module}",
         facts=facts,

@@ -2,7 +2,7 @@
 
 The array computes GEMMs ``C[M×N] = A[M×K] · B[K×N]`` one *fold* at a time; the mapping
 of the GEMM onto rows and columns is SCALE-Sim's (``Sr × Sc`` spatial, ``T`` streamed;
-/work/shared/DESIGN.md §8) and PIVOT runs every linear layer of a ViT on a 64×36
+DESIGN.md §8) and PIVOT runs every linear layer of a ViT on a 64×36
 input-stationary array (PIVOT §3.4, Table 1):
 
 ========  ===================================  =========  =========  ======
@@ -55,9 +55,10 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import check_choice, check_int
+from tilewright.fixedpoint import check_choice
 from tilewright.gen.fixed_ops import fit
-from tilewright.gen.systolic_cell import NUMERIC_PARAMS, Accumulating, SystolicCell
+from tilewright.gen.systolic_cell import (NUMERIC_PARAMS, Accumulating, SystolicCell,
+                                          numeric_constraints)
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
 
@@ -87,8 +88,10 @@ class SystolicArray(Accumulating, wiring.Component):
     overflow : str
         ``"wrap"`` or ``"saturate"`` at every accumulation.
 
-    Latency (``ws``/``is``) is R + C cycles from accepting a beat on ``i`` to its output
-    beat being valid; throughput is one beat (R·C multiply-accumulates) per cycle.
+    Latency (:meth:`pipeline_latency`) is R + C cycles from the edge accepting a beat on
+    ``i`` to the edge where its output beat is valid (``ws``/``is``), R + C − 1 from a
+    fold's last beat to its first output row (``os``); throughput is one beat (R·C
+    multiply-accumulates) per cycle.
 
     Members
     -------
@@ -103,10 +106,8 @@ class SystolicArray(Accumulating, wiring.Component):
 
     def __init__(self, *, rows=8, cols=8, dataflow="ws", il=8, fl=0, acc_width=None,
                  overflow="wrap"):
-        check_int("rows", rows, 1, MAX_DIM)
-        check_int("cols", cols, 1, MAX_DIM)
-        check_choice("dataflow", dataflow, DATAFLOWS)
-        self._set_numerics("systolic array", il, fl, acc_width, overflow)
+        BLOCK.check(locals())
+        self._set_numerics(il, fl, acc_width, overflow)
         self._rows, self._cols, self._dataflow = rows, cols, dataflow
         fmt, acc_width = self._fmt, self._acc_width
         members = {"i": In(stream.Signature(self.input_layout(rows, cols, dataflow,
@@ -161,9 +162,12 @@ class SystolicArray(Accumulating, wiring.Component):
                 * t / cycles)
 
     @staticmethod
-    def pipeline_latency(rows, cols):
-        """``ws``/``is``: cycles from accepting a streamed beat to its output beat."""
-        return rows + cols
+    def pipeline_latency(rows, cols, dataflow):
+        """Cycles from the edge accepting the last input a result depends on to the edge
+        where it is first valid: ``ws``/``is``, a streamed beat to its output beat,
+        ``R + C``; ``os``, a fold's last beat to its first output row, ``R + C − 1``."""
+        check_choice("dataflow", dataflow, DATAFLOWS)
+        return rows + cols - (dataflow == "os")
 
     @staticmethod
     def fold_period(rows, cols, t, dataflow):
@@ -217,9 +221,7 @@ class SystolicArray(Accumulating, wiring.Component):
 
     @property
     def latency(self):
-        if self._dataflow == "os":
-            return None
-        return self.pipeline_latency(self._rows, self._cols)
+        return self.pipeline_latency(self._rows, self._cols, self._dataflow)
 
     @property
     def throughput(self):
@@ -263,7 +265,9 @@ class SystolicArray(Accumulating, wiring.Component):
         wait = Signal(range(max(gap, 2)))
         m.d.comb += [self.load.ready.eq(advance & loading),
                      self.i.ready.eq(advance & streaming)]
-        with m.If(self.load.valid & self.load.ready):
+        load_fire = Signal()
+        m.d.comb += load_fire.eq(self.load.valid & self.load.ready)
+        with m.If(load_fire):
             m.d.sync += load_sel.eq(load_sel.rotate_left(1))
             with m.If(load_sel[R - 1]):
                 m.d.sync += [loading.eq(0), streaming.eq(1)]
@@ -280,8 +284,6 @@ class SystolicArray(Accumulating, wiring.Component):
 
         take = Signal()
         m.d.comb += take.eq(self.i.valid & self.i.ready)
-        load_fire = Signal()
-        m.d.comb += load_fire.eq(self.load.valid & self.load.ready)
         psum = [None] * C
         for r in range(R):
             x = Signal(signed(w), name=f"x_{r}")
@@ -379,11 +381,12 @@ BLOCK = Block(
     summary="R×C systolic array, weight-/input-/output-stationary (PIVOT §3.4, SCALE-Sim)",
     component=SystolicArray,
     params=(
-        Param("rows", int, 8, "array rows R, from 1 to 64"),
-        Param("cols", int, 8, "array columns C, from 1 to 64"),
+        Param("rows", int, 8, "array rows R, from 1 to 64", low=1, high=MAX_DIM),
+        Param("cols", int, 8, "array columns C, from 1 to 64", low=1, high=MAX_DIM),
         Param("dataflow", str, "ws", "weight-, input- or output-stationary", DATAFLOWS),
         *NUMERIC_PARAMS,
     ),
+    constraints=numeric_constraints("the systolic array"),
     toplevel="systolic",
     testbench="tilewright.cosim.tb_systolic",
     facts=_facts,

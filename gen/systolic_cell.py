@@ -17,11 +17,11 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param
-from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice, check_int
+from tilewright.blocks import Block, Param, accumulator_width, format_params, format_width
+from tilewright.fixedpoint import OVERFLOWS, FixedFormat
 from tilewright.gen.fixed_ops import fit
 
-__all__ = ["SystolicCell", "Accumulating", "NUMERIC_PARAMS", "MAX_OPERAND_WIDTH", "MAX_ACC_WIDTH"]
+__all__ = ["SystolicCell", "Accumulating", "NUMERIC_PARAMS", "numeric_constraints", "MAX_OPERAND_WIDTH", "MAX_ACC_WIDTH"]
 
 MAX_OPERAND_WIDTH = 24
 MAX_ACC_WIDTH = 56
@@ -29,19 +29,13 @@ MAX_ACC_WIDTH = 56
 
 class Accumulating:
     """Operand format, accumulator width and overflow mode, shared by the systolic array
-    and its cells: checked by :meth:`_set_numerics` (messages naming ``what``), read
-    through properties."""
+    and its cells (checked by the block's :data:`NUMERIC_PARAMS` and
+    :func:`numeric_constraints`), read through properties."""
 
-    def _set_numerics(self, what, il, fl, acc_width, overflow):
-        fmt = FixedFormat(il, fl)
-        if fmt.width > MAX_OPERAND_WIDTH:
-            raise ValueError(f"il + fl must be from 2 to {MAX_OPERAND_WIDTH} bits for the "
-                             f"{what}, not {fmt.width!r}")
-        if acc_width is None:
-            acc_width = max(32, 2 * fmt.width)
-        check_int("acc_width", acc_width, 2 * fmt.width, MAX_ACC_WIDTH)
-        check_choice("overflow", overflow, OVERFLOWS)
-        self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
+    def _set_numerics(self, il, fl, acc_width, overflow):
+        self._fmt = FixedFormat(il, fl)
+        self._acc_width = max(32, 2 * self._fmt.width) if acc_width is None else acc_width
+        self._overflow = overflow
 
     @property
     def fmt(self):
@@ -84,7 +78,8 @@ class SystolicCell(Accumulating, wiring.Component):
     """
 
     def __init__(self, *, il=8, fl=0, acc_width=None, overflow="wrap"):
-        self._set_numerics("systolic cell", il, fl, acc_width, overflow)
+        BLOCK.check(locals())
+        self._set_numerics(il, fl, acc_width, overflow)
         w = self._fmt.width
         super().__init__({"advance": In(1), "load": In(1), "w_in": In(signed(w)),
                           "a_in": In(signed(w)), "psum_in": In(signed(self._acc_width)),
@@ -113,11 +108,17 @@ def _facts(cell):
 
 #: The parameters of :class:`Accumulating`, shared with the array's block.
 NUMERIC_PARAMS = (
-    Param("il", int, 8, "integer bits of the operands, sign included"),
-    Param("fl", int, 0, "fraction bits of the operands"),
-    Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))"),
+    *format_params(8, 0, " of the operands"),
+    Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))",
+          optional=True),
     Param("overflow", str, "wrap", "overflow at every accumulation", OVERFLOWS),
 )
+
+
+def numeric_constraints(what):
+    """The rules on :data:`NUMERIC_PARAMS` of a block (``what`` names it in messages)."""
+    return (format_width(MAX_OPERAND_WIDTH, what), accumulator_width(MAX_ACC_WIDTH))
+
 
 BLOCK = Block(
     name="systolic_cell",
@@ -125,6 +126,7 @@ BLOCK = Block(
             "(PIVOT §3.4)",
     component=SystolicCell,
     params=NUMERIC_PARAMS,
+    constraints=numeric_constraints("the systolic cell"),
     toplevel="systolic_cell",
     testbench="tilewright.cosim.tb_systolic_cell",
     facts=_facts,

@@ -2,8 +2,9 @@
 
 import torch
 
-from tilewright.fixedpoint import FixedFormat, saturate
-from tilewright.gen.gelu import COEF_FL, GeluPWL
+from tilewright.fixedpoint import FixedFormat
+from tilewright.golden.fixed import saturate, to_float
+from tilewright.specs.gelu import COEF_FL, geometry, table
 
 __all__ = ["gelu_pwl", "gelu_error"]
 
@@ -11,12 +12,12 @@ __all__ = ["gelu_pwl", "gelu_error"]
 def gelu_pwl(q, fmt, segments=64):
     """Piecewise-linear GeLU of integer tensor ``q`` in ``fmt``, as the RTL computes it."""
     q = torch.as_tensor(q, dtype=torch.int64)
-    r, shift, count = GeluPWL.geometry(fmt, segments)
-    table = torch.tensor(GeluPWL.table(fmt, segments), dtype=torch.int64)
+    r, shift, count = geometry(fmt, segments)
+    rows = torch.tensor(table(fmt, segments), dtype=torch.int64)
     off = (q + (1 << r)).clamp(0, (1 << (r + 1)) - 1)
     idx = off >> shift
     d = off & ((1 << shift) - 1)
-    y = saturate(table[idx, 0] + ((table[idx, 1] * d) >> COEF_FL), fmt.width)
+    y = saturate(rows[idx, 0] + ((rows[idx, 1] * d) >> COEF_FL), fmt.width)
     y = torch.where(q >= (1 << r), q, y)
     return torch.where(q < -(1 << r), torch.zeros_like(q), y)
 
@@ -28,6 +29,6 @@ def gelu_error(fmt, segments=64):
         raise TypeError(f"fmt must be a FixedFormat, not {fmt!r}")
     step = max(1, (fmt.max_int - fmt.min_int + 1) >> 20)
     q = torch.arange(fmt.min_int, fmt.max_int + 1, step, dtype=torch.int64)
-    err = (fmt.to_float(gelu_pwl(q, fmt, segments))
-           - torch.nn.functional.gelu(fmt.to_float(q))).abs()
+    err = (to_float(fmt, gelu_pwl(q, fmt, segments))
+           - torch.nn.functional.gelu(to_float(fmt, q))).abs()
     return {"max_abs_error": err.max().item(), "mean_abs_error": err.mean().item()}

@@ -2,7 +2,7 @@
 
 import torch
 
-from tilewright.fixedpoint import fit, shift_right
+from tilewright.golden.fixed import fit, shift_right
 from tilewright.golden.gelu import gelu_pwl
 from tilewright.golden.multiplier import approx_multiply
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tilewright.gen.multiplier import check_multiplier
+from tilewright.specs.multiplier import check_multiplier
 
 __all__ = ["approx_multiply", "golden_table", "operand_grid", "error_metrics", "load_table",
            "check_table", "TableError", "MAX_TABLE_BITS"]
@@ -189,7 +189,12 @@ def load_table(source, bits):
         if not path.is_file():
             raise TableError(f"{name}: no such file")
         if path.suffix == ".npy":
-            array = np.load(path, allow_pickle=False)
+            try:
+                array = np.load(path, allow_pickle=False)
+            except (ValueError, OSError, EOFError):
+                raise TableError(f"{name}: not a NumPy .npy file of integers") from None
+            if not isinstance(array, np.ndarray):          # an .npz archive
+                raise TableError(f"{name}: not a NumPy .npy file of integers")
             if array.dtype.kind not in "iu":
                 raise TableError(f"{name}: entries must be integers, not {array.dtype}")
             table = torch.from_numpy(array.astype(np.int64))
@@ -217,14 +222,21 @@ def _from_callable(fn, bits, name):
 
 def _from_csv(path, bits):
     side, off = 1 << bits, 1 << (bits - 1)
-    with open(path, newline="") as f:
-        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    except (UnicodeDecodeError, csv.Error):
+        raise TableError(f"{path}: not a CSV text file") from None
     if rows and not any(_is_int(c) for c in rows[0]):
         rows = rows[1:]                        # a header row of names
-    try:
-        values = [[int(c) for c in r] for r in rows]
-    except ValueError as e:
-        raise TableError(f"{path}: entries must be integers ({e})") from None
+    bad = next((c for r in rows for c in r if not _is_int(c)), None)
+    if bad is not None:
+        raise TableError(f"{path}: entries must be integers, not {bad[:20]!r}")
+    values = [[int(c) for c in r] for r in rows]
+    if not values:
+        raise TableError(f"{path}: no entries")
+    if any(abs(v) >= 1 << 62 for r in values for v in r):
+        raise TableError(f"{path}: entries must be integers below 2**62 in magnitude")
     if rows and all(len(r) == 3 for r in values) and len(values) == side * side:
         table = torch.full((side, side), 0, dtype=torch.int64)
         seen = torch.zeros((side, side), dtype=torch.bool)

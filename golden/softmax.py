@@ -2,8 +2,8 @@
 
 import torch
 
-from tilewright.fixedpoint import shift_right
-from tilewright.gen.softmax import Softmax
+from tilewright.golden.fixed import quantize, shift_right, to_float
+from tilewright.specs.softmax import guard_bits, lut, lut_geometry
 
 __all__ = ["softmax_lut", "softmax_error", "SoftmaxModel"]
 
@@ -14,9 +14,9 @@ def softmax_lut(q, fl, lut_depth, exp_bits, out_fl):
     bits. Every step is the integer operation of the hardware (TReX Eq. 2, Fig. 9)."""
     q = torch.as_tensor(q, dtype=torch.int64)
     t = q.shape[-1]
-    shift = Softmax.lut_geometry(fl, lut_depth, exp_bits)
-    guard = Softmax.guard_bits(t)
-    table = torch.tensor(Softmax.lut(fl, lut_depth, exp_bits) + [0], dtype=torch.int64)
+    shift = lut_geometry(fl, lut_depth, exp_bits)
+    guard = guard_bits(t)
+    table = torch.tensor(lut(fl, lut_depth, exp_bits) + [0], dtype=torch.int64)
     gap = q.max(dim=-1, keepdim=True).values - q                   # x_max − x_i ≥ 0
     idx = ((gap + ((1 << shift) >> 1)) >> shift).clamp(max=lut_depth)   # past the table → 0
     e = table[idx]
@@ -39,14 +39,14 @@ class SoftmaxModel:
         return softmax_lut(q.T, u.fmt.fl, u.lut_depth, u.exp_bits, u.out_fl).T
 
 
-def softmax_error(unit, vectors=64, seed=0):
-    """Maximum and mean absolute error against ``torch.nn.functional.softmax`` over
-    ``vectors`` vectors of length ``unit.t`` drawn N(0, 2²) (a fixed seed), quantized to
-    the input format. :mod:`tilewright.golden.models.accuracy` measures it on attention scores."""
+def softmax_error(t, fmt, lut_depth, exp_bits, out_fl, vectors=64, seed=0):
+    """Maximum and mean absolute error of a softmax unit with these parameters against
+    ``torch.nn.functional.softmax`` over ``vectors`` vectors of length ``t`` drawn
+    N(0, 2²) (a fixed seed), quantized to the input format ``fmt``.
+    :mod:`tilewright.golden.models.accuracy` measures it on attention scores."""
     gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((vectors, unit.t), generator=gen, dtype=torch.float64) * 2
-    q = unit.fmt.quantize(x)
-    y = softmax_lut(q, unit.fmt.fl, unit.lut_depth, unit.exp_bits, unit.out_fl)
-    err = (y.double() / (1 << unit.out_fl)
-           - torch.softmax(unit.fmt.to_float(q), dim=-1)).abs()
+    x = torch.randn((vectors, t), generator=gen, dtype=torch.float64) * 2
+    q = quantize(fmt, x)
+    y = softmax_lut(q, fmt.fl, lut_depth, exp_bits, out_fl)
+    err = (y.double() / (1 << out_fl) - torch.softmax(to_float(fmt, q), dim=-1)).abs()
     return {"max_abs_error": err.max().item(), "mean_abs_error": err.mean().item()}

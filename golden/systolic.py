@@ -3,7 +3,7 @@ onto it (SCALE-Sim's mapping, DESIGN.md §8)."""
 
 import torch
 
-from tilewright.fixedpoint import fit
+from tilewright.golden.fixed import fit
 
 __all__ = ["SystolicModel"]
 

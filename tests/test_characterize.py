@@ -6,7 +6,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.test_cli import run
 from tilewright.cli import cli
 from tilewright.flows import characterize as ch
 from tilewright.flows.costs.store import CostDB
@@ -38,8 +37,11 @@ def check_record_contents(measured):
     # cycles come from the testbench's measurement of its tile product
     assert rand.stimulus["test"] == "tile_throughput"
     assert rand.operation == "multiply-accumulate"
-    assert rand.latency_cycles == 2 and rand.initiation_interval == 1
-    assert rand.cycles == rand.operations + rand.latency_cycles
+    assert (rand.unit, rand.unit_shape) == ("mac", ())
+    assert db.lookup("mac-lane", PARAMS).key == rand.key      # the random stimulus's
+    assert db.missing([("mac-lane", PARAMS)]) == []
+    assert rand.latency_cycles == 3 and rand.initiation_interval == 1
+    assert rand.cycles == rand.operations - 1 + rand.latency_cycles
     # energy per operation: a run with the workload twice over less a run with it once
     e, runs = rand.details["energy_pj"], rand.details["run_energy_pj"]
     assert rand.details["marginal_operations"] == rand.operations
@@ -149,12 +151,12 @@ def test_cli_errors(tmp_path):
     out = runner.invoke(cli, ["characterize"])
     assert out.exit_code == 2 and "give exactly one of BLOCK or --config" in out.output
     out = runner.invoke(cli, ["characterize", "mac-lane", "--clock-mhz", "0"])
-    assert "--clock-mhz must be positive, not 0" in out.output
+    assert "--clock-mhz must be a positive number, not '0'" in out.output
 
 
-def test_bad_wire_load_one_line_nothing_written(tmp_path, capsys):
+def test_bad_wire_load_one_line_nothing_written(tmp_path, run_cli):
     db = tmp_path / "c.sqlite"
-    assert run(capsys, "characterize", "mac-lane", "--wire-load", "Tiny", "--db", str(db)) == (
+    assert run_cli("characterize", "mac-lane", "--wire-load", "Tiny", "--db", str(db)) == (
         2, "", "tilewright: error: wire load must be one of 'default', 'none', 'Small', "
         "'Medium', 'Large', 'Huge', not 'Tiny'\n")
     assert not db.exists()

@@ -5,12 +5,11 @@ import json
 
 import pytest
 
-from tests.test_cli import run
 
 
 @pytest.mark.parametrize("block", ["dynatran", "pre-sparsity", "post-sparsity", "sparse-mac"])
-def test_help(capsys, block):
-    code, out, _ = run(capsys, "gen", block, "--help")
+def test_help(run_cli, block):
+    code, out, _ = run_cli("gen", block, "--help")
     assert code == 0 and out.startswith("Usage: tilewright gen " + block)
 
 
@@ -26,9 +25,9 @@ def test_help(capsys, block):
     ("sparse-mac", ["--multipliers", "6"],
      "multipliers must be a power of two from 1 to 64, not 6"),
 ])
-def test_bad_parameters(capsys, tmp_path, block, args, message):
+def test_bad_parameters(run_cli, tmp_path, block, args, message):
     out_dir = tmp_path / "out"
-    code, _, err = run(capsys, "gen", block, *args, "-o", str(out_dir))
+    code, _, err = run_cli("gen", block, *args, "-o", str(out_dir))
     assert code == 2
     assert err == f"tilewright: error: {message}\n"
     assert not out_dir.exists()
@@ -41,8 +40,8 @@ def test_bad_parameters(capsys, tmp_path, block, args, message):
     ("post-sparsity", ["--length", "4"], "post_sparsity"),
     ("sparse-mac", ["--length", "5", "--multipliers", "2"], "sparse_mac"),
 ])
-def test_gen_writes_linted_verilog(capsys, tmp_path, block, args, top):
-    code, out, _ = run(capsys, "gen", block, *args, "-o", str(tmp_path))
+def test_gen_writes_linted_verilog(run_cli, tmp_path, block, args, top):
+    code, out, _ = run_cli("gen", block, *args, "-o", str(tmp_path))
     assert code == 0
     assert (tmp_path / f"{top}.v").read_text().count(f"module {top}") == 1
     manifest = json.loads((tmp_path / f"{top}.json").read_text())

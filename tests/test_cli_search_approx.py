@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.test_cli import run
 from tilewright.flows.commands import search_approx
 from tilewright.golden.multiplier import golden_table
 
@@ -25,10 +24,10 @@ from tilewright.golden.multiplier import golden_table
     (["--groups", "99", "--model", "vit-digits-tiny"],
      "groups must be an integer from 1 to 8 (the model's approximable layers), not 99"),
 ])
-def test_bad_input_one_line_nothing_written(capsys, tmp_path, args, message):
+def test_bad_input_one_line_nothing_written(run_cli, tmp_path, args, message):
     out = tmp_path / "out"
-    code, _, err = run(capsys, "search", "approx", *args, "--db", str(tmp_path / "db.sqlite"),
-                       "-o", str(out))
+    code, _, err = run_cli("search", "approx", *args, "--db", str(tmp_path / "db.sqlite"),
+                           "-o", str(out))
     assert code == 2
     assert err == f"tilewright: error: {message}\n"
     assert not out.exists() and not (tmp_path / "db.sqlite").exists()
@@ -62,11 +61,11 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
-def test_search_writes_its_outputs_and_resumes(capsys, tmp_path, monkeypatch):
+def test_search_writes_its_outputs_and_resumes(run_cli, tmp_path, monkeypatch):
     _fake_costs(monkeypatch)
     db = str(tmp_path / "db.sqlite")
-    code, out, err = run(capsys, "search", "approx", *ARGS, "--db", db, "--resume", "r1",
-                         "-o", str(tmp_path / "a"))
+    code, out, err = run_cli("search", "approx", *ARGS, "--db", db, "--resume", "r1",
+                             "-o", str(tmp_path / "a"))
     assert code == 0, err
     assert "run r1" in out and "3 multipliers = 9 assignments" in out
     for name in ("library.csv", "evaluations.csv", "front.csv", "comparison.csv",
@@ -82,14 +81,14 @@ def test_search_writes_its_outputs_and_resumes(capsys, tmp_path, monkeypatch):
     finetune = _rows(tmp_path / "a" / "finetune.csv")
     assert all(r["finetuned"] for r in finetune)
     # resumed: everything comes from the run store, the same front
-    code, out, err = run(capsys, "search", "approx", *ARGS, "--db", db, "--resume", "r1",
-                         "-o", str(tmp_path / "b"))
+    code, out, err = run_cli("search", "approx", *ARGS, "--db", db, "--resume", "r1",
+                             "-o", str(tmp_path / "b"))
     assert code == 0, err
     assert _rows(tmp_path / "b" / "front.csv") == _rows(tmp_path / "a" / "front.csv")
     assert _rows(tmp_path / "b" / "evaluations.csv") == evaluations
     # another config under the same run id is refused before anything is written
-    code, _, err = run(capsys, "search", "approx", *ARGS[:-2], "--epochs", "2", "--db", db,
-                       "--resume", "r1", "-o", str(tmp_path / "c"))
+    code, _, err = run_cli("search", "approx", *ARGS[:-2], "--epochs", "2", "--db", db,
+                           "--resume", "r1", "-o", str(tmp_path / "c"))
     assert code == 2 and err.startswith("tilewright: error: run 'r1' was started with "
                                         "another config: epochs was 1, now 2")
     assert not (tmp_path / "c").exists()

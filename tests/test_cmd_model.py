@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from tests.test_cli import run
 
 
 def rows(path):
@@ -21,8 +20,8 @@ def rows(path):
                                   ["model", "sweep"], ["model", "sweep", "dynatran"],
                                   ["model", "sweep", "dynaprop"], ["model", "sweep", "reuse"],
                                   ["model", "sweep", "skip"]])
-def test_help(capsys, argv):
-    code, out, _ = run(capsys, *argv, "--help")
+def test_help(run_cli, argv):
+    code, out, _ = run_cli(*argv, "--help")
     assert code == 0 and out.startswith("Usage: tilewright")
 
 
@@ -40,11 +39,11 @@ def test_help(capsys, argv):
     (["sweep", "dynatran", "-o", "OUT", "--taus", "nan"],
      "tau must be a finite number >= 0, not nan"),
     (["sweep", "dynatran", "-o", "OUT", "--tau-weight", "-1"],
-     "tau_weight must be a finite number >= 0, not -1.0"),
+     "tau-weight must be a finite number >= 0, not -1.0"),
     (["sweep", "dynatran", "-o", "OUT", "--tau-activation", "0.1"],
-     "tau_activation must be None when the sweep sets it (sweep 'activation'), not 0.1"),
+     "tau-activation must be None when the sweep sets it (sweep 'activation'), not 0.1"),
     (["sweep", "dynatran", "-o", "OUT", "--prune", "both", "--tau-weight", "0.1"],
-     "tau_weight must be None when the sweep sets it (sweep 'both'), not 0.1"),
+     "tau-weight must be None when the sweep sets it (sweep 'both'), not 0.1"),
     (["sweep", "dynatran", "-o", "OUT", "--repeats", "0"],
      "repeats must be an integer from 1 to 1000, not 0"),
     (["sweep", "skip", "-o", "OUT", "--samples", "0"],
@@ -52,25 +51,25 @@ def test_help(capsys, argv):
     (["sweep", "skip", "-o", "OUT", "--low-skip", "2"],
      "skip must list encoders from 0 to 1, not 2"),
 ])
-def test_errors_one_line(capsys, tmp_path, argv, message):
+def test_errors_one_line(run_cli, tmp_path, argv, message):
     argv = [str(tmp_path / "o") if a == "OUT" else a for a in argv]
-    code, out, err = run(capsys, "model", *argv, "--epochs", "1")
+    code, out, err = run_cli("model", *argv, "--epochs", "1")
     assert code == 2 and err == f"tilewright: error: {message}\n"
     assert not (tmp_path / "o").exists()
 
 
-def test_evaluate_prints_accuracy(capsys):
-    code, out, _ = run(capsys, "model", "evaluate", "--epochs", "1", "--il", "4", "--fl", "16",
-                       "--gelu", "pwl", "--units", "--skip", "1")
+def test_evaluate_prints_accuracy(run_cli):
+    code, out, _ = run_cli("model", "evaluate", "--epochs", "1", "--il", "4", "--fl", "16",
+                           "--gelu", "pwl", "--units", "--skip", "1")
     r = json.loads(out)
     assert code == 0 and r["format"] == [4, 16] and r["skip"] == [1] and r["units"]
     assert 0.1 < r["accuracy"] <= 1
 
 
-def test_sweep_dynatran_writes_tables_and_plots(capsys, tmp_path):
-    code, out, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
-                       str(tmp_path), "--taus", "0,0.05,0.2", "--samples", "40",
-                       "--repeats", "2")
+def test_sweep_dynatran_writes_tables_and_plots(run_cli, tmp_path):
+    code, out, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
+                           str(tmp_path), "--taus", "0,0.05,0.2", "--samples", "40",
+                           "--repeats", "2")
     assert code == 0
     t = rows(tmp_path / "dynatran.csv")
     assert [float(r["tau"]) for r in t] == [0, 0.05, 0.2]
@@ -93,15 +92,15 @@ def test_sweep_dynatran_writes_tables_and_plots(capsys, tmp_path):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_sweep_dynatran_prunes_weights_or_both(capsys, tmp_path):
-    code, _, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
-                     str(tmp_path / "w"), "--taus", "0.1", "--samples", "40",
-                     "--repeats", "1", "--prune", "weight", "--tau-activation", "0.05")
+def test_sweep_dynatran_prunes_weights_or_both(run_cli, tmp_path):
+    code, _, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
+                         str(tmp_path / "w"), "--taus", "0.1", "--samples", "40",
+                         "--repeats", "1", "--prune", "weight", "--tau-activation", "0.05")
     w = rows(tmp_path / "w" / "dynatran.csv")[0]
     assert code == 0 and float(w["tau_weight"]) == 0.1 and float(w["tau_activation"]) == 0.05
-    code, _, _ = run(capsys, "model", "sweep", "dynatran", "--epochs", "1", "-o",
-                     str(tmp_path / "b"), "--taus", "0.1", "--samples", "40",
-                     "--repeats", "1", "--prune", "both")
+    code, _, _ = run_cli("model", "sweep", "dynatran", "--epochs", "1", "-o",
+                         str(tmp_path / "b"), "--taus", "0.1", "--samples", "40",
+                         "--repeats", "1", "--prune", "both")
     b = rows(tmp_path / "b" / "dynatran.csv")[0]
     assert code == 0 and b["tau_weight"] == b["tau_activation"] == "0.1"
     assert float(b["rho_weight"]) == float(w["rho_weight"]) > 0.5
@@ -114,19 +113,19 @@ def test_prune_choices_are_the_library_sweeps():
     assert tuple(choice) == SWEEPS
 
 
-def test_sweep_skip_and_reuse_and_dynaprop(capsys, tmp_path):
-    code, _, _ = run(capsys, "model", "sweep", "skip", "--epochs", "1", "-o", str(tmp_path),
-                     "--ths", "0,1", "--samples", "40")
+def test_sweep_skip_and_reuse_and_dynaprop(run_cli, tmp_path):
+    code, _, _ = run_cli("model", "sweep", "skip", "--epochs", "1", "-o", str(tmp_path),
+                         "--ths", "0,1", "--samples", "40")
     t = rows(tmp_path / "skip.csv")
     assert code == 0 and [float(r["F_L"]) for r in t] == [0.0, 1.0]
-    code, _, _ = run(capsys, "model", "sweep", "reuse", "--epochs", "1", "-o", str(tmp_path),
-                     "--layers", "3", "--n-reuse", "1")
+    code, _, _ = run_cli("model", "sweep", "reuse", "--epochs", "1", "-o", str(tmp_path),
+                         "--layers", "3", "--n-reuse", "1")
     t = rows(tmp_path / "reuse.csv")
     assert code == 0 and [r["pattern"] for r in t] == ["none", "strided", "continuous",
                                                        "pyramid"]
     assert [r["attentions"] for r in t] == ["3", "2", "2", "2"]
-    code, _, _ = run(capsys, "model", "sweep", "dynaprop", "--epochs", "1", "-o",
-                     str(tmp_path), "--tau-ts", "0,0.001")
+    code, _, _ = run_cli("model", "sweep", "dynaprop", "--epochs", "1", "-o",
+                         str(tmp_path), "--tau-ts", "0,0.001")
     t = rows(tmp_path / "dynaprop.csv")
     assert code == 0 and float(t[0]["gradient_sparsity"]) < float(t[1]["gradient_sparsity"])
     assert all((tmp_path / f"{n}.png").exists() for n in ("skip", "reuse", "dynaprop"))

@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tests.model_costs import characterize_small, small_db_path
-from tests.test_cli import run
+from model_costs import characterize_small, small_db_path
 from tilewright.flows.costs import CostDB
 
 pytestmark = pytest.mark.cosim
@@ -41,10 +40,10 @@ def config(tmp_path):
     return str(path)
 
 
-def test_summary_and_files(capsys, tmp_path, config, db_path):
+def test_summary_and_files(run_cli, tmp_path, config, db_path):
     out = tmp_path / "out"
-    code, text, err = run(capsys, "simulate", "--config", config, "--model", "bert-tiny",
-                          "--seq", "32", "--db", db_path, "-o", str(out))
+    code, text, err = run_cli("simulate", "--config", config, "--model", "bert-tiny",
+                              "--seq", "32", "--db", db_path, "-o", str(out))
     assert code == 0, err
     lines = text.splitlines()
     assert lines[0] == "bert-tiny, batch 2, seq 32 on small (inference)"
@@ -61,9 +60,9 @@ def test_summary_and_files(capsys, tmp_path, config, db_path):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_training_and_dataflow(capsys, config, db_path):
-    code, text, err = run(capsys, "simulate", "--config", config, "--seq", "32", "--train",
-                          "--dataflow", "k,i,j,b", "--batch", "1", "--db", db_path)
+def test_training_and_dataflow(run_cli, config, db_path):
+    code, text, err = run_cli("simulate", "--config", config, "--seq", "32", "--train",
+                              "--dataflow", "k,i,j,b", "--batch", "1", "--db", db_path)
     assert code == 0, err
     assert text.splitlines()[0] == "bert-tiny, batch 1, seq 32 on small (training)"
 
@@ -77,29 +76,28 @@ def test_training_and_dataflow(capsys, config, db_path):
     (["--node", "3"], "--node must be one of 180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, "
                       "not 3"),
 ])
-def test_bad_input_one_line_nothing_written(capsys, tmp_path, config, db_path, args,
-                                            message):
+def test_bad_input_one_line_nothing_written(run_cli, tmp_path, config, db_path, args, message):
     out = tmp_path / "out"
-    code, text, err = run(capsys, "simulate", "--config", config, "--seq", "32", "--db",
-                          db_path, "-o", str(out), *args)
+    code, text, err = run_cli("simulate", "--config", config, "--seq", "32", "--db",
+                              db_path, "-o", str(out), *args)
     assert code == 2 and text == ""
     assert err == f"tilewright: error: {message}\n"
     assert not out.exists()
 
 
-def test_bad_config_and_missing_records(capsys, tmp_path):
+def test_bad_config_and_missing_records(run_cli, tmp_path):
     out = tmp_path / "out"
     bad = tmp_path / "bad.toml"
     bad.write_text(SMALL_TOML.replace("pes = 2", "pes = 0"))
-    code, _, err = run(capsys, "simulate", "--config", str(bad), "-o", str(out))
+    code, _, err = run_cli("simulate", "--config", str(bad), "-o", str(out))
     assert (code, err) == (2, "tilewright: error: pes must be a positive integer, not 0\n")
-    code, _, err = run(capsys, "simulate", "--db", str(tmp_path / "none.sqlite"),
-                       "-o", str(out))
+    code, _, err = run_cli("simulate", "--db", str(tmp_path / "none.sqlite"),
+                           "-o", str(out))
     assert code == 2 and err.startswith("tilewright: error: --db ")
     assert not (tmp_path / "none.sqlite").exists()
     CostDB(tmp_path / "empty.sqlite").close()
-    code, _, err = run(capsys, "simulate", "--db", str(tmp_path / "empty.sqlite"),
-                       "-o", str(out))
+    code, _, err = run_cli("simulate", "--db", str(tmp_path / "empty.sqlite"),
+                           "-o", str(out))
     assert code == 2
     assert "tilewright characterize mac-lane --param multipliers=16" not in err  # default M
     assert "tilewright characterize softmax --param t=16" in err

@@ -5,11 +5,7 @@ int8, both threshold sources and the DynaProp transpose. One-cycle pruning is as
 from the simulation stamps in ``tb_dynatran.tile_throughput``.
 """
 
-import os
-
 import pytest
-
-from tilewright.flows.regress import new_seed, regress_block
 
 pytestmark = pytest.mark.cosim
 
@@ -30,15 +26,8 @@ FULL = [
 ]
 
 
-def _id(p):
-    return "-".join(f"{k}={v}" for k, v in p.items())
-
-
-def _regress(params):
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    result = regress_block("dynatran", params, seed=seed)
-    assert result.tests == 3
+def _regress(regress, params):
+    result = regress("dynatran", params)
     random_stream = result.report["random_stream"]
     assert random_stream["mismatches"] == 0 and random_stream["compared"] == 180
     tile = result.report["tile_throughput"]
@@ -46,12 +35,12 @@ def _regress(params):
     return result
 
 
-@pytest.mark.parametrize("params", SPREAD, ids=_id)
-def test_dynatran_regression(params):
-    _regress(params)
+@pytest.mark.parametrize("params", SPREAD)
+def test_dynatran_regression(params, regress):
+    _regress(regress, params)
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("params", FULL, ids=_id)
-def test_dynatran_regression_full(params):
-    _regress(params)
+@pytest.mark.parametrize("params", FULL)
+def test_dynatran_regression_full(params, regress):
+    _regress(regress, params)

@@ -1,10 +1,7 @@
 """Streaming GeLU regressions on Verilator against :func:`tilewright.golden.gelu.gelu_pwl`."""
 
-import os
-
 import pytest
 
-from tilewright.flows.regress import new_seed, regress_block
 from tilewright.gen.gelu_unit import GeluUnit
 
 pytestmark = pytest.mark.cosim
@@ -18,17 +15,10 @@ SPREAD = [
 FULL = [dict(lanes=4, il=8, fl=0, gelu_segments=16), dict(lanes=64, il=6, fl=18)]
 
 
-def _id(p):
-    return "-".join(f"{k}={v}" for k, v in p.items())
-
-
 @pytest.mark.parametrize("params", SPREAD + [pytest.param(p, marks=pytest.mark.full)
-                                             for p in FULL], ids=_id)
-def test_gelu_unit_regression(params):
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    result = regress_block("gelu", params, seed=seed)
-    assert result.tests == 3
+                                             for p in FULL])
+def test_gelu_unit_regression(params, regress):
+    result = regress("gelu", params)
     assert result.report["random_stream"]["mismatches"] == 0
     assert result.report["random_stream"]["compared"] == result.report["random_stream"]["beats"]
     lanes = params.get("lanes", 16)

@@ -6,15 +6,12 @@ largest k (65,536 pairs); the other kinds at n=4, n=6 and n=8 and wide operands 
 regression only) are ``full``.
 """
 
-import os
-
 import pytest
 import torch
 
 from tilewright.flows.multiplier_table import extract
-from tilewright.flows.regress import new_seed, regress_block
-from tilewright.gen.multiplier import KINDS, k_range
 from tilewright.golden.multiplier import golden_table
+from tilewright.specs.multiplier import KINDS, k_range
 
 pytestmark = pytest.mark.cosim
 
@@ -30,11 +27,9 @@ def _id(p):
     return f"{p[0]}-n{p[1]}-k{p[2]}"
 
 
-def regress(kind, bits, k):
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    result = regress_block("multiplier", {"kind": kind, "bits": bits, "k": k}, seed=seed)
-    assert result.tests == 4          # the table test is skipped without TILEWRIGHT_TABLE
+def check_regression(regress, kind, bits, k):
+    # the table test is skipped without TILEWRIGHT_TABLE
+    result = regress("multiplier", {"kind": kind, "bits": bits, "k": k}, tests=4)
     stream = result.report["random_stream"]
     assert stream["compared"] == 1000 and stream["mismatches"] == 0
     assert result.report["throughput"] == {"products": 256, "cycles": 256, "latency": 1}
@@ -52,31 +47,27 @@ def check_table(kind, bits, k):
 
 
 @pytest.mark.parametrize("params", DEFAULT, ids=_id)
-def test_regression_and_table(params):
-    regress(*params)
+def test_regression_and_table(params, regress):
+    check_regression(regress, *params)
     check_table(*params)
 
 
 @pytest.mark.full
 @pytest.mark.parametrize("params", FULL, ids=_id)
-def test_regression_and_table_full(params):
-    regress(*params)
+def test_regression_and_table_full(params, regress):
+    check_regression(regress, *params)
     check_table(*params)
 
 
 @pytest.mark.full
 @pytest.mark.parametrize("params", WIDE, ids=_id)
-def test_wide_regression(params):
+def test_wide_regression(params, regress):
     assert params[2] is None or k_range(params[0], params[1])[0] <= params[2]
-    regress(*params)
+    check_regression(regress, *params)
 
 
-def test_cli_report_from_the_rtl(capsys):
-    from tilewright.cli import main
-    with pytest.raises(SystemExit) as info:
-        main(["multiplier", "report", "--kind", "drum", "--bits", "4", "--rtl"])
-        raise SystemExit(0)
-    out = capsys.readouterr().out
-    assert info.value.code == 0
+def test_cli_report_from_the_rtl(run_cli):
+    code, out, _ = run_cli("multiplier", "report", "--kind", "drum", "--bits", "4", "--rtl")
+    assert code == 0
     assert out.startswith("drum, bits=4, k=3 (from the RTL on Verilator, ")
     assert "; equals the golden model): 256 operand pairs\n" in out

@@ -44,3 +44,32 @@ def test_split_build_compiles():
                       build_args=["--output-split", "200"])
     assert len(list(directory.glob("Vtop___024root__[0-9]*.cpp"))) > 1
     assert (directory / "mac_lane").exists()
+
+
+def test_stamp_vouches_for_the_binary(tmp_path):
+    import json
+
+    from tilewright.cosim.runner import BUILD_STAMP, _built, _fingerprint
+    binary = tmp_path / "top"
+    binary.write_bytes(b"\x7fELF" + bytes(1000))
+    assert not _built(tmp_path, "top")                  # no stamp: not built
+    (tmp_path / BUILD_STAMP).write_text("ok\n")         # a stamp from before fingerprints:
+    assert _built(tmp_path, "top")                      # trusted once, and upgraded
+    assert json.loads((tmp_path / BUILD_STAMP).read_text()) == _fingerprint(binary)
+    assert _built(tmp_path, "top")
+    binary.write_bytes(b"\x7fELF" + bytes(999))         # truncated
+    assert not _built(tmp_path, "top")
+    binary.write_bytes(b"\x7fELF" + bytes(999) + b"x")  # same size, other bytes
+    assert not _built(tmp_path, "top")
+    binary.unlink()                                     # deleted
+    assert not _built(tmp_path, "top")
+
+
+def test_damaged_binary_is_rebuilt():
+    small = generate("mac-lane", SMALL_LANE)
+    directory = build("mac-lane", small.params, small.verilog, small.instance)
+    binary = directory / small.instance
+    whole = binary.read_bytes()
+    binary.write_bytes(whole[:len(whole) // 2])
+    assert build("mac-lane", small.params, small.verilog, small.instance) == directory
+    assert binary.stat().st_size == len(whole)

@@ -5,11 +5,8 @@ Each parameter set builds once (cached by content) and runs the three cocotb tes
 failure prints the seed and the ``tilewright regress`` command that replays it.
 """
 
-import os
-
 import pytest
 
-from tilewright.flows.regress import new_seed, regress_block
 from tilewright.gen.softmax import Softmax
 
 pytestmark = pytest.mark.cosim
@@ -28,15 +25,8 @@ FULL = [
 ]
 
 
-def _id(p):
-    return "-".join(f"{k}={v}" for k, v in p.items())
-
-
-def check(params):
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    result = regress_block("softmax", params, seed=seed)
-    assert result.tests == 3
+def check(regress, params):
+    result = regress("softmax", params)
     report = result.report
     t, out_fl = params["t"], params["out_fl"]
     assert report["vector_throughput"]["cycles_per_vector"] == Softmax.vector_cycles(t, out_fl)
@@ -47,12 +37,12 @@ def check(params):
     assert stream["worst_sum_error"] <= Softmax.sum_bound(t, out_fl)
 
 
-@pytest.mark.parametrize("params", SPREAD, ids=_id)
-def test_softmax_regression(params):
-    check(params)
+@pytest.mark.parametrize("params", SPREAD)
+def test_softmax_regression(params, regress):
+    check(regress, params)
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("params", FULL, ids=_id)
-def test_softmax_regression_full(params):
-    check(params)
+@pytest.mark.parametrize("params", FULL)
+def test_softmax_regression_full(params, regress):
+    check(regress, params)

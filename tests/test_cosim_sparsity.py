@@ -1,10 +1,6 @@
 """Pre- and post-compute sparsity regressions on Verilator against the golden models."""
 
-import os
-
 import pytest
-
-from tilewright.flows.regress import new_seed, regress_block
 
 pytestmark = pytest.mark.cosim
 
@@ -15,29 +11,20 @@ FULL = [(block, params) for block in ("pre-sparsity", "post-sparsity")
                        dict(length=33, il=4, fl=16), dict(length=64, il=4, fl=16))]
 
 
-def _id(p):
-    return "-".join(f"{k}={v}" for k, v in p.items())
-
-
-def _regress(block, params):
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    result = regress_block(block, params, seed=seed)
-    assert result.tests == 3
+def _regress(regress, block, params):
+    result = regress(block, params)
     random_stream = result.report["random_stream"]
     assert random_stream["mismatches"] == 0 and random_stream["compared"] == 200
     throughput = result.report["vector_throughput"]
     assert throughput["latency"] == 1 and throughput["cycles"] == 32
 
 
-@pytest.mark.parametrize("block, params", SPREAD, ids=lambda v: v if isinstance(v, str)
-                         else _id(v))
-def test_sparsity_regression(block, params):
-    _regress(block, params)
+@pytest.mark.parametrize("block, params", SPREAD)
+def test_sparsity_regression(block, params, regress):
+    _regress(regress, block, params)
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("block, params", FULL, ids=lambda v: v if isinstance(v, str)
-                         else _id(v))
-def test_sparsity_regression_full(block, params):
-    _regress(block, params)
+@pytest.mark.parametrize("block, params", FULL)
+def test_sparsity_regression_full(block, params, regress):
+    _regress(regress, block, params)

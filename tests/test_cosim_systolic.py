@@ -10,14 +10,12 @@ and PIVOT's input-stationary array scaled down (every dataflow, both overflow mo
 other shapes are ``full``.
 """
 
-import os
-
 import pytest
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
 from tilewright.flows.generate import generate
-from tilewright.flows.regress import new_seed, regress_block, replay_command
+from tilewright.flows.regress import replay_command
 from tilewright.gen.systolic import SystolicArray
 
 pytestmark = pytest.mark.cosim
@@ -40,16 +38,6 @@ FULL = [
 ]
 
 
-def _id(p):
-    return "-".join(f"{k}={v}" for k, v in p.items())
-
-
-def _seed():
-    seed = int(os.environ.get("TILEWRIGHT_SEED") or new_seed())
-    print(f"seed {seed}")
-    return seed
-
-
 def _check(params, report, shape=None):
     p = get_block("systolic").resolve(params)
     r, c, flow = p["rows"], p["cols"], p["dataflow"]
@@ -67,21 +55,15 @@ def _check(params, report, shape=None):
     return tp
 
 
-def _regress(params):
-    result = regress_block("systolic", params, seed=_seed())
-    assert result.tests == 3
-    return _check(params, result.report)
-
-
-@pytest.mark.parametrize("params", SPREAD, ids=_id)
-def test_systolic_regression(params):
-    _regress(params)
+@pytest.mark.parametrize("params", SPREAD)
+def test_systolic_regression(params, regress):
+    _check(params, regress("systolic", params).report)
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("params", FULL, ids=_id)
-def test_systolic_regression_full(params):
-    _regress(params)
+@pytest.mark.parametrize("params", FULL)
+def test_systolic_regression_full(params, regress):
+    _check(params, regress("systolic", params).report)
 
 
 def run_gemm(params, m, k, n, seed, instance="systolic"):
@@ -94,12 +76,12 @@ def run_gemm(params, m, k, n, seed, instance="systolic"):
                f"  # with TILEWRIGHT_GEMM={m},{k},{n}")
 
 
-def test_pivot_shape_scaled_down():
+def test_pivot_shape_scaled_down(seed):
     """PIVOT's input-stationary array and DeiT-S QKV GEMM, both scaled down by 8
     (8x4 array, 25x48x48 GEMM); the full 64x36 / 197x384x384 run is
     benchmarks/bench_systolic_pivot.py."""
     params = dict(rows=8, cols=4, dataflow="is", il=8, fl=0, acc_width=32)
-    result = run_gemm(params, 25, 48, 48, _seed())
+    result = run_gemm(params, 25, 48, 48, seed)
     tp = _check(params, result.report, (25, 48, 48))
     assert tp["folds"] == 6 * 7
     # SCALE-Sim's metrics: all rows (K = 48 = 6*8); the last of 7 M-folds uses 1 of 4 columns

@@ -15,20 +15,13 @@ import time
 import pytest
 
 from tilewright.flows.costs.store import (SCHEMA_VERSION, CostDB, CostDBError, CostRecord,
-                                    cost_key)
+                                          cost_key)
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
-def record(i, block="mac-lane"):
-    params = {"multipliers": 2, "seed": i}
-    return CostRecord(key=cost_key(block, params, "0.1.0", {"pyosys": "0.70"}), block=block,
-                      params=params, generator_version="0.1.0", area_um2=100.0 + i,
-                      leakage_mw=1e-6 * i, energy_per_op_pj=0.5 * i, operation="mac",
-                      operations=48, cycles=27, latency_cycles=3, initiation_interval=0.5,
-                      clock_mhz=700.0, technology="sky130", node_nm=130, tools={"x": "1"},
-                      stimulus={"description": "random"}, details={"blob": "x" * 2000})
-
-
-def test_round_trip_and_reuse(db_url):
+def test_round_trip_and_reuse(db_url, cost_record):
+    record = cost_record
     with CostDB(db_url) as db:
         assert db.schema_version == SCHEMA_VERSION and len(db) == 0
         r = record(3)
@@ -66,23 +59,18 @@ def test_newer_schema_refused(tmp_path):
                             f"tilewright reads up to {SCHEMA_VERSION}")
 
 
-def _writer(path, start, count):
+def _writer(path, records):
     with CostDB(path) as db:
-        for i in range(start, start + count):
-            db.put(record(i))
+        for r in records:
+            db.put(r)
 
 
-def test_four_concurrent_writers_lose_nothing(db_url):
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(db_url, k * 1000, 50)) for k in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+def test_four_concurrent_writers_lose_nothing(db_url, cost_record, in_processes):
+    in_processes(_writer, [(db_url, [cost_record(k * 1000 + i) for i in range(50)])
+                           for k in range(4)])
     with CostDB(db_url) as db:
         keys = {r.key for r in db.records()}
-    assert keys == {record(k * 1000 + i).key for k in range(4) for i in range(50)}
+    assert keys == {cost_record(k * 1000 + i).key for k in range(4) for i in range(50)}
 
 
 def _opener(path, barrier, errors):
@@ -93,7 +81,7 @@ def _opener(path, barrier, errors):
         errors.put(str(e))
 
 
-def test_simultaneous_first_opens(tmp_path):
+def test_simultaneous_first_opens(tmp_path, in_processes):
     # 8 processes opening one new file at once: switching it to WAL fails at once as
     # "locked" in all but one (14 of 320 opens failed before opening retried it; this
     # test failed 3 runs in 3 on that code)
@@ -102,18 +90,14 @@ def test_simultaneous_first_opens(tmp_path):
     for trial in range(10):
         path = str(tmp_path / f"c{trial}.sqlite")
         barrier = ctx.Barrier(8)
-        procs = [ctx.Process(target=_opener, args=(path, barrier, errors)) for _ in range(8)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
+        in_processes(_opener, [(path, barrier, errors)] * 8, timeout=60)
     assert errors.empty()
 
 
 KILLED = """
 import sys
-from tests.test_costs import record
+sys.path.insert(0, sys.argv[2])
+from conftest import make_cost_record as record
 from tilewright.flows.costs.store import CostDB
 db = CostDB(sys.argv[1])
 i = 0
@@ -124,10 +108,10 @@ while True:
 """
 
 
-def test_killed_mid_write_leaves_whole_records(tmp_path):
+def test_killed_mid_write_leaves_whole_records(tmp_path, cost_record):
+    record = cost_record
     path = str(tmp_path / "c.sqlite")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, path], cwd=root,
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, path, TESTS],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "writing\n"
     time.sleep(0.5)
@@ -165,3 +149,117 @@ def test_postgres_without_driver_message(monkeypatch):
         CostDB("postgresql://localhost/costs")
     assert str(e.value) == ("a PostgreSQL cost database needs the 'psycopg' package "
                             "(pip install psycopg)")
+
+
+def _foreign(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE cost_records (id INTEGER, name TEXT)")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_bytes(b""), "cost database {url!r} is an empty file, not a tilewright "
+                                   "cost database"),
+    (lambda p: p.write_bytes(bytes(range(256)) * 8), "cost database {url!r} is not a SQLite file"),
+    (lambda p: p.mkdir(), "cost database {url!r} is a folder, not a file"),
+    (_foreign, "cost database {url!r} is another program's SQLite database (no tilewright "
+               "schema version in it)"),
+    (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200),
+     "cost database {url!r} is damaged: file is not a database"),
+])
+def test_refuses_what_is_not_ours_and_writes_nothing(tmp_path, make, message):
+    path = tmp_path / "c.sqlite"
+    make(path)
+    before = _snapshot(tmp_path)
+    for create in (True, False):
+        with pytest.raises(CostDBError) as e:
+            CostDB(path, create=create)
+        assert str(e.value) == message.format(url=str(path))
+        assert _snapshot(tmp_path) == before
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() if p.is_file() else None for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("url, message", [
+    ("", "a cost database is a SQLite file path or a postgresql:// URL, not ''"),
+    ("mysql://db/costs", "a cost database is a SQLite file path or a postgresql:// URL, not "
+                         "'mysql://db/costs'"),
+    ("nosuch/c.sqlite", "cost database 'nosuch/c.sqlite': folder 'nosuch' does not exist"),
+])
+def test_bad_urls(tmp_path, monkeypatch, url, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CostDBError) as e:
+        CostDB(url)
+    assert str(e.value) == message and list(tmp_path.iterdir()) == []
+
+
+def test_readers_create_nothing(tmp_path, cost_record):
+    record = cost_record
+    path = tmp_path / "c.sqlite"
+    with pytest.raises(CostDBError) as e:
+        CostDB(path, create=False)
+    assert str(e.value) == (f"no cost database at {str(path)!r} (`tilewright characterize` "
+                            f"writes one)")
+    assert list(tmp_path.iterdir()) == []
+    with CostDB(path) as db:
+        db.put(record(1))
+    before = _snapshot(tmp_path)
+    assert set(before) == {"c.sqlite"}               # made whole, no temporary left
+    with CostDB(path, create=False) as db:           # no -wal or -shm file either
+        assert [r.key for r in db.records()] == [record(1).key]
+    assert _snapshot(tmp_path) == before
+
+
+def test_newer_schema_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "c.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO schema_info VALUES ('version', '2')")
+    conn.commit()
+    conn.close()
+    before = _snapshot(tmp_path)
+    with pytest.raises(CostDBError, match="has schema version 2; this tilewright reads up to 1"):
+        CostDB(path)
+    assert _snapshot(tmp_path) == before           # no cost_records table, no WAL switch
+
+
+@pytest.mark.parametrize("url", ["postgresql://127.0.0.1:1/costs",
+                                 "postgresql://me:secret@127.0.0.1:1/costs"])
+def test_postgres_unreachable_one_line_no_password(url):
+    pytest.importorskip("psycopg")
+    start = time.monotonic()
+    with pytest.raises(CostDBError) as e:
+        CostDB(url)
+    assert time.monotonic() - start < 10
+    message = str(e.value)
+    assert message.startswith(f"cannot connect to {url.replace('secret', '***')}: ")
+    assert "\n" not in message and "secret" not in message and "Connection refused" in message
+
+
+def test_postgres_malformed_url():
+    pytest.importorskip("psycopg")
+    with pytest.raises(CostDBError) as e:
+        CostDB("postgresql://127.0.0.1:port/costs")
+    assert str(e.value) == ('cannot connect to postgresql://127.0.0.1:port/costs: connection is '
+                            'bad: invalid integer value "port" for connection option "port"')
+
+
+def test_postgres_refuses_a_foreign_table_and_readers_create_nothing(postgres_url):
+    pytest.importorskip("psycopg")
+    import psycopg
+    with pytest.raises(CostDBError) as e:
+        CostDB(postgres_url, create=False)
+    shown = postgres_url
+    assert str(e.value) == f"no cost database at {shown!r} (`tilewright characterize` writes one)"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('schema_info')").fetchone()[0] is None
+        conn.execute("CREATE TABLE cost_records (id INTEGER)")
+    with pytest.raises(CostDBError) as e:
+        CostDB(postgres_url)
+    assert str(e.value) == (f"cost database {shown!r} is not a tilewright cost database: it "
+                            f"has a cost_records table but no schema_info")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('schema_info')").fetchone()[0] is None

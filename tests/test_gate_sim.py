@@ -1,11 +1,14 @@
 """Toggle-coverage parsing and the energy formula, on hand-made inputs."""
 
+from pathlib import Path
+
 import pytest
 
 from tilewright.cosim.gate.energy import dynamic_energy, net_loads
 from tilewright.cosim.gate.sim import Activity, demangle, parse_coverage
 from tilewright.cosim.gate.liberty import parse_liberty
-from tests.test_liberty import SMALL
+
+SMALL = (Path(__file__).parent / "data" / "toy.lib").read_text()
 
 
 def _line(signal, edge, count, top="top", hier="top"):

@@ -35,14 +35,14 @@ def test_parameter_errors(kwargs, exc, msg):
     assert str(info.value) == msg
 
 
-@pytest.mark.parametrize("m, latency", [(1, 2), (2, 3), (16, 6), (64, 8)])
+@pytest.mark.parametrize("m, latency", [(1, 3), (2, 4), (16, 7), (64, 9)])
 def test_latency_and_cycles(m, latency):
     assert MacLane.pipeline_latency(m) == latency
     lane = MacLane(multipliers=m)
     assert lane.latency == latency and lane.throughput == m
     # AccelTran §III-B4: n_o / M cycles for n_o multiplications, plus the pipeline
-    assert MacLane.tile_cycles(4, 4 * m, 8, m) == 4 * 4 * 8 * m // m + latency
-    assert MacLane.tile_cycles(1, m + 1, 1, m) == 2 + latency
+    assert MacLane.tile_cycles(4, 4 * m, 8, m) == 4 * 4 * 8 * m // m - 1 + latency
+    assert MacLane.tile_cycles(1, m + 1, 1, m) == 1 + latency
 
 
 def test_signature():

@@ -7,8 +7,8 @@ import pytest
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.toolchain import lint
 from tilewright.flows.generate import generate
-from tilewright.gen.multiplier import (KINDS, Multiplier, MultiplierCore, check_multiplier,
-                                       default_k, k_range)
+from tilewright.gen.multiplier import Multiplier, MultiplierCore
+from tilewright.specs.multiplier import KINDS, check_multiplier, default_k, k_range
 
 
 @pytest.mark.parametrize("kwargs, exc, msg", [

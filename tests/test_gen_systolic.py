@@ -31,7 +31,7 @@ def test_signature_stationary_and_output():
     assert ws.i.payload.shape().size == 3 * 8 + 1
     assert ws.o.payload.shape().size == 5 * 32
     os_ = SystolicArray(rows=3, cols=5, dataflow="os", il=4, fl=16)
-    assert os_.acc_width == 40 and os_.latency is None
+    assert os_.acc_width == 40 and os_.latency == 7
     assert not hasattr(os_, "load")
     assert os_.i.payload.shape().size == (3 + 5) * 20 + 1
 

@@ -45,7 +45,7 @@ def test_matches_scalar_derivation(n, il, fl):
 
 
 def test_close_to_torch_at_acceltran_format():
-    err = layer_norm_error(LayerNorm(n=16, il=4, fl=16))
+    err = layer_norm_error(16, FixedFormat(4, 16))
     assert err["max_abs_error"] < 1e-4 and err["mean_abs_error"] < 2e-5
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tilewright.gen.multiplier import KINDS, k_range
+from tilewright.specs.multiplier import KINDS, k_range
 from tilewright.golden.multiplier import (TableError, approx_multiply, error_metrics,
                                           golden_table, load_table, operand_grid)
 
@@ -155,7 +155,14 @@ def test_load_npy_and_csv(tmp_path):
     (lambda d: (d / "x.csv").write_text("1,2\n3\n"),
      "x.csv: rows must all have the same number of entries"),
     (lambda d: (d / "x.csv").write_text("1,x\n3,4\n"),
-     "x.csv: entries must be integers (invalid literal for int() with base 10: 'x')"),
+     "x.csv: entries must be integers, not 'x'"),
+    (lambda d: (d / "x.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe"), "x.csv: not a CSV text file"),
+    (lambda d: (d / "x.csv").write_text("a,b\n"), "x.csv: no entries"),
+    (lambda d: (d / "x.csv").write_text(f"1,{1 << 70}\n"),
+     "x.csv: entries must be integers below 2**62 in magnitude"),
+    (lambda d: (d / "x.npy").write_bytes(b"garbage"), "x.npy: not a NumPy .npy file of integers"),
+    (lambda d: np.save(d / "x.npy", np.array([{"a": 1}], dtype=object)),
+     "x.npy: not a NumPy .npy file of integers"),
     (lambda d: (d / "x.txt").write_text(""), "x.txt: a table file must end in .npy or .csv"),
 ])
 def test_importer_errors(tmp_path, make, message):

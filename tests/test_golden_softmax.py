@@ -61,7 +61,7 @@ def test_model_streams_heads_as_columns():
 
 
 def test_error_falls_with_lut_depth():
-    errors = [softmax_error(Softmax(t=64, lut_depth=d))["max_abs_error"]
+    errors = [softmax_error(64, FixedFormat(4, 16), d, 16, 16)["max_abs_error"]
               for d in (64, 256, 1024, 4096)]
     assert errors == sorted(errors, reverse=True) and errors[-1] < errors[0] / 8
     assert errors[-1] < 1e-3

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from tilewright.gen.systolic import SystolicArray
+from tilewright.golden.fixed import quantize
 from tilewright.golden.systolic import SystolicModel
 
 
@@ -49,6 +50,6 @@ def test_k_folds_saturate_per_chunk_then_combine():
 def test_fixed_point_accumulator_has_twice_the_fraction_bits():
     array = SystolicArray(rows=2, cols=2, il=4, fl=4)
     assert array.acc_width == 32
-    a = array.fmt.quantize(torch.tensor([[1.5, -0.25]]))
-    b = array.fmt.quantize(torch.tensor([[2.0], [4.0]]))
+    a = quantize(array.fmt, torch.tensor([[1.5, -0.25]]))
+    b = quantize(array.fmt, torch.tensor([[2.0], [4.0]]))
     assert SystolicModel(array).gemm(a, b).item() == (3.0 - 1.0) * 2 ** 8

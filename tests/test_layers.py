@@ -3,6 +3,8 @@ search. Every ``import`` of every module, function-level ones included, is check
 the layer the module belongs to."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,14 +45,6 @@ ALLOWED = {
 }
 
 
-#: gen ⇄ golden imports that the groundwork issue (13) is moving into pure specs; this set
-#: only shrinks
-PENDING = {"tilewright.gen.gelu_unit", "tilewright.gen.layer_norm", "tilewright.gen.mac_lane",
-           "tilewright.gen.multiplier", "tilewright.gen.softmax", "tilewright.golden.gelu",
-           "tilewright.golden.layer_norm", "tilewright.golden.models.accuracy",
-           "tilewright.golden.multiplier", "tilewright.golden.softmax"}
-
-
 def layer_of(module):
     for layer, prefixes in LAYERS.items():
         if any(module == p or module.startswith(p + ".") for p in prefixes):
@@ -82,10 +76,21 @@ def test_every_module_has_a_layer():
 
 @pytest.mark.parametrize("name,path", list(modules()), ids=lambda v: v if isinstance(v, str) else "")
 def test_imports_only_layers_below(name, path):
-    if name in PENDING:
-        pytest.skip("gen/golden specs not split yet (issue 13)")
     layer = layer_of(name)
     wrong = sorted({target for target in imports(path) if target.startswith("tilewright")
                     and (lambda t: t is not None and t != layer and t not in ALLOWED[layer])(
                         layer_of(target))})
     assert not wrong, f"{name} ({layer}) imports {wrong}"
+
+
+@pytest.mark.parametrize("module", ["tilewright.fixedpoint", "tilewright.gen.mac_lane",
+                                    "tilewright.gen.catalogue", "tilewright.flows.costs.store"])
+def test_loads_without_torch(module):
+    # a search-space check or a cost lookup must not pay for torch: a fresh interpreter
+    # imports the module and, for the catalogue, every block
+    code = ("import importlib, sys\n"
+            "getattr(importlib.import_module(sys.argv[1]), 'blocks', lambda: None)()\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, module], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"

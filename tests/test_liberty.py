@@ -1,56 +1,14 @@
 """Liberty parsing: units, cells, tables, interpolation, cache, errors."""
 
 import gzip
+from pathlib import Path
 
 import pytest
 
 from tilewright.cosim.gate.liberty import (LibertyError, Table, default_liberty, load_liberty,
                                       parse_liberty)
 
-SMALL = r"""
-library ("toy") {
-  nom_voltage : 1.2;
-  time_unit : "1ns";
-  leakage_power_unit : "1nW";
-  capacitive_load_unit(1, "pf");
-  power_lut_template ("p2") {
-    variable_1 : "input_transition_time";
-    variable_2 : "total_output_net_capacitance";
-    index_1("1, 2");
-    index_2("1, 2");
-  }
-  /* a comment */
-  cell ("inv") {
-    area : 2.5;
-    cell_leakage_power : 0.75;
-    pin ("A") { direction : "input"; capacitance : 0.002; }
-    pin ("Y") {
-      direction : "output";
-      function : "!A";
-      internal_power () {
-        related_pin : "A";
-        rise_power ("p2") {
-          index_1("0.1, 0.3"); index_2("0.01, 0.03");
-          values("1.0, 2.0", \
-                 "3.0, 4.0");
-        }
-        fall_power ("p2") {
-          index_1("0.1, 0.3"); index_2("0.01, 0.03");
-          values("-1.0, -2.0", "-1.0, -2.0");
-        }
-      }
-    }
-  }
-  cell ("dff") {
-    area : 20;
-    cell_leakage_power : 3;
-    ff ("IQ", "IQN") { clocked_on : "CLK"; next_state : "D"; }
-    pin ("CLK") { direction : "input"; capacitance : 0.001; }
-    pin ("D") { direction : "input"; capacitance : 0.001; }
-    pin ("Q") { direction : "output"; function : "IQ"; }
-  }
-}
-"""
+SMALL = (Path(__file__).parent / "data" / "toy.lib").read_text()
 
 
 def test_toy_library():

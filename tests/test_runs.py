@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from tilewright.flows.costs import SCHEMA_VERSION as COST_SCHEMA_VERSION
 from tilewright.flows.costs import CostDB
 from tilewright.flows.costs.database import DatabaseError
 from tilewright.flows.runs import SCHEMA_VERSION, RunError, open_run
@@ -68,7 +69,7 @@ def test_shares_the_cost_database(tmp_path):
         run = open_run(db, "r", kind="sweep", config={})
         run.record("k", 1)
         run.close()                             # the CostDB's connection stays open
-        assert len(db) == 0 and db.schema_version == 1
+        assert len(db) == 0 and db.schema_version == COST_SCHEMA_VERSION
     tables = {r[0] for r in sqlite3.connect(url).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"cost_records", "runs", "run_records", "schema_info"} <= tables

@@ -16,7 +16,7 @@ from tilewright.flows.search.approx.evaluate import (BudgetSpent, Evaluations, M
 from tilewright.flows.search.approx.experiment import hv_reference, run_method
 from tilewright.flows.search.approx.library import build_library, parse_library
 from tilewright.flows.search.approx.mcts import MCTS, reward, rollout_policy, ucb
-from tilewright.flows.search.approx.search import MctsSettings, mcts_search
+from tilewright.flows.search.approx.search import MctsSettings
 from tilewright.flows.search.approx.space import Space
 from tilewright.flows.search.approx.workload import PowerModel, Workload, group_layers
 from tilewright.flows.search.pareto import pareto_front

@@ -1,6 +1,5 @@
 """Crossbar non-idealities: bit-sliced product exact when the ADC is, noisy otherwise."""
 
-import pytest
 import torch
 
 from tilewright.flows.model.trex import DEVICES, Crossbar

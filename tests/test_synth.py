@@ -1,6 +1,7 @@
 """pyosys synthesis to sky130: area, cells, leakage, determinism, generic gates."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -8,11 +9,7 @@ from tilewright.cosim.gate.liberty import load_liberty
 from tilewright.cosim.gate.synth import SynthesisError, synthesize
 from tilewright.flows.generate import generate
 
-COUNTER = """
-module counter(input clk, input rst, output reg [3:0] q);
-  always @(posedge clk) if (rst) q <= 0; else q <= q + 1;
-endmodule
-"""
+COUNTER = (Path(__file__).parent / "data" / "counter.v").read_text()
 
 
 @pytest.fixture(scope="module")

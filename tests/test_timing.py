@@ -5,14 +5,16 @@ real sky130 netlist."""
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tilewright.cosim.gate.liberty import load_liberty, parse_liberty, read_text, default_liberty
-from tests.test_synth import COUNTER
 from tilewright.cosim.gate.synth import _WORKER, script, synthesize
 from tilewright.cosim.gate.timing import TimingError, critical_path
 from tilewright.flows.generate import generate
+
+COUNTER = (Path(__file__).parent / "data" / "counter.v").read_text()
 
 
 def _table(kind, values, index_2="0.0, 0.01"):

@@ -7,7 +7,9 @@ and its allowed values, with exit status 2; nothing is written in that case.
 
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 
 import click
 
@@ -47,10 +49,24 @@ def cli():
     """
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so that what is running unwinds (child
+    processes killed, transactions rolled back, temporary files removed)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None):
-    """Entry point: click with one-line errors."""
+    """Entry point: click with one-line errors; SIGTERM stops the work with one line."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         cli.main(args=argv, prog_name="tilewright", standalone_mode=False)
+    except Terminated:
+        click.echo("tilewright: terminated (SIGTERM); stopped what was running", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
@@ -59,6 +75,9 @@ def main(argv=None):
         sys.exit(e.exit_code if isinstance(e, UserError) else 2)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ standing for the real number ``q / 2**fl``; ``il`` counts the sign bit. AccelTra
 (§III-B4) uses ``il=4, fl=16``; TransAxx and PIVOT use 8-bit integers, ``il=8, fl=0``.
 
 Rounding and overflow are explicit everywhere, and the same integer operations are used
-by the RTL (``gen/``) and the bit-exact models (``golden/``):
+by the RTL (:mod:`tilewright.gen.fixed_ops`) and the bit-exact models
+(:mod:`tilewright.golden.fixed`, on tensors):
 
 - rounding ``"truncate"`` drops the low bits (round towards minus infinity, what a plain
   arithmetic shift does in hardware); ``"half-even"`` rounds to nearest, ties to even;
@@ -15,10 +16,8 @@ by the RTL (``gen/``) and the bit-exact models (``golden/``):
 
 from dataclasses import dataclass
 
-import torch
-
-__all__ = ["FixedFormat", "ROUNDINGS", "OVERFLOWS", "check_choice", "shift_right", "fit",
-           "wrap", "saturate"]
+__all__ = ["FixedFormat", "ROUNDINGS", "OVERFLOWS", "check_choice", "check_int",
+           "check_power_of_two"]
 
 ROUNDINGS = ("truncate", "half-even")
 OVERFLOWS = ("wrap", "saturate")
@@ -40,6 +39,14 @@ def check_int(name, value, lo, hi):
         raise TypeError(f"{name} must be an integer, not {value!r}")
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be an integer from {lo} to {hi}, not {value!r}")
+    return value
+
+
+def check_power_of_two(name, value, lo, hi):
+    """:func:`check_int` and a power of two; the message names the range."""
+    check_int(name, value, lo, hi)
+    if value & (value - 1):
+        raise ValueError(f"{name} must be a power of two from {lo} to {hi}, not {value!r}")
     return value
 
 
@@ -81,58 +88,3 @@ class FixedFormat:
     def scale(self):
         """Integer value of 1.0, ``2**fl``."""
         return 1 << self.fl
-
-    def quantize(self, x, rounding="half-even", overflow="saturate"):
-        """Float tensor → integer tensor (``torch.int64``) in this format."""
-        check_choice("rounding", rounding, ROUNDINGS)
-        check_choice("overflow", overflow, OVERFLOWS)
-        scaled = torch.as_tensor(x, dtype=torch.float64) * self.scale
-        # torch.round rounds half to even
-        q = torch.floor(scaled) if rounding == "truncate" else torch.round(scaled)
-        lo, hi = float(-(1 << 62)), float(1 << 62)
-        q = q.clamp(lo, hi).to(torch.int64)
-        return fit(q, self.width, overflow)
-
-    def to_float(self, q):
-        """Integer tensor in this format → ``torch.float64`` tensor of the real values."""
-        return torch.as_tensor(q, dtype=torch.int64).to(torch.float64) / self.scale
-
-    def range(self):
-        """All representable integers, ascending, as a ``torch.int64`` tensor."""
-        return torch.arange(self.min_int, self.max_int + 1, dtype=torch.int64)
-
-
-def shift_right(q, n, rounding):
-    """Divide integer tensor ``q`` by ``2**n`` with the given rounding (``n >= 0``)."""
-    check_choice("rounding", rounding, ROUNDINGS)
-    q = torch.as_tensor(q, dtype=torch.int64)
-    if n == 0:
-        return q
-    floor = q >> n
-    if rounding == "truncate":
-        return floor
-    rem = q - (floor << n)
-    half = 1 << (n - 1)
-    up = (rem > half) | ((rem == half) & ((floor & 1) == 1))
-    return floor + up.to(torch.int64)
-
-
-def wrap(q, width):
-    """Keep the low ``width`` bits of ``q`` as a signed value."""
-    q = torch.as_tensor(q, dtype=torch.int64)
-    if width >= 64:
-        return q
-    low = q & ((1 << width) - 1)
-    return torch.where(low >= (1 << (width - 1)), low - (1 << width), low)
-
-
-def saturate(q, width):
-    """Clamp ``q`` to the signed ``width``-bit range."""
-    q = torch.as_tensor(q, dtype=torch.int64)
-    return q.clamp(-(1 << (width - 1)), (1 << (width - 1)) - 1)
-
-
-def fit(q, width, overflow):
-    """Bring ``q`` into the signed ``width``-bit range by wrapping or saturating."""
-    check_choice("overflow", overflow, OVERFLOWS)
-    return wrap(q, width) if overflow == "wrap" else saturate(q, width)

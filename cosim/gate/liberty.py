@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import re
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -32,7 +33,7 @@ __all__ = ["Library", "Cell", "Pin", "PowerArc", "TimingArc", "Table", "WireLoad
 
 DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
 #: Bumped when the parsed representation changes (invalidates the cache).
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 
 class LibertyError(ValueError):
@@ -229,6 +230,8 @@ def _parse_tree(text):
     while i < n:
         kind, value = tokens[i]
         if value == "}":
+            if len(stack) == 1:
+                raise LibertyError(f"unmatched '}}' at token {i}")
             stack.pop()
             i += 1
             continue
@@ -248,7 +251,7 @@ def _parse_tree(text):
         elif nxt == "(":            # complex attribute name(args); or group name(args) {
             i += 2
             args = []
-            while tokens[i][1] != ")":
+            while i < n and tokens[i][1] != ")":
                 if tokens[i][1] != ",":
                     args.append(tokens[i][1])
                 i += 1
@@ -262,7 +265,11 @@ def _parse_tree(text):
                 stack[-1].attrs.setdefault(name, args)
                 stack[-1].repeated.setdefault(name, []).append(args)
         else:
-            raise LibertyError(f"unexpected token {name!r} near token {i}")
+            raise LibertyError(f"unexpected token {name[:40]!r} near token {i}")
+    if i > n:
+        raise LibertyError("a '(' is not closed at the end of the file")
+    if len(stack) > 1:
+        raise LibertyError(f"group {stack[-1].kind!r} is not closed at the end of the file")
     libs = [g for g in root.groups if g.kind == "library"]
     if not libs:
         raise LibertyError("no library group")
@@ -378,6 +385,8 @@ def parse_liberty(text, path="<text>", sha256=""):
                   if g.kind == "operating_conditions"}
     chosen = conditions.get(lib.attrs.get("default_operating_conditions"))
     tree = (chosen.attrs.get("tree_type") if chosen else None) or "balanced_tree"
+    if not cells:
+        raise LibertyError("the library has no cells")
     return Library(lib.args[0] if lib.args else "", path, sha256, voltage, units, cells,
                    wire_loads, default, tree)
 
@@ -394,14 +403,34 @@ def read_text(path):
     except OSError as e:
         raise LibertyError(f"cannot read Liberty file {str(path)!r}: {e.strerror}") from None
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise LibertyError(f"Liberty file {str(path)!r} is a damaged gzip file") from None
     return data
+
+
+_LOADED = {}
 
 
 def load_liberty(path=None):
     """The :class:`Library` at ``path`` (default: the shipped sky130 library), parsed once
-    and then read from the cache."""
+    and then read from the cache (and kept in memory while the file is unchanged)."""
     path = Path(path) if path is not None else default_liberty()
+    try:
+        stat = path.stat()
+        seen = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        seen = None
+    if seen in _LOADED:
+        return _LOADED[seen]
+    lib = _load(path)
+    if seen is not None:
+        _LOADED[seen] = lib
+    return lib
+
+
+def _load(path):
     data = read_text(path)
     sha = hashlib.sha256(data).hexdigest()
     cached = _cache_dir() / f"{sha[:24]}-v{PARSER_VERSION}.pickle"
@@ -412,7 +441,16 @@ def load_liberty(path=None):
             return dataclasses.replace(lib, path=str(path), sha256=sha)
         except Exception:
             pass
-    lib = parse_liberty(data.decode("utf-8", errors="replace"), str(path), sha)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LibertyError(f"Liberty file {str(path)!r} is not a text file") from None
+    try:
+        lib = parse_liberty(text, str(path), sha)
+    except (LibertyError, ValueError, IndexError, KeyError) as e:
+        detail = e if isinstance(e, LibertyError) else f"{type(e).__name__}: {e}"
+        raise LibertyError(f"Liberty file {str(path)!r} is malformed: "
+                           f"{' '.join(str(detail).split())[:120]}") from None
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
     with open(tmp, "wb") as f:

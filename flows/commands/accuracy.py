@@ -7,7 +7,7 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import fail_on_user_errors
+from tilewright.flows.commands.common import fail_on_user_errors, output_folder
 
 __all__ = ["COMMAND", "write_report"]
 
@@ -62,7 +62,7 @@ def _plot(rows, path):
 
 @click.command("accuracy")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for accuracy.csv, accuracy.md and accuracy.png")
+              callback=output_folder, help="folder for accuracy.csv, accuracy.md and accuracy.png")
 @click.option("--il", type=int, default=4, show_default=True, help="integer bits of the data")
 @click.option("--fl", type=int, default=16, show_default=True,
               help="fraction bits of softmax and GeLU inputs")
@@ -85,6 +85,7 @@ def accuracy(output, il, fl, exp_bits, out_fl, seed, steps):
     fmt = FixedFormat(il, fl)
     Softmax(t=16, il=il, fl=fl, exp_bits=exp_bits, out_fl=out_fl)    # checks the values
     check_int("steps", steps, 0, 100_000)
+    check_int("seed", seed, 0, (1 << 63) - 1)
     taps, task_accuracy = capture(seed=seed, steps=steps)
     rows = sweep(taps, fmt, exp_bits, out_fl)
     meta = {"source": f"TinyEncoder (2 layers, 2 heads, dim 32, t=16) trained {steps} steps "

@@ -6,27 +6,26 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import (DB_OPTION, UserError, executor_options,
-                                              exit_on_failed_task, fail_on_user_errors)
+from tilewright.flows.commands.common import (DB_OPTION, Number, UserError, executor_options,
+                                             exit_on_failed_task, fail_on_user_errors,
+                                             instance_options)
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD
 from tilewright.flows.executor import get_executor
 
 __all__ = ["COMMAND"]
 
 
 @click.command("characterize")
-@click.argument("block_name", required=False, metavar="BLOCK")
-@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
-              help="a parameter of BLOCK (repeatable)")
-@click.option("--config", "config_spec", metavar="CFG",
-              help="characterize every block of a TOML config file or shipped preset")
+@instance_options("characterize every block of a TOML config file or shipped preset")
 @click.option("--liberty", type=click.Path(dir_okay=False), default=None,
               help="standard-cell library .lib/.lib.gz (default: shipped sky130_fd_sc_hd tt)")
 @DB_OPTION
-@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+@click.option("--clock-mhz", type=Number(positive=True), default=DEFAULT_CLOCK_MHZ,
+              show_default=True,
               help="clock frequency assumed for power figures")
 @click.option("--stimulus", type=click.Choice(["random", "zeros"]), default="random",
               show_default=True, help="data of the stimulus test")
-@click.option("--wire-load", default="default", show_default=True, metavar="MODEL",
+@click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL",
               help="the library's wire-load model for net capacitance: 'default' (its "
                    "default_wire_load), a model's name, or 'none' (pin loads only)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
@@ -42,17 +41,18 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     BLOCK or of every block of --config (in parallel on --executor). A row marked !
     assumes a clock above its fmax. With --composed, BLOCK's record is composed from its
     parts' records and its glue logic's own measurement."""
-    from tilewright.gen.catalogue import get_block
+    from tilewright.cosim.gate.liberty import LibertyError, load_liberty
     from tilewright.flows.commands.common import parse_params
     from tilewright.flows.costs.store import open_db
+    from tilewright.flows.generate import check_params
+    from tilewright.gen.catalogue import get_block
 
     executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of BLOCK or --config")
-    if clock_mhz <= 0:
-        raise UserError(f"--clock-mhz must be positive, not {clock_mhz:g}")
     if block_name is not None:
-        jobs = [(block_name, block_name, parse_params(get_block(block_name), raw_params))]
+        given = parse_params(get_block(block_name), raw_params)
+        jobs = [(block_name, block_name, check_params(block_name, given))]
         if composed:
             _check_composite(block_name, jobs[0][2])
     else:
@@ -63,9 +63,14 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         from tilewright.flows.config import load_config
         config = load_config(config_spec)
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
-    from tilewright.cosim.gate.liberty import load_liberty
     # a bad --liberty or --wire-load fails here, before anything is measured or written
-    load_liberty(liberty).wire_load(wire_load)
+    try:
+        library = load_liberty(liberty)
+    except LibertyError as e:
+        raise UserError(f"--liberty: {e}") from None
+    if not any(cell.sequential for cell in library.cells.values()):
+        raise UserError(f"--liberty: Liberty file {str(library.path)!r} has no flip-flop cells")
+    library.wire_load(wire_load)
     options = dict(liberty=liberty and os.path.abspath(liberty), clock_mhz=clock_mhz,
                    stimulus=stimulus, wire_load=wire_load, force=force)
     if block_name is not None:
@@ -82,9 +87,8 @@ def _check_composite(block_name, params):
     if block_name not in COMPOSITES:
         raise UserError(f"BLOCK must be one of {', '.join(COMPOSITES)} with --composed, "
                         f"not {block_name}")
-    from tilewright.gen.catalogue import get_block
     try:
-        COMPOSITES[block_name].part_params(get_block(block_name).resolve(params))
+        COMPOSITES[block_name].part_params(params)
     except ValueError as e:
         raise UserError(str(e)) from None
 
@@ -93,13 +97,20 @@ def _one(block_name, params, db, options, composed):
     """Characterize (or compose) one block here, its stages on a progress bar."""
     from tqdm import tqdm
 
-    from tilewright.flows.characterize import characterize
+    from tilewright.cosim.gate.synth import SynthesisError
+    from tilewright.cosim.runner import SimulationFailed
+    from tilewright.flows.characterize import GateMismatch, characterize
     from tilewright.flows.compose import compose
     measure = compose if composed else characterize
     with tqdm(total=1, desc="compose" if composed else "characterize", unit="block",
               file=sys.stderr) as bar:
-        record = measure(block_name, params, db=db, **options,
-                              on_stage=lambda stage: bar.set_postfix_str(stage))
+        try:
+            record = measure(block_name, params, db=db, **options,
+                             on_stage=lambda stage: bar.set_postfix_str(stage))
+        except (SynthesisError, SimulationFailed, GateMismatch) as e:
+            bar.close()
+            click.echo(f"tilewright: {block_name} failed: {e}", err=True)
+            sys.exit(1)
         bar.update()
     return record
 

@@ -6,14 +6,17 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import DB_OPTION, UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (DB_OPTION, Number, UserError, block_instances,
+                                             check_output_file, fail_on_user_errors,
+                                             instance_options, writing)
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD
 
 __all__ = ["COMMAND", "export_csv", "export_json", "export_accelergy"]
 
 CSV_FIELDS = ("key", "block", "params", "area_um2", "leakage_mw", "energy_per_op_pj",
-              "dynamic_mw", "idle_pj_per_cycle", "idle_mw", "operation", "latency_cycles",
-              "initiation_interval", "clock_mhz", "fmax_mhz", "technology", "node_nm",
-              "stimulus")
+              "dynamic_mw", "idle_pj_per_cycle", "idle_mw", "unit", "unit_shape", "operation",
+              "latency_cycles", "initiation_interval", "clock_mhz", "fmax_mhz", "technology",
+              "node_nm", "stimulus")
 
 
 def export_csv(records):
@@ -22,8 +25,9 @@ def export_csv(records):
     writer.writeheader()
     for r in records:
         d = r.to_dict()
-        writer.writerow({f: json.dumps(d[f], sort_keys=True) if isinstance(d[f], dict)
-                         else d[f] for f in CSV_FIELDS})
+        writer.writerow({f: json.dumps(d[f], sort_keys=True)
+                         if isinstance(d[f], (dict, list, tuple)) else d[f]
+                         for f in CSV_FIELDS})
     return out.getvalue()
 
 
@@ -72,12 +76,20 @@ def COMMAND():
 
 
 def _open(db_url):
-    from pathlib import Path
-
+    """The database, read only: nothing is created or written."""
     from tilewright.flows.costs.store import open_db
-    if "://" not in db_url and not Path(db_url).exists():
-        raise UserError(f"no cost database at {db_url!r}; run `tilewright characterize` first")
-    return open_db(db_url)
+    return open_db(db_url, create=False)
+
+
+def _records(db_url, block):
+    """The records (of ``block``, which must have some)."""
+    with _open(db_url) as db:
+        records = db.records(block)
+        if block is not None and not records:
+            having = sorted({r.block for r in db.records()})
+            raise UserError(f"--block {block!r} has no cost records in {db_url!r}; blocks "
+                            f"with records: {', '.join(having) or 'none'}")
+    return records
 
 
 @COMMAND.command("list")
@@ -86,10 +98,32 @@ def _open(db_url):
 @fail_on_user_errors
 def list_command(block, db_url):
     """One line per record."""
-    from tilewright.flows.costs.table import cost_table
-    with _open(db_url) as db:
-        records = db.records(block)
-    click.echo("\n".join(cost_table([(r.block, r) for r in records])))
+    from tilewright.flows.costs.table import record_table
+    click.echo("\n".join(record_table(_records(db_url, block))))
+
+
+@COMMAND.command("missing")
+@instance_options("every block of a TOML config file or shipped preset")
+@click.option("--liberty", default=None, help="the library's file (default: shipped sky130)")
+@click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True)
+@click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL")
+@DB_OPTION
+@fail_on_user_errors
+def missing_command(block_name, raw_params, config_spec, liberty, clock_mhz, wire_load,
+                    db_url):
+    """The `tilewright characterize` commands that would measure what BLOCK or --config
+    has no record of, one per line (none: everything is there)."""
+    from pathlib import Path
+
+    from tilewright.flows.costs.store import open_db
+    jobs = block_instances(block_name, raw_params, config_spec)
+    # no database yet: everything is missing, and none is created
+    url = db_url if "://" in db_url or Path(db_url).exists() else ":memory:"
+    with open_db(url) as db:
+        commands = db.missing([(name, params) for _, name, params in jobs], library=liberty,
+                              clock_mhz=clock_mhz, wire_load=wire_load)
+    for command in commands:
+        click.echo(command)
 
 
 @COMMAND.command("show")
@@ -114,10 +148,12 @@ def show_command(key, db_url):
 @fail_on_user_errors
 def export_command(fmt, output, db_url):
     """Every record as CSV, JSON or an Accelergy energy/area reference table."""
+    if output:
+        check_output_file(output)
     with _open(db_url) as db:
         text = EXPORTS[fmt](db.records())
     if output:
-        with open(output, "w") as f:
+        with writing(output), open(output, "w") as f:
             f.write(text)
     else:
         click.echo(text, nl=False)
@@ -133,21 +169,21 @@ def plot_command(output, block, db_url):
     """Power (by energy component, with idle power), area (flip-flops and the rest) and
     fmax against the assumed clock of every record, one row each."""
     from tilewright.flows.costs.plot import plot_costs
-    with _open(db_url) as db:
-        records = db.records(block)
+    check_output_file(output)
+    records = _records(db_url, block)
     if not records:
-        raise UserError(f"no cost records{f' of block {block!r}' if block else ''} in "
-                        f"{db_url!r}")
-    plot_costs(records, output)
+        raise UserError(f"no cost records in {db_url!r}")
+    with writing(output):
+        plot_costs(records, output)
     click.echo(output)
 
 
 @COMMAND.command("scale")
 @click.argument("key", required=False, default="")
 @click.option("--node", type=int, required=True, help="target technology node (nm)")
-@click.option("--vdd", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--vdd", type=Number(positive=True), default=None,
               help="target supply (V)  [default: the node's nominal]")
-@click.option("--src-vdd", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--src-vdd", type=Number(positive=True), default=None,
               help="supply the records were measured at (V)  [default: the source node's "
                    "nominal; sky130 runs at 1.8]")
 @click.option("--flavour", type=click.Choice(["HP", "LP"]), default="HP", show_default=True,

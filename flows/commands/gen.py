@@ -5,7 +5,8 @@ import json
 import click
 
 from tilewright.blocks import BlockError
-from tilewright.flows.commands.common import UserError, convert, fail_on_user_errors
+from tilewright.flows.commands.common import (UserError, convert, fail_on_user_errors,
+                                             output_folder)
 from tilewright.gen.catalogue import blocks, get_block
 
 __all__ = ["COMMAND"]
@@ -39,6 +40,7 @@ def _gen_command(block):
               for p in block.params]
     params += [
         click.Option(["-o", "--output"], required=True, type=click.Path(file_okay=False),
+                     callback=output_folder,
                      help="output folder for <module>.v and <module>.json"),
         click.Option(["--lint/--no-lint"], default=True, show_default=True,
                      help="lint with verilator -Wall (named waivers only) before writing"),
@@ -63,7 +65,7 @@ def _gen_command(block):
 @click.group("gen", cls=GenGroup, invoke_without_command=True)
 @click.option("--config", "config_spec", metavar="CFG",
               help="generate every block of a TOML config file or shipped preset")
-@click.option("-o", "--output", type=click.Path(file_okay=False),
+@click.option("-o", "--output", type=click.Path(file_okay=False), callback=output_folder,
               help="output folder (with --config)")
 @click.option("--lint/--no-lint", default=True, show_default=True,
               help="lint with verilator -Wall (named waivers only) before writing")
@@ -78,8 +80,26 @@ def COMMAND(ctx, config_spec, output, lint):
         return
     if output is None:
         raise UserError("--output is required with --config")
+    import sys
+
+    from tqdm import tqdm
+
     from tilewright.flows.config import load_config
-    from tilewright.flows.generate import generate_config, write
+    from tilewright.flows.generate import generate, write
     config = load_config(config_spec)
-    for path in write(generate_config(config), output, check_lint=lint):
+    steps = len(config.instances) * (2 if lint else 1)
+    with tqdm(total=steps, desc=f"gen {config.name}", unit="step", file=sys.stderr) as bar:
+        items = []
+        for inst in config.instances:
+            bar.set_postfix_str(f"{inst.instance}: elaborate")
+            items.append(generate(inst.block, inst.params, inst.instance))
+            bar.update()
+
+        def linting(item):          # called as each lint starts: the one before is done
+            if item is not items[0]:
+                bar.update()
+            bar.set_postfix_str(f"{item.instance}: lint")
+        written = write(items, output, check_lint=lint, on_lint=linting)
+        bar.update(steps - bar.n)
+    for path in written:
         click.echo(path)

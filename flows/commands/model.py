@@ -15,13 +15,14 @@ Every sweep writes ``<name>.csv`` and ``<name>.png`` into ``--output``:
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import (DB_OPTION, UserError, evaluate_tasks,
-                                              executor_options, fail_on_user_errors,
-                                              resume_option)
+from tilewright.flows.commands.common import (DB_OPTION, Number, UserError, evaluate_tasks,
+                                             executor_options, fail_on_user_errors,
+                                             output_folder, resume_option)
 from tilewright.flows.executor import get_executor
 
 __all__ = ["COMMAND"]
@@ -35,7 +36,7 @@ EPOCHS = click.option("--epochs", type=int, default=30, show_default=True,
 SAMPLES = click.option("--samples", type=int, default=None,
                        help="evaluate on the first N held-out samples only (default: all)")
 OUTPUT = click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-                      help="folder for the CSV table and PNG plot")
+                      callback=output_folder, help="folder for the CSV table and PNG plot")
 
 
 def _ints(text, name):
@@ -53,6 +54,14 @@ def _floats(text, name):
         raise UserError(f"{name} must be comma-separated numbers, not {text!r}") from None
 
 
+def _thresholds(text, name):
+    """``"0,0.5"`` → ``[0.0, 0.5]``: thresholds, each finite and at least 0."""
+    values = _floats(text, name)
+    if not all(0 <= v < math.inf for v in values):
+        raise UserError(f"{name} must be comma-separated numbers at least 0, not {text!r}")
+    return values
+
+
 def _held_out(task, samples):
     from tilewright.fixedpoint import check_int
     from tilewright.golden.models.train import task_data
@@ -68,6 +77,13 @@ def _model(task, seed, epochs, log=False, **cfg):
     return train(task, default_config(task, **cfg),
                  TrainConfig(epochs=epochs, seed=seed, **tkw),
                  log=click.echo if log else None)
+
+
+def _check_training(task, seed, epochs, **cfg):
+    """The training settings of tasks run elsewhere (on an executor), checked here first."""
+    from tilewright.golden.models.train import TrainConfig, default_config
+    default_config(task, **cfg)
+    TrainConfig(epochs=epochs, seed=seed)
 
 
 def _write_csv(output, name, rows):
@@ -139,7 +155,8 @@ def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
     from tilewright.fixedpoint import FixedFormat
     from tilewright.golden.models import Numerics
     from tilewright.golden.models.numerics import layer_norm_unit, softmax_unit
-    from tilewright.golden.models.train import evaluate
+    from tilewright.golden.models.encoder import check_skip
+    from tilewright.golden.models.train import default_config, evaluate
     if (il is None) != (fl is None):
         raise UserError("--il and --fl go together")
     fmt = FixedFormat(il, fl) if il is not None else None
@@ -147,6 +164,7 @@ def evaluate_command(task, seed, epochs, il, fl, gelu, units, skip):
         raise UserError("--units needs --il and --fl")
     hooks = dict(softmax=softmax_unit(fmt), layer_norm=layer_norm_unit(fmt)) if units else {}
     num, skip = Numerics(fmt=fmt, gelu=gelu, **hooks), _ints(skip, "skip")
+    check_skip(skip, default_config(task).layers)
     model = _model(task, seed, epochs)
     acc = evaluate(model, task, num, skip=skip)
     click.echo(json.dumps({"task": task, "format": [il, fl] if fmt else "float",
@@ -217,7 +235,7 @@ def _versus(ax, rows, fields, ylabel):
 @SEED
 @click.option("--epochs", type=int, default=10, show_default=True, help="training epochs")
 @OUTPUT
-@click.option("--tau-i", type=float, default=0.0, show_default=True,
+@click.option("--tau-i", type=Number(at_least_zero=True), default=0.0, show_default=True,
               help="activation threshold τ_I")
 @click.option("--tau-ts", default="0,1e-7,1e-6,1e-5,1e-4", show_default=True,
               help="gradient thresholds τ_T")
@@ -229,9 +247,10 @@ def sweep_dynaprop(task, seed, epochs, output, tau_i, tau_ts, executor_kind, sch
                    workers, run_id, db_url):
     """DynaProp training: τ_T → gradient sparsity and accuracy (one training per τ_T, in
     parallel on --executor)."""
+    _check_training(task, seed, epochs)
     executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     tasks = {f"tau_t={tau_t!r}": (task, seed, epochs, tau_i, tau_t)
-             for tau_t in _floats(tau_ts, "tau-ts")}
+             for tau_t in _thresholds(tau_ts, "tau-ts")}
     rows = list(evaluate_tasks(_dynaprop_row, tasks, executor, desc="dynaprop",
                                run_id=run_id, db_url=db_url, kind="model-sweep-dynaprop",
                                config={"task": task, "seed": seed, "epochs": epochs,
@@ -276,6 +295,7 @@ def sweep_reuse(task, seed, epochs, output, layers, n_reuse, start, stride, n_co
     """TReX attention reuse: each pattern, trained, → accuracy (the trainings in parallel
     on --executor)."""
     from tilewright.golden.models.attention_reuse import PATTERNS, pattern
+    _check_training(task, seed, epochs, layers=layers)
     executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     patterns = [("none", ())] + [(kind, pattern(kind, layers, n_reuse, start, stride, n_cont))
                                  for kind in PATTERNS]
@@ -315,8 +335,12 @@ def _reuse_row(task, seed, epochs, layers, kind, enc):
 def sweep_skip(task, seed, epochs, output, low_skip, high_skip, ths, samples):
     """PIVOT low/high-effort cascade: Th → F_L, F_H, accuracy."""
     from tilewright.golden.models.attention_skip import cascade
+    from tilewright.golden.models.encoder import check_skip
+    from tilewright.golden.models.train import default_config
     low_skip, high_skip = _ints(low_skip, "low-skip"), _ints(high_skip, "high-skip")
-    ths = _floats(ths, "ths")
+    for skip in (low_skip, high_skip):
+        check_skip(skip, default_config(task).layers)
+    ths = _thresholds(ths, "ths")
     x, y = _held_out(task, samples)
     low = _model(task, seed, epochs, skip=low_skip)
     high = _model(task, seed, epochs, skip=high_skip)

@@ -11,8 +11,9 @@ import json
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
-from tilewright.gen.multiplier import KINDS
+from tilewright.flows.commands.common import (UserError, check_output_file,
+                                             fail_on_user_errors, writing)
+from tilewright.specs.multiplier import KINDS
 
 __all__ = ["COMMAND"]
 
@@ -44,7 +45,7 @@ def _options(fn):
 
 def _table(kind, bits, k, rtl, table_file):
     """``(table, description)`` for the options."""
-    from tilewright.gen.multiplier import check_multiplier
+    from tilewright.specs.multiplier import check_multiplier
     from tilewright.golden.multiplier import golden_table, load_table
     if table_file is not None:
         if rtl:
@@ -94,13 +95,15 @@ def report(kind, bits, k, rtl, table_file, as_json):
 def table_command(kind, bits, k, rtl, table_file, output):
     """Write a multiplier's product table (rows a, columns b, ascending from -2**(n-1))."""
     import numpy as np
+    if not output.endswith((".npy", ".csv")):
+        raise UserError(f"--output must end in .npy or .csv, not {output!r}")
+    check_output_file(output)
     table, name = _table(kind, bits, k, rtl, table_file)
-    if output.endswith(".npy"):
-        np.save(output, table.numpy())
-    elif output.endswith(".csv"):
-        np.savetxt(output, table.numpy(), fmt="%d", delimiter=",")
-    else:
-        raise UserError(f"output must end in .npy or .csv, not {output!r}")
+    with writing(output):
+        if output.endswith(".npy"):
+            np.save(output, table.numpy())
+        else:
+            np.savetxt(output, table.numpy(), fmt="%d", delimiter=",")
     click.echo(f"{output}: {name}")
 
 

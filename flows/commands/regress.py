@@ -9,6 +9,7 @@ from tilewright.flows.commands.common import (UserError, executor_options,
                                               exit_on_failed_task, fail_on_user_errors,
                                               parse_params)
 from tilewright.flows.executor import get_executor
+from tilewright.flows.generate import check_params
 from tilewright.gen.catalogue import get_block
 
 __all__ = ["COMMAND"]
@@ -20,7 +21,7 @@ __all__ = ["COMMAND"]
               help="a parameter of --block (repeatable)")
 @click.option("--config", "config_spec", metavar="CFG",
               help="regress every block of a TOML config file or shipped preset")
-@click.option("--seed", type=int, default=None, help="random seed (default: a fresh one)")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="random seed (default: a fresh one)")
 @click.option("--test", "testcase", default=None, help="run only this cocotb test")
 @click.option("--waves", is_flag=True, help="record waveforms (dump.vcd in the run folder)")
 @click.option("--full", is_flag=True,
@@ -40,18 +41,27 @@ def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full, ex
         return
     if (block_name is None) == (config_spec is None):
         raise UserError("give exactly one of --block or --config")
-    from tilewright.flows.regress import regress_block, regress_config
+    from tqdm import tqdm
+
     from tilewright.cosim.runner import SimulationFailed
+    from tilewright.flows.regress import check_testcase, regress_block, regress_config
     try:
         if block_name is not None:
             block = get_block(block_name)
             given = parse_params(block, raw_params)
-            result = regress_block(block_name, given, seed=seed, testcase=testcase,
-                                   waves=waves, keep=waves)
+            check_params(block_name, given)
+            check_testcase(block_name, testcase)
+            with tqdm(total=1, desc=f"regress {block_name}", unit="block",
+                      file=sys.stderr) as bar:
+                result = regress_block(block_name, given, seed=seed, testcase=testcase,
+                                       waves=waves, keep=waves, on_stage=bar.set_postfix_str)
+                bar.update()
             _print_result(block_name, result)
         else:
             if raw_params:
                 raise UserError("--param goes with --block")
+            if testcase is not None:
+                raise UserError("--test goes with --block")
             from tilewright.flows.config import load_config
             config = load_config(config_spec)
             with exit_on_failed_task(), executor:

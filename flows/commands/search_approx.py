@@ -16,6 +16,7 @@ import time
 import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB
 
 __all__ = ["COMMAND", "MODELS", "default_measure", "default_table", "parse_lambdas"]
 
@@ -102,13 +103,13 @@ def _names(space, assignment):
               help="front points to fine-tune (besides each multiplier on every layer)")
 @click.option("--epochs", type=int, default=2, show_default=True,
               help="approximation-aware fine-tuning epochs (STE)")
-@click.option("--clock-mhz", type=float, default=700.0, show_default=True,
+@click.option("--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, show_default=True,
               help="clock of the multipliers, for power")
 @click.option("--lanes", type=int, default=1, show_default=True,
               help="products per cycle, for power")
 @click.option("--hv-floor", type=float, default=0.9, show_default=True,
               help="hypervolume counts designs above this fraction of the exact accuracy")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
               help="cost database and run store: a SQLite file or a postgresql:// URL")
 @click.option("--resume", "resume", default=None, metavar="RUN",
               help="resume run RUN (its recorded evaluations are not repeated)")

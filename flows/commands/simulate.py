@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.costs.store import DEFAULT_DB
 
 __all__ = ["COMMAND", "summary_lines"]
 
@@ -48,11 +49,7 @@ def _sparsity(mode, tau, model_kind, task):
         mode = "measured"
     if mode == "none":
         return None
-    try:
-        from tilewright.golden.models.sparsity import measure_sparsity
-    except ImportError:
-        raise UserError("--sparsity measured needs tilewright.golden.models.sparsity "
-                        "(measure_sparsity), which this installation lacks") from None
+    from tilewright.golden.models.sparsity import measure_sparsity
     task = task or TASKS[model_kind]
     measured = measure_sparsity(task, tau_activation=0.0 if tau is None else tau,
                                 tau_weight=0.0 if tau is None else tau)
@@ -86,7 +83,7 @@ def _sparsity(mode, tau, model_kind, task):
 @click.option("--node", "node_nm", type=int, default=None, metavar="NM",
               help="scale the cost records' area, energy and leakage to this node (nm; "
                    "Stillmaker & Baas), e.g. 14 as AccelTran (default: as measured)")
-@click.option("--db", "db_url", default="tilewright-costs.sqlite", show_default=True,
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
               help="cost database: a SQLite file or a postgresql:// URL")
 @click.option("--characterize", "run_missing", is_flag=True,
               help="measure missing cost records (tilewright characterize) first")

@@ -4,14 +4,14 @@
 prints SCALE-Sim's mapping (Sr, Sc, T), the folds, the cycles of one fold and of the
 whole GEMM as the generated array takes them (equal to the cosim measurement, see
 :mod:`tilewright.gen.systolic`), SCALE-Sim's own figure, and its mapping efficiency and
-compute utilisation (DESIGN.md §8).
+compute utilisation, with this array's fold cycles and with SCALE-Sim's (DESIGN.md §8).
 """
 
 import json
 
 import click
 
-from tilewright.flows.commands.common import fail_on_user_errors
+from tilewright.flows.commands.common import Number, fail_on_user_errors
 from tilewright.fixedpoint import check_int
 from tilewright.gen.systolic import DATAFLOWS, MAX_DIM, SystolicArray
 
@@ -38,6 +38,9 @@ def cycle_report(rows, cols, m, k, n, dataflow, clock_mhz=None):
         "mapping_efficiency": SystolicArray.mapping_efficiency(rows, cols, m, k, n, dataflow),
         "compute_utilisation": SystolicArray.compute_utilisation(rows, cols, m, k, n,
                                                                  dataflow),
+        "scalesim_compute_utilisation": (
+            SystolicArray.mapping_efficiency(rows, cols, m, k, n, dataflow) * t
+            / SystolicArray.scalesim_fold_cycles(rows, cols, t, dataflow)),
         "macs_per_cycle": m * k * n / cycles,
     }
     if clock_mhz is not None:
@@ -59,7 +62,8 @@ def COMMAND():
 @click.option("--n", "n", type=int, required=True, help="GEMM columns of B and C")
 @click.option("--dataflow", type=click.Choice(DATAFLOWS), required=True,
               help="weight-, input- or output-stationary")
-@click.option("--clock-mhz", type=float, default=None, help="also print the time")
+@click.option("--clock-mhz", type=Number(positive=True), default=None,
+              help="also print the time")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @fail_on_user_errors
 def cycles(rows, cols, m, k, n, dataflow, clock_mhz, as_json):
@@ -74,7 +78,9 @@ def cycles(rows, cols, m, k, n, dataflow, clock_mhz, as_json):
     click.echo(f"cycles: {r['cycles']} ({r['fold_cycles']} per fold alone, folds every "
                f"{r['fold_period']}); SCALE-Sim: {r['scalesim_cycles']} "
                f"({r['scalesim_fold_cycles']} per fold)")
-    click.echo(f"mapping efficiency {r['mapping_efficiency']:.4f}, compute utilisation "
-               f"{r['compute_utilisation']:.4f}, {r['macs_per_cycle']:.1f} MAC/cycle")
+    click.echo(f"mapping efficiency {r['mapping_efficiency']:.4f}; compute utilisation "
+               f"{r['compute_utilisation']:.4f} with this array's {r['fold_cycles']} cycles "
+               f"per fold, {r['scalesim_compute_utilisation']:.4f} with SCALE-Sim's "
+               f"{r['scalesim_fold_cycles']}; {r['macs_per_cycle']:.1f} MAC/cycle")
     if clock_mhz is not None:
         click.echo(f"time at {clock_mhz:g} MHz: {r['milliseconds']:.4f} ms")

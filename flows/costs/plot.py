@@ -29,15 +29,8 @@ def power_split(record):
 
 def label(record):
     """``block (parameters that differ from the block's defaults) key``."""
-    from tilewright.blocks import BlockError
-    from tilewright.gen.catalogue import get_block
-    try:
-        defaults = {p.name: p.default for p in get_block(record.block).params}
-    except BlockError:
-        defaults = {}
-    changed = [f"{k}={v}" for k, v in sorted(record.params.items())
-               if k not in defaults or defaults[k] != v]
-    params = ", ".join(changed) if changed else "defaults"
+    from tilewright.flows.costs.table import changed_params
+    params = ", ".join(changed_params(record)) or "defaults"
     if len(params) > 40:
         params = params[:37] + "..."
     return f"{record.block} ({params}) {record.key[:6]}"

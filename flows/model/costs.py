@@ -12,12 +12,14 @@ them first. The model never imports the characterization pipeline itself.
 """
 
 import dataclasses
+import shlex
 
 from tilewright.flows.costs.scaling import area_factor, energy_factor, power_factor
+from tilewright.flows.costs.store import characterize_command
 from tilewright.flows.model.errors import MissingCosts
 from tilewright.gen.catalogue import get_block
 
-__all__ = ["CostSource", "requirements", "characterize_command"]
+__all__ = ["CostSource", "requirements"]
 
 
 def requirements(hardware):
@@ -40,20 +42,10 @@ def requirements(hardware):
     }
 
 
-def characterize_command(block, params, clock_mhz=None, db=None):
-    """The ``tilewright characterize`` command line that measures ``block`` with
-    ``params`` (only the parameters that differ from the block's defaults)."""
-    defaults = get_block(block).resolve({})
-    given = " ".join(f"--param {k}={v}" for k, v in sorted(params.items())
-                     if defaults.get(k) != v)
-    extra = (f" --clock-mhz {clock_mhz:g}" if clock_mhz else "") + (f" --db {db}" if db else "")
-    return f"tilewright characterize {block} {given}{extra}".replace("  ", " ").strip()
-
-
 class CostSource:
     """Cost records from ``db`` (a :class:`~tilewright.flows.costs.CostDB`) at
-    ``clock_mhz`` (``None``: any clock, newest first) and ``library`` (a technology name;
-    ``None``: any). ``characterize(block, params)``, when given, is called for each
+    ``clock_mhz`` and ``library``, as :meth:`~tilewright.flows.costs.CostDB.lookup` takes them
+    (``None``: the default clock and the shipped library). ``characterize(block, params)``, when given, is called for each
     missing record and must store it in ``db``. ``node_nm``, when given, scales every
     record's area, energies and leakage from its own node to that one (Stillmaker & Baas,
     :mod:`tilewright.flows.costs.scaling`, as AccelTran §IV-C normalizes to 14 nm); cycles
@@ -80,22 +72,13 @@ class CostSource:
             idle_pj_per_cycle=None if idle is None else idle * fe, node_nm=dst,
             technology=f"{record.technology} scaled to {dst} nm")
 
-    def _find(self, block, params):
-        # the one place that reads the database: switches to CostDB.lookup when it lands
-        lookup = getattr(self.db, "lookup", None)
-        if lookup is not None:
-            return lookup(block, params, library=self.library, clock_mhz=self.clock_mhz)
-        found = [r for r in self.db.records(block) if r.params == params
-                 and (self.clock_mhz is None or r.clock_mhz == self.clock_mhz)
-                 and (self.library is None or r.technology == self.library)]
-        return max(found, key=lambda r: r.created) if found else None
-
     def record(self, block, params):
         """The record of ``block`` with ``params`` (defaults filled in), or ``None``."""
         full = get_block(block).resolve(params)
         key = (block, tuple(sorted(full.items())))
         if key not in self._cache:
-            self._cache[key] = self._scaled(self._find(block, full))
+            self._cache[key] = self._scaled(self.db.lookup(block, full, library=self.library,
+                                                             clock_mhz=self.clock_mhz))
         return self._cache[key]
 
     def check(self, needed):
@@ -114,8 +97,10 @@ class CostSource:
         if missing:
             commands = []
             for block, params in missing.values():
-                line = characterize_command(block, params, self.clock_mhz,
-                                            getattr(self.db, "url", None))
+                line = characterize_command(get_block(block), params, library=self.library,
+                                            clock_mhz=self.clock_mhz)
+                url = getattr(self.db, "url", None)
+                line += f" --db {shlex.quote(str(url))}" if url else ""
                 if line not in commands:
                     commands.append(line)
             raise MissingCosts(commands)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ
 from tilewright.flows.model.errors import InvalidDesign
 from tilewright.flows.model.memory import MEMORY_TYPES, main_memory
 
@@ -86,7 +87,7 @@ class Accelerator:
     dataflow: str = "b,i,j,k"
     il: int = 4
     fl: int = 16
-    clock_mhz: float = 700.0
+    clock_mhz: float = DEFAULT_CLOCK_MHZ
     power_gating: bool = True
     sparsity_modules: bool = True
 

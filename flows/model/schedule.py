@@ -16,7 +16,8 @@ Buffers: a load reserves its bytes in the weight (or activation) buffer before i
 A matrix leaves its buffer when the last op reading it finishes. When a load does not fit,
 a loaded weight whose readers have not started and whose next use comes after the load's
 is evicted — the one used last first (Belady) — and reloaded before those readers run;
-while nothing can be evicted the load waits (a *memory stall*). An op's output that does
+while nothing can be evicted the load waits (a *memory stall*) and the channel serves the
+next transfer that fits, looking at most four transfers ahead. An op's output that does
 not fit in the activation buffer is spilled: when the op finishes it is written to main
 memory and read back, a round trip on the DMA channel that its readers wait for. Loads
 run ahead of compute as far as the buffers allow, so memory and compute overlap.
@@ -71,6 +72,7 @@ class _Buffers:
         self.used = {k: 0 for k in capacity}
         self.peak = {k: 0 for k in capacity}
         self.held = {}
+        self.version = 0                 # bumped whenever space is freed
 
     def fits(self, needs):
         return all(self.used[b] + n <= self.capacity[b] for b, n in needs.items())
@@ -84,20 +86,26 @@ class _Buffers:
     def release(self, owner):
         for b, n in self.held.pop(owner, {}).items():
             self.used[b] -= n
+        self.version += 1
 
 
 def _priorities(ops, staggered):
+    """Op name → sort key. Staggered: the builder's (layer, head, rank). Equal: the heads
+    of a layer interleave step by step (the k-th op of every head together); layer-wide
+    ops after the heads keep their place after them."""
     if staggered:
         return {op.name: op.priority for op in ops}
     step, keys = {}, {}
     for op in ops:
         group = (op.layer, op.head)
         step[group] = step.get(group, 0) + 1
-        keys[op.name] = (op.layer, step[group], op.head, op.priority[-1])
+        keys[op.name] = (op.layer, op.head < 0, step[group], op.head, op.priority[-1])
     return keys
 
 
 _LAST = (float("inf"),)
+#: Transfers the DMA channel looks past when the first ones wait for buffer space.
+_LOOKAHEAD = 4
 
 
 class _Run:
@@ -132,6 +140,8 @@ class _Run:
         self.spill_bits = self.reload_bits = 0.0
         self.extra = {}      # spills and reloads: name → (needs, owner, readers, priority)
         self.blocked = {}    # transfers waiting for buffer space: name → since when
+        self.failed_at = {}  # and the buffers' version when they last did not fit
+        self.held_loads = set()
 
     # ------------------------------------------------------------ bookkeeping
     def needs_of(self, name):
@@ -179,28 +189,36 @@ class _Run:
                           prio=min((self.prio[r] for r in waiting), default=_LAST))
 
     def evict_for(self, name, needs, now):
-        """Evict loaded weights (used last first, after ``name``'s own use) until
-        ``needs`` fits; whether it does."""
+        """Evict loaded weights — those used last first, and only ones used after
+        ``name``'s own use — when that makes ``needs`` fit; whether it fits."""
         mine = self.extra[name][3] if name in self.extra else self.prio[name]
-        while not self.buffers.fits(needs):
-            best, best_use = None, None
-            for held in self.buffers.held:
-                if held not in self.plans or self.plans[held].op.kind != "load":
-                    continue
-                waiting = [r for r in self.readers[held] if self.timing[r].end is None]
-                if not waiting or any(self.timing[r].start is not None for r in waiting):
-                    continue
+        candidates = []
+        for held in self.held_loads:
+            waiting = [r for r in self.readers[held] if self.timing[r].end is None]
+            if waiting and all(self.timing[r].start is None for r in waiting):
                 use = min(self.prio[r] for r in waiting)
-                if use > mine and (best_use is None or use > best_use):
-                    best, best_use = held, use
-            if best is None:
-                return False
-            self.evict(best, now)
+                if use > mine:
+                    candidates.append((use, held))
+        candidates.sort(reverse=True)
+        used, cap = self.buffers.used, self.buffers.capacity
+        short = {b: used[b] + n - cap[b] for b, n in needs.items()}
+        chosen = []
+        for _, held in candidates:
+            if all(v <= 0 for v in short.values()):
+                break
+            chosen.append(held)
+            for b, n in self.buffers.held[held].items():
+                if b in short:
+                    short[b] -= n
+        if any(v > 0 for v in short.values()):
+            return False
+        for held in chosen:
+            self.evict(held, now)
         return True
 
     def evict(self, weight, now):
         needs = self.buffers.held[weight]
-        self.buffers.release(weight)
+        self.release(weight)
         waiting = [r for r in self.readers[weight] if self.timing[r].end is None]
         for r in waiting:
             self.pending[r] += 1
@@ -208,6 +226,10 @@ class _Run:
         self.reload_bits += 8 * nbytes
         self.add_transfer(f"{weight}.reload@{now:g}", nbytes, now, needs, owner=weight,
                           waiting=waiting, prio=min(self.prio[r] for r in waiting))
+
+    def release(self, owner):
+        self.buffers.release(owner)
+        self.held_loads.discard(owner)
 
     # ------------------------------------------------------------ events
     def begin(self, pool, name, now):
@@ -218,10 +240,13 @@ class _Run:
         if needs and not self.buffers.fits(needs) and must_fit \
                 and not self.evict_for(name, needs, now):
             self.blocked.setdefault(name, now)
+            self.failed_at[name] = self.buffers.version
             return False
         t.memory = now - self.blocked.pop(name, now)
         if needs and self.buffers.fits(needs):
             self.buffers.take(owner, needs)
+            if owner in self.plans and self.plans[owner].op.kind == "load":
+                self.held_loads.add(owner)
         elif needs:
             t.spilled_bytes = self.plans[name].output_bytes
         t.start = now
@@ -230,14 +255,19 @@ class _Run:
         return True
 
     def dispatch(self, pool, now):
-        queue = self.queues[pool]
+        queue, blocked = self.queues[pool], []
         while self.free[pool] and queue:
             _, name = queue[0]
             if self.pending.get(name, 0) > 0 or not self.remaining[name]:
                 heapq.heappop(queue)             # waiting for a reload, or a stale copy
                 continue
-            if self.timing[name].start is None and not self.begin(pool, name, now):
-                return
+            if self.timing[name].start is None and (
+                    self.failed_at.get(name) == self.buffers.version
+                    or not self.begin(pool, name, now)):
+                blocked.append(heapq.heappop(queue))    # no space: the next may fit
+                if len(blocked) == _LOOKAHEAD:
+                    break
+                continue
             classes = self.remaining[name]
             count, cycles = classes[-1]
             n = min(count, self.free[pool])
@@ -251,6 +281,8 @@ class _Run:
             self.busy[pool].append((now, now + cycles, n))
             self.seq += 1
             heapq.heappush(self.events, (now + cycles, self.seq, pool, name, n))
+        for item in blocked:
+            heapq.heappush(queue, item)
 
     def finish(self, name, now):
         self.timing[name].end = now
@@ -266,7 +298,7 @@ class _Run:
         for d in self.deps[name]:
             self.left[d] -= 1
             if self.left[d] == 0:
-                self.buffers.release(d)
+                self.release(d)
         is_load = self.plans[name].op.kind == "load"
         for r in self.readers[name]:
             self.pending[r] -= 1
@@ -275,7 +307,7 @@ class _Run:
             if self.pending[r] == 0:
                 self.make_ready(r, now)
         if not self.readers[name]:
-            self.buffers.release(name)
+            self.release(name)
 
     def run(self):
         for name in self.names:

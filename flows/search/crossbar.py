@@ -76,7 +76,7 @@ def _partial_sums(bits, cells):
     through cell slices ``cells`` ``(S, ..., R, N)`` (no batch dims: one GEMM)."""
     b, s = bits.shape[0], cells.shape[0]
     if cells.dim() == 3:
-        m, r, n = bits.shape[-2], bits.shape[-1], cells.shape[-1]
+        r, n = bits.shape[-1], cells.shape[-1]
         flat = bits.reshape(-1, r) @ cells.permute(1, 0, 2).reshape(r, s * n)
         return flat.reshape(b, *bits.shape[1:-1], s, n).movedim(-2, 1)
     return bits.unsqueeze(1) @ cells.unsqueeze(0)

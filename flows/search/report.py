@@ -20,8 +20,10 @@ def floats(text, name):
 def run_options(fn):
     """The options every search command shares: ``--db``, ``--resume`` and ``-o``."""
     import click
+
+    from tilewright.flows.costs.store import DEFAULT_DB
     for option in reversed([
-            click.option("--db", "db_url", default="tilewright-costs.sqlite",
+            click.option("--db", "db_url", default=DEFAULT_DB,
                          show_default=True, help="cost database and run store"),
             click.option("--resume", default=None, metavar="RUN", help="resume run RUN"),
             click.option("-o", "--output", required=True, type=click.Path(file_okay=False),

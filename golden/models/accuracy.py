@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from tilewright.fixedpoint import FixedFormat
-from tilewright.gen.gelu import GeluPWL
+from tilewright.golden.fixed import quantize, to_float
 from tilewright.golden.gelu import gelu_pwl
 from tilewright.golden.layer_norm import error_against_torch
 from tilewright.golden.softmax import softmax_lut
@@ -111,25 +111,24 @@ def _stats(err):
 def sweep(taps, fmt=FixedFormat(4, 16), exp_bits=16, out_fl=16):
     """Rows ``{"unit", "knob", "value", "max_abs_error", "mean_abs_error", "samples"}``."""
     rows = []
-    scores = fmt.quantize(taps["softmax"])
-    want = torch.softmax(fmt.to_float(scores), dim=-1)
+    scores = quantize(fmt, taps["softmax"])
+    want = torch.softmax(to_float(fmt, scores), dim=-1)
     for depth in LUT_DEPTHS:
         y = softmax_lut(scores, fmt.fl, depth, exp_bits, out_fl).double() / (1 << out_fl)
         rows.append({"unit": "softmax", "knob": "lut_depth", "value": depth,
                      "samples": y.numel(), **_stats((y - want).abs())})
-    q = fmt.quantize(taps["gelu"])
-    want = nn.functional.gelu(fmt.to_float(q))
+    q = quantize(fmt, taps["gelu"])
+    want = nn.functional.gelu(to_float(fmt, q))
     for segments in GELU_SEGMENTS:
-        GeluPWL.check_segments(segments)
-        y = fmt.to_float(gelu_pwl(q, fmt, segments))
+        y = to_float(fmt, gelu_pwl(q, fmt, segments))
         rows.append({"unit": "gelu", "knob": "gelu_segments", "value": segments,
                      "samples": y.numel(), **_stats((y - want).abs())})
     for fl in LN_FLS:
         ln_fmt = FixedFormat(fmt.il, fl)
         errs, count = [], 0
         for x, g, b in taps["layer_norm"]:        # 32 features: a power of two, as the unit
-            e = error_against_torch(ln_fmt.quantize(x), ln_fmt.quantize(g),
-                                    ln_fmt.quantize(b), ln_fmt)
+            e = error_against_torch(quantize(ln_fmt, x), quantize(ln_fmt, g),
+                                    quantize(ln_fmt, b), ln_fmt)
             errs.append(e)
             count += x.numel()
         rows.append({"unit": "layer_norm", "knob": "fl", "value": fl, "samples": count,

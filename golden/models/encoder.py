@@ -30,7 +30,7 @@ from tilewright.fixedpoint import check_choice, check_int
 from tilewright.golden.models.approx_layers import Matmul
 from tilewright.golden.models.numerics import Numerics
 
-__all__ = ["EncoderConfig", "Encoder", "KINDS"]
+__all__ = ["EncoderConfig", "Encoder", "KINDS", "check_skip"]
 
 KINDS = ("vit", "bert")
 
@@ -153,6 +153,14 @@ class EncoderLayer(nn.Module):
         return out, a
 
 
+def check_skip(skip, layers):
+    """``skip`` (encoders whose attention is skipped), checked against ``layers`` encoders."""
+    for i in skip:
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < layers:
+            raise ValueError(f"skip must list encoders from 0 to {layers - 1}, not {i!r}")
+    return skip
+
+
 class Encoder(nn.Module):
     """A classifier: embeddings → ``cfg.layers`` encoders → head on the CLS token.
 
@@ -190,11 +198,7 @@ class Encoder(nn.Module):
         return num.layer_norm_fn(e, self.ln_embed, "embed.ln")
 
     def forward(self, x, skip=()):
-        skip = set(skip)
-        for i in skip:
-            if not isinstance(i, int) or not 0 <= i < self.cfg.layers:
-                raise ValueError(f"skip must list encoders from 0 to {self.cfg.layers - 1}, "
-                                 f"not {i!r}")
+        skip = set(check_skip(skip, self.cfg.layers))
         num = self.numerics
         h, a = self.embed(x), None
         for i, layer in enumerate(self.layers):

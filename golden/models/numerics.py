@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tilewright.fixedpoint import OVERFLOWS, ROUNDINGS, FixedFormat, check_choice
+from tilewright.golden.fixed import quantize, to_float
 from tilewright.golden.models.approx_layers import Matmul
 from tilewright.golden.gelu import gelu_pwl
 
@@ -45,8 +46,8 @@ GELUS = ("exact", "pwl")
 class _QuantizeSTE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, fmt, rounding, overflow):
-        q = fmt.quantize(x.detach(), rounding, overflow)
-        return fmt.to_float(q).to(x.dtype)
+        q = quantize(fmt, x.detach(), rounding, overflow)
+        return to_float(fmt, q).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -63,8 +64,8 @@ class _GeluPWL(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, fmt, segments):
         ctx.save_for_backward(x)
-        q = fmt.quantize(x.detach(), "half-even", "saturate")
-        return fmt.to_float(gelu_pwl(q, fmt, segments)).to(x.dtype)
+        q = quantize(fmt, x.detach(), "half-even", "saturate")
+        return to_float(fmt, gelu_pwl(q, fmt, segments)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -177,7 +178,7 @@ def softmax_unit(fmt, lut_depth=256, exp_bits=16, out_fl=16):
     def softmax(x, dim):
         if dim not in (-1, x.dim() - 1):
             raise ValueError(f"softmax_unit works on the last dimension, not {dim}")
-        q = fmt.quantize(x.detach(), "half-even", "saturate")
+        q = quantize(fmt, x.detach(), "half-even", "saturate")
         hard = (softmax_lut(q, fmt.fl, lut_depth, exp_bits, out_fl).double()
                 / (1 << out_fl)).to(x.dtype)
         return _Through.apply(torch.softmax(x, dim), hard)
@@ -191,9 +192,9 @@ def layer_norm_unit(fmt):
     from tilewright.golden.layer_norm import layer_norm_fixed
 
     def layer_norm(x, module):
-        q = fmt.quantize(x.detach(), "half-even", "saturate")
-        g = fmt.quantize(module.weight.detach(), "half-even", "saturate")
-        b = fmt.quantize(module.bias.detach(), "half-even", "saturate")
-        hard = fmt.to_float(layer_norm_fixed(q, g, b, fmt.fl, fmt.width)).to(x.dtype)
+        q = quantize(fmt, x.detach(), "half-even", "saturate")
+        g = quantize(fmt, module.weight.detach(), "half-even", "saturate")
+        b = quantize(fmt, module.bias.detach(), "half-even", "saturate")
+        hard = to_float(fmt, layer_norm_fixed(q, g, b, fmt.fl, fmt.width)).to(x.dtype)
         return _Through.apply(module(x), hard)
     return layer_norm

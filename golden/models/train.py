@@ -10,15 +10,16 @@ produced locally — nothing is downloaded.
 import fcntl
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
-from tilewright.fixedpoint import check_choice
+from tilewright.fixedpoint import check_choice, check_int
 from tilewright.golden.models import data
-from tilewright.golden.models.encoder import Encoder, EncoderConfig
+from tilewright.golden.models.encoder import Encoder, EncoderConfig, check_skip
 
 __all__ = ["TASKS", "TrainConfig", "task_data", "default_config", "train", "evaluate",
            "accuracy", "model_cache"]
@@ -35,6 +36,15 @@ class TrainConfig:
     weight_decay: float = 1e-4
     seed: int = 0
     skip: tuple = ()
+
+    def __post_init__(self):
+        check_int("epochs", self.epochs, 1, 100_000)
+        check_int("batch", self.batch, 1, 1 << 20)
+        check_int("seed", self.seed, 0, (1 << 63) - 1)
+        for name in ("lr", "weight_decay"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValueError(f"{name} must be a finite number at least 0, not {value!r}")
 
 
 def default_config(task, **overrides):
@@ -87,6 +97,7 @@ def train(task, cfg=None, tcfg=TrainConfig(), numerics=None, cache=True, tag=Non
     if numerics is not None and cache and tag is None:
         raise ValueError("training with numerics needs a tag naming them (or cache=False)")
     cfg = cfg or default_config(task)
+    check_skip(tcfg.skip, cfg.layers)
     split = task_data(task)
     path = model_cache() / f"{task}-{_key(task, cfg, tcfg, tag)}.pt"
     if not cache:

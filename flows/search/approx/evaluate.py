@@ -138,6 +138,8 @@ class Evaluations:
         if self.budget is not None and self.count >= self.budget:
             raise BudgetSpent(self.budget)
         key = assignment_key(self.entries, assignment)
+        if key not in self.saved:          # another search may have recorded it since
+            self.saved = self.store.done()
         if key in self.saved:
             acc = float(self.saved[key]["accuracy"])
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from tilewright.gen.multiplier import KINDS, check_multiplier, k_range
+from tilewright.specs.multiplier import KINDS, check_multiplier, k_range
 from tilewright.golden.multiplier import error_metrics
 
 __all__ = ["parse_library", "Entry", "build_library", "LIBRARY_FIELDS", "library_rows"]
