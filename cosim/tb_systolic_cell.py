@@ -1,7 +1,7 @@
 """cocotb testbench of one systolic-array PE (:mod:`tilewright.gen.systolic_cell`).
 
 The driver applies random ``load``/``advance``/operands every cycle; the model is the
-cell's register semantics over :func:`tilewright.fixedpoint.fit`; the checker compares
+cell's register semantics over :func:`tilewright.golden.fixed.fit`; the checker compares
 ``psum_out`` and ``a_out`` after every edge, bit-exact.
 
 Tests
@@ -19,7 +19,7 @@ from cocotb.triggers import FallingEdge, RisingEdge
 
 from tilewright.cosim.bench import (Stimulus, params, record, rng, start, stimulus_kind,
                                    stimulus_repeats)
-from tilewright.fixedpoint import fit
+from tilewright.golden.fixed import fit
 from tilewright.gen.systolic_cell import SystolicCell
 
 LOAD_PERIOD = 16

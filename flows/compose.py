@@ -18,7 +18,7 @@ For a composite with N instances of a part:
 - cycles, latency and initiation interval: the composite's own test, as measured;
 - fmax: not timed (the parts' is in the details).
 
-Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic_cell``,
+Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic-cell``,
 one per PE; glue: the operand skew, result de-skew, valid chain and load/stream control).
 """
 
@@ -58,11 +58,11 @@ class Composite:
 def _systolic_cell_params(params):
     if params["dataflow"] == "os":
         raise ValueError("dataflow must be 'ws' or 'is' to compose the systolic array from "
-                         "systolic_cell parts, not 'os'")
+                         "systolic-cell parts, not 'os'")
     return {k: params[k] for k in ("il", "fl", "acc_width", "overflow")}
 
 
-COMPOSITES = {"systolic": Composite("systolic_cell", _systolic_cell_params, "pe_*")}
+COMPOSITES = {"systolic": Composite("systolic-cell", _systolic_cell_params, "pe_*")}
 
 
 def _part_modules(verilog, top, pattern):

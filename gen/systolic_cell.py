@@ -121,7 +121,7 @@ def numeric_constraints(what):
 
 
 BLOCK = Block(
-    name="systolic_cell",
+    name="systolic-cell",
     summary="one PE of the stationary systolic array: stationary register and MAC "
             "(PIVOT §3.4)",
     component=SystolicCell,

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from tests.test_cli import run
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.flows.characterize import characterize
 from tilewright.flows.compose import COMPOSITES, _part_modules, compose
@@ -24,7 +23,7 @@ def test_unknown_composite():
 def test_output_stationary_has_no_cell_split():
     with pytest.raises(ValueError, match=re.escape(
             "dataflow must be 'ws' or 'is' to compose the systolic array from "
-            "systolic_cell parts, not 'os'")):
+            "systolic-cell parts, not 'os'")):
         COMPOSITES["systolic"].part_params({**SMALL, "dataflow": "os"})
 
 
@@ -36,9 +35,9 @@ def test_output_stationary_has_no_cell_split():
      "parts, not 'os'"),
     (["characterize", "--config", "pivot", "--composed"], "--composed goes with BLOCK"),
 ])
-def test_cli_errors_before_measuring(capsys, tmp_path, argv, message):
+def test_cli_errors_before_measuring(run_cli, tmp_path, argv, message):
     db = tmp_path / "costs.sqlite"
-    code, _, err = run(capsys, *argv, "--db", str(db))
+    code, _, err = run_cli(*argv, "--db", str(db))
     assert code == 2
     assert err.strip() == f"tilewright: error: {message}"
     assert not db.exists()
