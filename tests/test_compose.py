@@ -31,7 +31,7 @@ def test_output_stationary_has_no_cell_split():
     (["characterize", "multiplier", "--composed"],
      "BLOCK must be one of systolic with --composed, not multiplier"),
     (["characterize", "systolic", "--param", "dataflow=os", "--composed"],
-     "dataflow must be 'ws' or 'is' to compose the systolic array from systolic_cell "
+     "dataflow must be 'ws' or 'is' to compose the systolic array from systolic-cell "
      "parts, not 'os'"),
     (["characterize", "--config", "pivot", "--composed"], "--composed goes with BLOCK"),
 ])
