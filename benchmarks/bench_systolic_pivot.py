@@ -13,6 +13,7 @@ import json
 import time
 
 from tilewright.cosim.runner import build, run
+from tilewright.gen.catalogue import get_block
 from tilewright.flows.config import load_config
 from tilewright.flows.generate import generate_config
 from tilewright.flows.regress import new_seed
@@ -29,11 +30,12 @@ def main(argv=None):
     (item,) = generate_config(load_config("pivot"))
     p = item.params
     t0 = time.monotonic()
-    build("systolic", p, item.verilog, item.instance)
+    args_v = get_block("systolic").verilator_args
+    build("systolic", p, item.verilog, item.instance, build_args=args_v)
     t1 = time.monotonic()
     result = run("systolic", p, item.verilog, item.instance, "tilewright.cosim.tb_systolic",
                  seed=seed, testcase="gemm_throughput",
-                 extra_env={"TILEWRIGHT_GEMM": f"{m},{k},{n}"})
+                 extra_env={"TILEWRIGHT_GEMM": f"{m},{k},{n}"}, build_args=args_v)
     t2 = time.monotonic()
     tp = result.report["gemm_throughput"]
     model = SystolicArray.gemm_cycles(p["rows"], p["cols"], m, k, n, p["dataflow"])

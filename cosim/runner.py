@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
@@ -104,6 +105,27 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
     return directory
 
 
+_HIDDEN = threading.Lock()
+_hiding = {"runs": 0, "value": None}
+
+
+@contextmanager
+def _outside_pytest():
+    """Hide ``PYTEST_CURRENT_TEST`` from cocotb's runner while runs (in any thread) are
+    in progress: we judge the results ourselves."""
+    with _HIDDEN:
+        if _hiding["runs"] == 0:
+            _hiding["value"] = os.environ.pop("PYTEST_CURRENT_TEST", None)
+        _hiding["runs"] += 1
+    try:
+        yield
+    finally:
+        with _HIDDEN:
+            _hiding["runs"] -= 1
+            if _hiding["runs"] == 0 and _hiding["value"] is not None:
+                os.environ["PYTEST_CURRENT_TEST"] = _hiding["value"]
+
+
 def _fingerprint(binary):
     """Size and sha256 of the simulator ``binary``: what a build's stamp vouches for."""
     digest = hashlib.sha256()
@@ -193,17 +215,14 @@ def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
     env = {"TILEWRIGHT_PARAMS": json.dumps(params), "TILEWRIGHT_REPORT": str(report),
            **(extra_env or {})}
     runner = _runner()
-    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)   # we judge the results ourselves
     try:
-        runner.test(test_module=test_module, hdl_toplevel=toplevel, hdl_toplevel_lang="verilog",
-                    build_dir=directory,
-                    test_dir=test_dir, seed=seed, testcase=testcase, extra_env=env,
-                    results_xml=str(results), waves=waves, log_file=log)
+        with _outside_pytest():
+            runner.test(test_module=test_module, hdl_toplevel=toplevel,
+                        hdl_toplevel_lang="verilog", build_dir=directory,
+                        test_dir=test_dir, seed=seed, testcase=testcase, extra_env=env,
+                        results_xml=str(results), waves=waves, log_file=log)
     except SystemExit:
         pass
-    finally:
-        if saved is not None:
-            os.environ["PYTEST_CURRENT_TEST"] = saved
     if not results.exists():
         raise SimulationFailed(_failure(block, seed, ["(simulator crashed)"], log, replay))
     tests, failures = _results(results)

@@ -5,20 +5,25 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
 1. Generate the Verilog (:func:`tilewright.flows.generate.generate`).
 2. Synthesize it with pyosys to the standard-cell library (:mod:`tilewright.cosim.gate.synth`):
    area, cell counts, leakage.
-3. Run the block's stimulus test (``BLOCK.stimulus``) on the RTL with toggle coverage:
-   cycles, latency and initiation interval as the testbench measured them, toggles per
-   port.
-4. Run the same test, same seed, on the gate-level netlist: its scoreboard checks the
-   netlist against the golden model, and its report and its port toggles must equal the
-   RTL's (the netlist agrees with the RTL on that stimulus).
-5. Run the netlist again on the workload repeated twice over
-   (``TILEWRIGHT_STIMULUS_REPEATS=2``; its scoreboard checks it too). Dynamic energy per
-   operation is the difference of the two runs' energies (:mod:`tilewright.cosim.gate.energy`,
-   from the netlist's toggles) over the difference of their operations: the steady-state
-   energy of an operation, with reset, pipeline fill and drain cancelled out.
-6. Run the netlist at rest (:mod:`tilewright.cosim.tb_idle`: inputs at 0, clock
-   running) for two lengths: the difference of their energies over the difference of
-   their cycles is the idle energy per cycle of a block that is clocked but not gated.
+3. Beside synthesis (both cores), run on the RTL, with toggle coverage: the block's
+   stimulus test (``BLOCK.stimulus``) — cycles, latency and initiation interval as the
+   testbench measured them, toggles per port —, the same test with its workload twice
+   over (``TILEWRIGHT_STIMULUS_REPEATS=2``), and the block at rest
+   (:mod:`tilewright.cosim.tb_idle`: inputs at 0, clock running) for two lengths. The
+   testbenches' scoreboards check the RTL against the golden model.
+4. Simulate the gate-level netlist on the same four runs (``gate_sim``):
+   ``"native"`` (default) replays the ports the RTL runs traced on the netlist
+   (:mod:`tilewright.cosim.gate.replay`), checking its outputs against the RTL's at every
+   timestep; ``"verilator"`` runs the same testbenches, same seed, on the netlist built
+   with Verilator (their scoreboards check it against the golden model). Both count the
+   same toggles per net (``tests/test_gate_replay.py``), and the netlist's port toggles
+   and reports must equal the RTL's.
+5. Dynamic energy per operation is the difference of the energies of the workload twice
+   over and once (:mod:`tilewright.cosim.gate.energy`, from the netlist's toggles) over
+   the difference of their operations: the steady-state energy of an operation, with
+   reset, pipeline fill and drain cancelled out.
+6. The difference of the two idle runs' energies over the difference of their cycles is
+   the idle energy per cycle of a block that is clocked but not gated.
 7. The critical path of the mapped netlist (:mod:`tilewright.cosim.gate.timing`): the highest
    clock the block allows, beside the clock assumed for power.
 
@@ -32,12 +37,17 @@ returned instead of measuring again (``force=True`` re-measures).
 
 import dataclasses
 import hashlib
+import json
 import shlex
 from importlib.metadata import version
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
-from tilewright.cosim.gate.sim import simulate
+from tilewright.cosim.gate.replay import GateMismatch, replay, top_ports
+from tilewright.cosim.gate.sim import Activity, simulate
 from tilewright.cosim.gate.liberty import default_liberty, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
@@ -47,8 +57,8 @@ from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, 
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
-           "record_key", "rest_energy", "energy_components", "library_node",
-           "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES"]
+           "GATE_SIMULATORS", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "record_key",
+           "stimulus_runs", "energy_components", "library_node"]
 
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
 #: The two lengths (cycles after reset) of the idle runs; their difference is charged.
@@ -57,16 +67,25 @@ IDLE_CYCLES = (32, 160)
 LIBRARY_NODES = {"sky130": 130}
 
 
-class GateMismatch(AssertionError):
-    """The gate-level netlist did not reproduce the RTL's behaviour on the stimulus."""
-
-
 def library_node(library_name):
     """The technology node (nm) of a library by its name, or ``None``."""
     for prefix, node in LIBRARY_NODES.items():
         if library_name.startswith(prefix):
             return node
     return None
+
+
+# In-process memos, so that a lookup served from the database costs milliseconds: the
+# Verilog of a block's parameters (generated once per process) and the package version
+# (the library is kept by load_liberty).
+@lru_cache(maxsize=256)
+def _generated(block_name, params_json):
+    return generate(block_name, json.loads(params_json))
+
+
+@lru_cache(maxsize=1)
+def _version():
+    return version("tilewright")
 
 
 def energy_components(energy):
@@ -84,8 +103,8 @@ def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **metho
     """``(key, context, tools, generator_version)`` of the record of generated ``item``
     measured with ``library`` and wire-load model ``wires`` (or ``None``) at ``clock_mhz``
     on ``test``'s ``stimulus`` with ``seed``; ``method`` names how it is measured."""
-    tools = {**tool_versions(), "tilewright": version("tilewright")}
-    generator_version = (f"{version('tilewright')}+"
+    tools = {**tool_versions(), "tilewright": _version()}
+    generator_version = (f"{_version()}+"
                          f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
     context = {**method, "library": library.sha256, "clock_mhz": float(clock_mhz),
                "seed": seed, "stimulus": stimulus, "test": test, "slew_ns": NOMINAL_SLEW_NS,
@@ -95,31 +114,24 @@ def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **metho
     return key, context, tools, generator_version
 
 
-def rest_energy(netlist, run, energy_of):
-    """The energy of the netlist at rest over the difference of the :data:`IDLE_CYCLES`:
-    ``run(repeats, testbench, testcase, env)`` simulates it, ``energy_of(activity)``
-    prices a run (an :class:`~tilewright.cosim.gate.energy.EnergyReport`)."""
-    inputs = ",".join(n for n, p in netlist["ports"].items() if p["direction"] == "input")
-    idle = [run(1, "tilewright.cosim.tb_idle", "idle",
-                {"TILEWRIGHT_IDLE_INPUTS": inputs, "TILEWRIGHT_IDLE_CYCLES": str(n)})
-            for n in IDLE_CYCLES]
-    return energy_of(idle[1]) - energy_of(idle[0])
-
-
 def characterize(block_name, given=None, *, liberty=None, db=None,
                  clock_mhz=DEFAULT_CLOCK_MHZ, seed=DEFAULT_SEED, stimulus="random",
-                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None):
+                 wire_load=DEFAULT_WIRE_LOAD, force=False, on_stage=None, gate_sim="native"):
     """The :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` with ``given``
     parameters; stored into and reused from ``db`` (a :class:`CostDB`) when given.
     ``wire_load`` names the library's wire-load model for net capacitance in energy and
     timing: ``"default"`` (the library's ``default_wire_load``), a model's name, or
     ``"none"`` (pin loads only). ``on_stage(name)``, when given, is called as each
-    measurement stage starts."""
+    measurement stage starts. ``gate_sim``: how the netlist is simulated, one of
+    :data:`GATE_SIMULATORS` (the figures are the same either way)."""
+    if gate_sim not in GATE_SIMULATORS:
+        raise ValueError(f"gate_sim must be one of {', '.join(map(repr, GATE_SIMULATORS))}, "
+                         f"not {gate_sim!r}")
     stage = on_stage or (lambda name: None)
     block = get_block(block_name)
     if block.testbench is None or block.stimulus is None:
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
-    item = generate(block_name, given)
+    item = _generated(block_name, json.dumps(block.resolve(given), sort_keys=True))
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
@@ -131,34 +143,40 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         if found is not None:
             return found
 
-    stage("synthesis")
-    synth = synthesize(item.verilog, item.instance, liberty=lib_path)
+    declared = top_ports(item.verilog, item.instance)
+    native = gate_sim == "native"
+    stage("synthesis beside RTL simulation")
+    with ThreadPoolExecutor(max_workers=3) as pool:      # independent: use both cores
+        synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path)
+        if native:
+            rtl_runs = stimulus_runs(pool, block_name, item.params, item.verilog,
+                                     item.instance, block, seed, stimulus, declared,
+                                     trace=True)
+        else:
+            rtl_runs = [simulate(block_name, item.params, item.verilog, item.instance,
+                                 block.testbench, block.stimulus, seed=seed,
+                                 stimulus=stimulus, build_args=block.verilator_args)]
+        synth = synthesized.result()
+        rtl, ports = rtl_runs[0], _ports(synth.netlist)
+        if "stimulus" not in rtl.report:
+            raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' "
+                             f"report")
+        stage(f"gate-level simulation ({gate_sim})")
+        if native:
+            gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
+        else:
+            gate, twice, *idle = stimulus_runs(pool, f"{block_name}-gate", item.params,
+                                               synth.gate_verilog, item.instance, block,
+                                               seed, stimulus, declared,
+                                               public=tuple(ports))
+    stage("static timing")
     timing = critical_path(synth.netlist, library, item.verilog, wire_load=wires)
-    stage("RTL simulation")
-    rtl = simulate(block_name, item.params, item.verilog, item.instance, block.testbench,
-                   block.stimulus, seed=seed, stimulus=stimulus)
-    ports = _ports(synth.netlist)
-
-    def on_netlist(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
-        return simulate(f"{block_name}-gate", item.params, synth.gate_verilog, item.instance,
-                        testbench, testcase, seed=seed, stimulus=stimulus,
-                        repeats=repeats, public=tuple(ports), env=env)
-
-    def energy_of(activity):
-        return dynamic_energy(synth.netlist, library, activity.toggles, activity.clock_cycles,
-                              wire_load=wires)
-    stage("gate-level simulation")
-    gate = on_netlist(1)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
-    if "stimulus" not in rtl.report:
-        raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' report")
     if gate.report != rtl.report or gate_ports != rtl_ports:
         diff = sorted(p for p in ports if gate_ports[p] != rtl_ports[p])
         raise GateMismatch(f"{block_name}: gate-level netlist differs from the RTL on "
                            f"{block.stimulus} (seed {seed}); ports {diff}, reports "
                            f"{gate.report} vs {rtl.report}")
-    stage("gate-level simulation, workload twice over")
-    twice = on_netlist(2)
     stim = rtl.report["stimulus"]
     if "unit" not in stim:
         raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no operation unit "
@@ -168,10 +186,13 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     if more_ops <= 0:
         raise ValueError(f"{block_name}: test {block.stimulus!r} does not scale its "
                          f"operations with TILEWRIGHT_STIMULUS_REPEATS")
+
+    def energy_of(activity):
+        return dynamic_energy(synth.netlist, library, activity.toggles, activity.clock_cycles,
+                              wire_load=wires)
     once = energy_of(gate)
     energy = energy_of(twice) - once
-    stage("gate-level simulation, idle")
-    idle_energy = rest_energy(synth.netlist, on_netlist, energy_of)
+    idle_energy = energy_of(idle[1]) - energy_of(idle[0])
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
         area_um2=synth.area, leakage_mw=synth.leakage * 1e-6,   # nW -> mW
@@ -202,10 +223,43 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
                             "logic_depth": timing.logic_depth,
                             "path": [list(step) for step in timing.path]},
                  "gate_toggles": once.toggles, "clock_cycles": gate.clock_cycles,
-                 "rtl_port_toggles": rtl_ports, "gate_checked": True})
+                 "rtl_port_toggles": rtl_ports, "gate_checked": True,
+                 "gate_sim": gate_sim})
     if db is not None:
         db.put(record)
     return record
+
+
+#: How the netlist is simulated: the native evaluator replaying the RTL runs' ports
+#: (:mod:`tilewright.cosim.gate.replay`), or Verilator running the testbenches on it.
+GATE_SIMULATORS = ("native", "verilator")
+
+
+def stimulus_runs(pool, label, params, verilog, toplevel, block, seed, stimulus, ports, *,
+                  public=None, trace=False):
+    """The four runs characterization measures on ``verilog``, on ``pool`` (an
+    executor; the first run builds, the others wait for the build): the stimulus test
+    once and twice over, then at rest for each of :data:`IDLE_CYCLES`; with ``trace``,
+    each records its ports' values per timestep."""
+    widths = {name: width for name, (_, width) in ports.items()} if trace else None
+    inputs = ",".join(n for n, (direction, _) in ports.items() if direction == "input")
+
+    def one(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
+        return pool.submit(simulate, label, params, verilog, toplevel, testbench, testcase,
+                           seed=seed, stimulus=stimulus, repeats=repeats, public=public,
+                           env=env, trace=widths, build_args=block.verilator_args)
+    runs = [one(1), one(2), *(one(1, "tilewright.cosim.tb_idle", "idle",
+                                  {"TILEWRIGHT_IDLE_INPUTS": inputs,
+                                   "TILEWRIGHT_IDLE_CYCLES": str(n)})
+                              for n in IDLE_CYCLES)]
+    return [run.result() for run in runs]
+
+
+def _native_runs(netlist, library, rtl_runs):
+    """The netlist's activity in each RTL run, replayed natively (its outputs checked
+    against the RTL's at every timestep); reports and cycles are the RTL runs'."""
+    toggles = replay(netlist, library, [r.ports for r in rtl_runs])
+    return [Activity(t, r.report, r.clock_cycles) for t, r in zip(toggles, rtl_runs)]
 
 
 def characterize_into(db_url, block_name, given, options):

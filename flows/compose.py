@@ -23,15 +23,16 @@ one per PE; glue: the operand skew, result de-skew, valid chain and load/stream 
 """
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import default_liberty, load_liberty
-from tilewright.cosim.gate.sim import simulate
+from tilewright.cosim.gate.replay import top_ports
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.flows.characterize import (DEFAULT_SEED, characterize, energy_components,
-                                           library_node, record_key, rest_energy)
+                                           library_node, record_key, stimulus_runs)
 from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
                                           CostRecord)
 from tilewright.flows.generate import generate
@@ -80,11 +81,12 @@ def _library_cells(netlist, library):
 
 def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
             seed=DEFAULT_SEED, stimulus="random", wire_load=DEFAULT_WIRE_LOAD, force=False,
-            on_stage=None):
+            on_stage=None, gate_sim="native"):
     """The composed :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` (one of
     :data:`COMPOSITES`) with ``given`` parameters; keywords as for
     :func:`~tilewright.flows.characterize.characterize`, whose record of the part it uses
-    (measured first when ``db`` has none). The record's ``details["composed"]`` is
+    (measured first when ``db`` has none; ``gate_sim`` is for the part only: the glue runs
+    on Verilator, since its netlist holds the parts as RTL). The record's ``details["composed"]`` is
     ``True``; its parts, counts and the glue's figures are in ``details``."""
     if block_name not in COMPOSITES:
         raise ValueError(f"block must be one of {', '.join(map(repr, COMPOSITES))} to "
@@ -96,7 +98,8 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     options = dict(liberty=liberty, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
                    wire_load=wire_load)
     stage(f"part {spec.part}")
-    part = characterize(spec.part, part_params, db=db, force=force, **options)
+    part = characterize(spec.part, part_params, db=db, force=force, gate_sim=gate_sim,
+                        **options)
     lib_path = liberty if liberty is not None else default_liberty()
     library = load_liberty(lib_path)
     wires = library.wire_load(wire_load)
@@ -116,18 +119,14 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     ports = {n: len(p["bits"]) for n, p in glue.netlist["ports"].items()}
     netlist = _library_cells(glue.netlist, library)
 
-    def run(repeats, testbench=block.testbench, testcase=block.stimulus, env=None):
-        return simulate(f"{block_name}-glue", item.params, sim_verilog, item.instance,
-                        testbench, testcase, seed=seed, stimulus=stimulus, repeats=repeats,
-                        public=tuple(ports), env=env)
-
     def energy_of(activity):
         return dynamic_energy(netlist, library, activity.toggles, activity.clock_cycles,
                               wire_load=wires)
     stage("glue gate-level simulation, parts in RTL")
-    once = run(1)
-    stage("glue gate-level simulation, workload twice over")
-    twice = run(2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        once, twice, *idle = stimulus_runs(
+            pool, f"{block_name}-glue", item.params, sim_verilog, item.instance, block, seed,
+            stimulus, top_ports(item.verilog, item.instance), public=tuple(ports))
     stim = once.report["stimulus"]
     ops = stim["operations"]
     more_ops = twice.report["stimulus"]["operations"] - ops
@@ -136,8 +135,7 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     part_idle_cycles = count * more_cycles - more_ops
     parts_pj = (more_ops * part.energy_per_op_pj
                 + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
-    stage("glue gate-level simulation, idle")
-    glue_idle = rest_energy(glue.netlist, run, energy_of)
+    glue_idle = energy_of(idle[1]) - energy_of(idle[0])
     glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
     cells = {t: n * count for t, n in part.cells.items()}
     for t, n in glue.cells.items():

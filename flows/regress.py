@@ -53,6 +53,7 @@ def regress_block(block_name, given=None, *, seed=None, testcase=None, waves=Fal
     seed = new_seed() if seed is None else seed
     return run(block_name, item.params, item.verilog, item.instance, block.testbench,
                seed=seed, testcase=testcase, waves=waves, keep=keep, on_stage=on_stage,
+               build_args=block.verilator_args,
                replay=replay_command(block_name, item.params, seed, testcase))
 
 

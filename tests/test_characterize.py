@@ -22,6 +22,7 @@ def test_characterize_end_to_end(tmp_path, monkeypatch):
     zeros = ch.characterize("mac-lane", PARAMS, db=db, stimulus="zeros")
     measured = db, rand, zeros
     check_record_contents(measured)
+    check_same_figures_on_verilator(rand)
     check_wire_load(rand, ch.characterize("mac-lane", PARAMS, wire_load="none"))
     check_energy_rises_with_activity(measured)
     check_cli(measured)
@@ -67,6 +68,23 @@ def check_record_contents(measured):
     assert rand.fmax_mhz == pytest.approx(1e3 / timing["period_ns"])
     assert 50 < rand.fmax_mhz < 700 and rand.clock_reachable is False
     assert timing["end"].endswith(".D") and timing["logic_depth"] > 5
+
+
+def check_same_figures_on_verilator(rand):
+    """The netlist simulated by Verilator running the testbenches gives the figures the
+    native replay of the RTL runs gave (tests/test_gate_replay.py: net for net)."""
+    assert rand.details["gate_sim"] == "native"
+    old = ch.characterize("mac-lane", PARAMS, gate_sim="verilator")
+    assert old.key == rand.key and old.details["gate_sim"] == "verilator"
+    for name in ("area_um2", "leakage_mw", "energy_per_op_pj", "idle_pj_per_cycle",
+                 "fmax_mhz", "cycles", "latency_cycles", "operations"):
+        assert getattr(old, name) == getattr(rand, name), name
+    for name in ("energy_pj", "idle", "run_energy_pj", "gate_toggles", "clock_cycles",
+                 "rtl_port_toggles", "energy_by_cell_type_pj"):
+        assert old.details[name] == rand.details[name], name
+    with pytest.raises(ValueError, match="gate_sim must be one of 'native', 'verilator', "
+                                         "not 'iverilog'"):
+        ch.characterize("mac-lane", PARAMS, gate_sim="iverilog")
 
 
 def check_wire_load(rand, bare):

@@ -181,6 +181,17 @@ def test_clock(work, argv, value):
         f"--clock-mhz must be a positive number, not {value!r}")
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--tau", "inf"], "--tau must be a number at least 0, not 'inf'"),
+    (["--tau", "-0.1"], "--tau must be a number at least 0, not '-0.1'"),
+    (["--batch", str(2 ** 40)],
+     f"Invalid value for '--batch': {2 ** 40} is not in the range 1<=x<=65536."),
+    (["--seq", "0"], "Invalid value for '--seq': 0 is not in the range 1<=x<=65536.")],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_simulate_workload_options(work, argv, message):
+    assert refused(work, "simulate", *argv, "--db", "costs.sqlite") == message
+
+
 @pytest.mark.parametrize("argv", [["costs", "export", "-o", "/nonexist/dir/x.csv"],
                                   ["costs", "plot", "-o", "/nonexist/dir/x.png"],
                                   ["multiplier", "table", "-o", "/nonexist/dir/x.npy"]],

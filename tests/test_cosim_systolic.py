@@ -6,15 +6,16 @@ GEMMs with valid gaps and back-pressure, extreme-value corners, and a full-rate 
 measured cycles (in total and per fold) must equal the closed-form model.
 
 Default suite: a 1×1 weight-stationary array, a 2×4 output-stationary one that saturates
-and PIVOT's input-stationary array scaled down (every dataflow, both overflow modes); the
-other shapes are ``full``.
+and PIVOT's full-size 64×36 input-stationary array on DeiT-S's QKV GEMM (every dataflow,
+both overflow modes); the other shapes are ``full``.
 """
 
 import pytest
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run
-from tilewright.flows.generate import generate
+from tilewright.flows.config import load_config
+from tilewright.flows.generate import generate_config
 from tilewright.flows.regress import replay_command
 from tilewright.gen.systolic import SystolicArray
 
@@ -66,24 +67,20 @@ def test_systolic_regression_full(params, regress):
     _check(params, regress("systolic", params).report)
 
 
-def run_gemm(params, m, k, n, seed, instance="systolic"):
-    """Regress ``params`` with the full-rate GEMM ``m×k×n`` (TILEWRIGHT_GEMM)."""
-    item = generate("systolic", params, instance)
-    return run("systolic", item.params, item.verilog, item.instance,
-               "tilewright.cosim.tb_systolic", seed=seed,
-               extra_env={"TILEWRIGHT_GEMM": f"{m},{k},{n}"},
-               replay=replay_command("systolic", item.params, seed) +
-               f"  # with TILEWRIGHT_GEMM={m},{k},{n}")
-
-
-def test_pivot_shape_scaled_down(seed):
-    """PIVOT's input-stationary array and DeiT-S QKV GEMM, both scaled down by 8
-    (8x4 array, 25x48x48 GEMM); the full 64x36 / 197x384x384 run is
-    benchmarks/bench_systolic_pivot.py."""
-    params = dict(rows=8, cols=4, dataflow="is", il=8, fl=0, acc_width=32)
-    result = run_gemm(params, 25, 48, 48, seed)
-    tp = _check(params, result.report, (25, 48, 48))
-    assert tp["folds"] == 6 * 7
-    # SCALE-Sim's metrics: all rows (K = 48 = 6*8); the last of 7 M-folds uses 1 of 4 columns
-    assert tp["mapping_efficiency"] == pytest.approx((6 + 1 / 4) / 7)
-    assert 0 < tp["compute_utilisation"] < 1
+def test_pivot_deit_qkv(seed):
+    """PIVOT's 64x36 input-stationary array (preset ``pivot``, PIVOT §3.4) runs DeiT-S's
+    QKV projection, a 197x384x384 int8 GEMM, at full size: 17,417 cycles, as modelled."""
+    (item,) = generate_config(load_config("pivot"))
+    params = item.params
+    assert (params["rows"], params["cols"], params["dataflow"]) == (64, 36, "is")
+    result = run("systolic", params, item.verilog, item.instance,
+                 "tilewright.cosim.tb_systolic", seed=seed, testcase="gemm_throughput",
+                 extra_env={"TILEWRIGHT_GEMM": "197,384,384"},
+                 build_args=get_block("systolic").verilator_args,
+                 replay=replay_command("systolic", params, seed) +
+                 "  # with TILEWRIGHT_GEMM=197,384,384 --test gemm_throughput")
+    tp = result.report["gemm_throughput"]
+    assert tp["cycles"] == SystolicArray.gemm_cycles(64, 36, 197, 384, 384, "is") == 17417
+    assert tp["folds"] == 6 * 6 and tp["compared"] > 0
+    assert tp["mapping_efficiency"] == pytest.approx(
+        SystolicArray.mapping_efficiency(64, 36, 197, 384, 384, "is"))

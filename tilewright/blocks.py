@@ -160,6 +160,8 @@ class Block:
         :class:`tilewright.cosim.bench.Stimulus` and honours ``TILEWRIGHT_STIMULUS=zeros``
         (all-zero data) besides the default ``random``.
     constraints : the rules between parameters (:class:`Constraint`).
+    verilator_args : extra Verilator options for every build of the block (e.g. an
+        optimization pass that does not scale to its large instances, turned off).
     """
 
     name: str
@@ -171,6 +173,7 @@ class Block:
     facts: object = field(default=None, compare=False)
     stimulus: str = None
     constraints: tuple = ()
+    verilator_args: tuple = ()
 
     def check(self, values):
         """:func:`check_params` with this block's parameters and constraints."""

@@ -4,7 +4,8 @@ Per cell: area (µm²), ``cell_leakage_power``, and per pin its direction, input
 capacitance, ``internal_power`` tables (``rise_power`` / ``fall_power``, energy per
 transition) and ``timing`` arcs (``cell_rise`` / ``cell_fall`` delays and
 ``rise_transition`` / ``fall_transition`` output slews, or ``rise_constraint`` /
-``fall_constraint`` for setup checks). Every two-dimensional table is stored indexed by
+``fall_constraint`` for setup checks), its logic ``function``; the cell's ``ff`` or
+``latch`` group (:class:`Storage`). Every two-dimensional table is stored indexed by
 (input transition, output load) — or (clock transition, data transition) for
 constraints — whatever order the file's template declares. Library-wide: the units, the
 nominal voltage, the ``wire_load`` models (with ``default_wire_load``) and the default
@@ -27,13 +28,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Library", "Cell", "Pin", "PowerArc", "TimingArc", "Table", "WireLoad",
+__all__ = ["Library", "Cell", "Pin", "Storage", "PowerArc", "TimingArc", "Table", "WireLoad",
            "LibertyError",
            "default_liberty", "load_liberty", "parse_liberty"]
 
 DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
-#: Bumped when the parsed representation changes (invalidates the cache).
-PARSER_VERSION = 5
 
 
 class LibertyError(ValueError):
@@ -141,6 +140,26 @@ class Pin:
     capacitance: float
     power: tuple = ()
     timing: tuple = ()
+    function: str = None
+
+
+@dataclass(frozen=True)
+class Storage:
+    """A cell's ``ff`` or ``latch`` group: ``kind`` ``"ff"`` or ``"latch"``; ``state`` and
+    ``state_n`` the internal variables (``IQ``, ``IQ_N``) that output pin functions read;
+    ``trigger`` the ``clocked_on`` (ff) or ``enable`` (latch) expression, ``data`` the
+    ``next_state`` or ``data_in``; ``clear`` and ``preset`` asynchronous (``None`` when
+    absent), and ``clear_preset`` the ``(clear_preset_var1, clear_preset_var2)`` values
+    when both are active."""
+
+    kind: str
+    state: str
+    state_n: str
+    trigger: str
+    data: str
+    clear: str = None
+    preset: str = None
+    clear_preset: tuple = (None, None)
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,7 @@ class Cell:
     leakage: float
     pins: dict = field(default_factory=dict)
     sequential: bool = False
+    storage: Storage = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +354,19 @@ def _power(group, templates):
     return arcs
 
 
+def _storage(cell):
+    """The cell's single ``ff`` or ``latch`` group as a :class:`Storage`, or ``None``."""
+    for g in cell.groups:
+        if g.kind in ("ff", "latch") and len(g.args) == 2:
+            a = g.attrs
+            trigger, data = (("clocked_on", "next_state") if g.kind == "ff"
+                             else ("enable", "data_in"))
+            return Storage(g.kind, g.args[0], g.args[1], a.get(trigger), a.get(data),
+                           a.get("clear"), a.get("preset"),
+                           (a.get("clear_preset_var1"), a.get("clear_preset_var2")))
+    return None
+
+
 def _wire_load(group):
     try:
         points = sorted((float(f), float(length))
@@ -366,12 +399,13 @@ def parse_liberty(text, path="<text>", sha256=""):
             for name in names:
                 pins[name] = Pin(name, p.attrs.get("direction", ""),
                                  float(p.attrs.get("capacitance", 0.0)),
-                                 tuple(_power(p, templates)), tuple(_timing(p, templates)))
+                                 tuple(_power(p, templates)), tuple(_timing(p, templates)),
+                                p.attrs.get("function"))
         sequential = any(s.kind in ("ff", "latch", "ff_bank", "latch_bank", "statetable")
                          for s in g.groups)
         cells[g.args[0]] = Cell(g.args[0], float(g.attrs.get("area", 0.0)),
                                 float(g.attrs.get("cell_leakage_power", 0.0)), pins,
-                                sequential)
+                                sequential, _storage(g))
     units = {k: lib.attrs.get(k) for k in ("time_unit", "leakage_power_unit", "voltage_unit",
                                            "pulling_resistance_unit")}
     cap = lib.attrs.get("capacitive_load_unit")
@@ -433,7 +467,8 @@ def load_liberty(path=None):
 def _load(path):
     data = read_text(path)
     sha = hashlib.sha256(data).hexdigest()
-    cached = _cache_dir() / f"{sha[:24]}-v{PARSER_VERSION}.pickle"
+    parser = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    cached = _cache_dir() / f"{sha[:24]}-{parser}.pickle"      # this parser's reading
     if cached.exists():
         try:
             with open(cached, "rb") as f:

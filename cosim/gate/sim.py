@@ -14,7 +14,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from tilewright.cosim.bench import PERIOD_NS
+from tilewright.cosim.gate.vcd import read_ports
 from tilewright.cosim.runner import run
 
 __all__ = ["Activity", "parse_coverage", "demangle", "simulate", "COVERAGE_ARGS"]
@@ -51,11 +51,14 @@ def parse_coverage(path, top):
 
 @dataclass(frozen=True)
 class Activity:
-    """Toggles per signal bit, the testbench's report and the clock cycles simulated."""
+    """Toggles per signal bit, the testbench's report and the clock cycles simulated;
+    ``ports``: the ports' values per timestep (a
+    :class:`~tilewright.cosim.gate.vcd.PortTrace`) when the run traced them."""
 
     toggles: dict
     report: dict
     clock_cycles: int
+    ports: object = None
 
     def port_toggles(self, ports):
         """Toggles summed per port: ``ports`` maps names to widths."""
@@ -69,6 +72,7 @@ class Activity:
 
 
 def _clock_cycles(results_xml):
+    from tilewright.cosim.bench import PERIOD_NS     # imports cocotb: only when simulating
     total = 0.0
     for prop in ET.parse(results_xml).iter("property"):
         if prop.get("name") == "sim_time_duration":
@@ -77,7 +81,8 @@ def _clock_cycles(results_xml):
 
 
 def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
-             stimulus="random", repeats=1, replay=None, public=None, env=None):
+             stimulus="random", repeats=1, replay=None, public=None, env=None, trace=None,
+             build_args=()):
     """Run ``testbench``'s ``testcase`` on ``verilog`` with toggle coverage.
 
     ``label`` names the build (e.g. ``"mac-lane-gate"``); ``stimulus`` and ``repeats`` are
@@ -87,16 +92,19 @@ def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
     :class:`~tilewright.cosim.runner.SimulationFailed` when the testbench fails (e.g. the
     netlist disagrees with the golden model). ``public``: the only signals the testbench
     may access (the ports, for a gate-level netlist), so that Verilator may optimize the
-    rest (:func:`~tilewright.cosim.runner.build`).
+    rest (:func:`~tilewright.cosim.runner.build`). ``trace``: ports (name → width) whose
+    values per timestep the run records (Verilator ``--trace``) into ``Activity.ports``.
+    ``build_args``: more Verilator options (:attr:`Block.verilator_args`).
     """
     env = {"TILEWRIGHT_STIMULUS": stimulus, "TILEWRIGHT_STIMULUS_REPEATS": str(repeats),
            **(env or {})}
     result = run(label, params, verilog, toplevel, testbench, seed=seed, testcase=testcase,
-                 build_args=list(COVERAGE_ARGS), extra_env=env, replay=replay, keep=True,
-                 public=public)
+                 build_args=[*COVERAGE_ARGS, *build_args], extra_env=env, replay=replay, keep=True,
+                 public=public, waves=trace is not None)
     try:
         toggles = parse_coverage(result.directory / "coverage.dat", toplevel)
         cycles = _clock_cycles(result.directory / "results.xml")
+        ports = None if trace is None else read_ports(result.directory / "dump.vcd", trace)
     finally:
         shutil.rmtree(result.directory, ignore_errors=True)
-    return Activity(toggles, result.report, cycles)
+    return Activity(toggles, result.report, cycles, ports)

@@ -28,6 +28,10 @@ __all__ = ["COMMAND"]
 @click.option("--wire-load", default=DEFAULT_WIRE_LOAD, show_default=True, metavar="MODEL",
               help="the library's wire-load model for net capacitance: 'default' (its "
                    "default_wire_load), a model's name, or 'none' (pin loads only)")
+@click.option("--gate-sim", type=click.Choice(["native", "verilator"]), default="native",
+              show_default=True,
+              help="how the gate-level netlist is simulated: replaying the RTL runs' ports "
+                   "natively, or running the testbenches on a Verilator build (same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @click.option("--composed", is_flag=True,
               help="compose BLOCK's costs from its characterized parts plus its glue logic "
@@ -35,7 +39,7 @@ __all__ = ["COMMAND"]
 @executor_options
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus,
-            wire_load, force, composed, executor_kind, scheduler, workers):
+            wire_load, gate_sim, force, composed, executor_kind, scheduler, workers):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config (in parallel on --executor). A row marked !
@@ -72,7 +76,7 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         raise UserError(f"--liberty: Liberty file {str(library.path)!r} has no flip-flop cells")
     library.wire_load(wire_load)
     options = dict(liberty=liberty and os.path.abspath(liberty), clock_mhz=clock_mhz,
-                   stimulus=stimulus, wire_load=wire_load, force=force)
+                   stimulus=stimulus, wire_load=wire_load, gate_sim=gate_sim, force=force)
     if block_name is not None:
         with open_db(db_url) as db:
             rows = [(block_name, _one(block_name, jobs[0][2], db, options, composed))]

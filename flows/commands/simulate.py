@@ -11,12 +11,14 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import Number, UserError, fail_on_user_errors
 from tilewright.flows.costs.store import DEFAULT_DB
 
 __all__ = ["COMMAND", "summary_lines"]
 
 TASKS = {"bert": "sentiment", "vit": "digits"}
+#: The largest --batch and --seq taken (a bound on the workload graph's size, not on the model).
+MAX_TOKENS = 1 << 16
 
 
 def summary_lines(result):
@@ -62,9 +64,9 @@ def _sparsity(mode, tau, model_kind, task):
                                   "a shipped preset (acceltran-edge, acceltran-server)")
 @click.option("--model", "model_name", default="bert-tiny", show_default=True,
               help="transformer shape (bert-tiny, bert-base, deit-s, lv-vit-s)")
-@click.option("--batch", type=int, default=None,
+@click.option("--batch", type=click.IntRange(1, MAX_TOKENS), default=None,
               help="sequences per batch (default: the config's batch_size)")
-@click.option("--seq", type=int, default=None, help="tokens per sequence (default: the "
+@click.option("--seq", type=click.IntRange(1, MAX_TOKENS), default=None, help="tokens per sequence (default: the "
                                                      "model's)")
 @click.option("--train", is_flag=True, help="training with DynaProp (forward, backward, "
                                             "weight update) instead of inference")
@@ -73,7 +75,7 @@ def _sparsity(mode, tau, model_kind, task):
 @click.option("--sparsity", "sparsity_mode", type=click.Choice(["none", "measured"]),
               default="none", show_default=True,
               help="matrix sparsity: none (dense), or measured on the golden model")
-@click.option("--tau", type=float, default=None,
+@click.option("--tau", type=Number(at_least_zero=True), default=None,
               help="DynaTran threshold for measured sparsity (implies --sparsity measured)")
 @click.option("--task", type=click.Choice(sorted(set(TASKS.values()))), default=None,
               help="golden task measured for sparsity (default: sentiment for BERT, digits "
@@ -110,8 +112,6 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
         if node_nm not in NODES:
             raise UserError(f"--node must be one of {', '.join(map(str, NODES))}, not "
                             f"{node_nm}")
-    if tau is not None and not tau >= 0:
-        raise UserError(f"--tau must be a number >= 0, not {tau:g}")
     if not Path(db_url).exists() and "://" not in db_url and not run_missing:
         raise UserError(f"--db {db_url} does not exist; characterize the blocks first "
                         f"(tilewright characterize --config {config_spec} --db {db_url}) "
