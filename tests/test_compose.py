@@ -57,7 +57,7 @@ def test_glue_synthesis_leaves_the_parts_out():
 
 @pytest.mark.full
 @pytest.mark.cosim
-def test_composed_within_ten_percent_of_flat(tmp_path):
+def test_composed_against_flat(tmp_path):
     params = dict(rows=2, cols=2, dataflow="is", il=4, fl=0, acc_width=8)
     with open_db(tmp_path / "costs.sqlite") as db:
         flat = characterize("systolic", params, db=db)
