@@ -9,7 +9,10 @@ included) are reported beside it, with the load average before and after. Then a
 lookup (the record already in the database), in process and through the CLI::
 
     nice -n 10 python benchmarks/bench_characterize_speed.py \\
-        [--case small] [--case lane16] [--warm-calls 20] [--json out.json]
+        [--case small] [--case lane16] [--repeats 3] [--warm-calls 20] [--json out.json]
+
+With ``--repeats N`` the two paths run in turn (old, new, old, new, ...), each cold, and
+the medians of their times and of the pairs' ratios are reported.
 
 Cases: ``small`` (MAC lane ×2 int8), ``post`` (post-sparsity, length 4), ``lane16``
 (MAC lane ×16 with GeLU; minutes cold on the old path).
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,6 +95,7 @@ def warm(name, params, cache, db, calls):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", action="append", choices=sorted(CASES))
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--warm-calls", type=int, default=20)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -98,14 +103,25 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="tilewright-bench-") as work:
         for case in args.case or ["small"]:
             name, params = CASES[case]
-            old = cold(name, params, "verilator", work)
-            new = cold(name, params, "native", work)
-            same = {k: old[2][k] == new[2][k] for k in old[2]}
+            pairs, loads = [], []
+            for _ in range(args.repeats):
+                pairs.append((cold(name, params, "verilator", work),
+                              cold(name, params, "native", work)))
+                loads.append(os.getloadavg())
+            old, new = pairs[-1]
+            same = {k: all(o[2][k] == n[2][k] for o, n in pairs) for k in old[2]}
+
+            def median(figure):
+                return statistics.median(figure(o, n) for o, n in pairs)
             results[case] = {
-                "block": name, "params": params,
-                "old_wall_s": old[0], "old_cpu_s": old[1],
-                "new_wall_s": new[0], "new_cpu_s": new[1],
-                "wall_ratio": old[0] / new[0], "cpu_ratio": old[1] / new[1],
+                "block": name, "params": params, "repeats": args.repeats,
+                "old_wall_s": median(lambda o, n: o[0]), "old_cpu_s": median(lambda o, n: o[1]),
+                "new_wall_s": median(lambda o, n: n[0]), "new_cpu_s": median(lambda o, n: n[1]),
+                "wall_ratio": median(lambda o, n: o[0] / n[0]),
+                "cpu_ratio": median(lambda o, n: o[1] / n[1]),
+                "runs": [{"old_wall_s": o[0], "old_cpu_s": o[1], "new_wall_s": n[0],
+                          "new_cpu_s": n[1], "load_after": load}
+                         for (o, n), load in zip(pairs, loads)],
                 "same_figures": same, "figures": new[2] | {"gate_toggles": None},
                 "warm": warm(name, params, new[3], new[4], args.warm_calls)}
             print(json.dumps({case: results[case]}, indent=1, default=str), flush=True)

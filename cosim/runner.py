@@ -69,6 +69,16 @@ def _runner(public=None):
     return Runner()
 
 
+def _cocotb_library_path():
+    """``LD_LIBRARY_PATH`` with this environment's cocotb libraries first: a cached
+    simulator's run path names the cocotb of the environment that built it, which may have
+    moved or been deleted since (another virtualenv sharing the cache); the build key holds
+    cocotb's version, so this environment's libraries are the same ones."""
+    import cocotb_tools.config
+    return os.pathsep.join([str(cocotb_tools.config.libs_dir),
+                            *filter(None, [os.environ.get("LD_LIBRARY_PATH")])])
+
+
 def _public_config(toplevel, public):
     """A Verilator control file making the signals ``public`` of ``toplevel`` visible."""
     return "`verilator_config\n" + "".join(
@@ -213,7 +223,7 @@ def run(block, params, verilog, toplevel, test_module, *, seed, testcase=None,
     results, report, log = (test_dir / "results.xml", test_dir / "report.json",
                             test_dir / "sim.log")
     env = {"TILEWRIGHT_PARAMS": json.dumps(params), "TILEWRIGHT_REPORT": str(report),
-           **(extra_env or {})}
+           "LD_LIBRARY_PATH": _cocotb_library_path(), **(extra_env or {})}
     runner = _runner()
     try:
         with _outside_pytest():

@@ -38,8 +38,12 @@ returned instead of measuring again (``force=True`` re-measures).
 import dataclasses
 import hashlib
 import json
+import os
 import shlex
+import sys
+import threading
 from importlib.metadata import version
+from pathlib import Path
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -48,9 +52,10 @@ from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
 from tilewright.cosim.gate.replay import GateMismatch, replay, top_ports
 from tilewright.cosim.gate.sim import Activity, simulate
-from tilewright.cosim.gate.liberty import default_liberty, load_liberty
+from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.cosim.gate.timing import critical_path
+from tilewright.cosim.runner import cache_root
 from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
                                           CostRecord, cost_key, open_db)
@@ -77,15 +82,51 @@ def library_node(library_name):
 
 # In-process memos, so that a lookup served from the database costs milliseconds: the
 # Verilog of a block's parameters (generated once per process) and the package version
-# (the library is kept by load_liberty).
+# (the library is kept by load_liberty; its head, read by library_head, in a small file;
+# the Verilog's digest by _verilog_digest).
 @lru_cache(maxsize=256)
 def _generated(block_name, params_json):
-    return generate(block_name, json.loads(params_json))
+    return generate(block_name, json.loads(params_json), errors=False)
 
 
 @lru_cache(maxsize=1)
 def _version():
     return version("tilewright")
+
+
+@lru_cache(maxsize=1)
+def _generator_sources():
+    """sha256 of the generators' sources: the ``gen`` package and the core package, the
+    only ones a generator may import (``tests/test_layers.py``); with the tools' versions
+    they decide the Verilog."""
+    import tilewright
+    import tilewright.gen
+    digest = hashlib.sha256()
+    for root in (Path(tilewright.__file__).parent, Path(tilewright.gen.__file__).parent):
+        for path in sorted(root.rglob("*.py")):
+            digest.update(f"{path.relative_to(root)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _verilog_digest(block_name, params_json, tools):
+    """The first 12 hex digits of the sha256 of the block's Verilog, which the record's
+    key holds: computed by elaborating once, then read back from a file keyed by the
+    generators' sources, the tools' versions and Python's, so that a lookup served from
+    the database elaborates nothing (a changed generator changes the file's key)."""
+    memo = json.dumps([block_name, params_json, _generator_sources(), tools, sys.version])
+    path = (cache_root().parent / "verilog-digests" /
+            hashlib.sha256(memo.encode()).hexdigest()[:32])
+    try:
+        return path.read_text()
+    except OSError:
+        pass
+    digest = hashlib.sha256(_generated(block_name, params_json).verilog.encode()).hexdigest()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(digest[:12])
+    os.replace(tmp, path)
+    return digest[:12]
 
 
 def energy_components(energy):
@@ -95,23 +136,26 @@ def energy_components(energy):
             "total": energy.total_pj}
 
 
-def _ports(netlist):
-    return {name: len(p["bits"]) for name, p in netlist["ports"].items()}
-
-
-def record_key(item, library, wires, *, clock_mhz, seed, stimulus, test, **method):
-    """``(key, context, tools, generator_version)`` of the record of generated ``item``
-    measured with ``library`` and wire-load model ``wires`` (or ``None``) at ``clock_mhz``
-    on ``test``'s ``stimulus`` with ``seed``; ``method`` names how it is measured."""
+def record_key(block_name, params_json, head, wires, *, clock_mhz, seed, stimulus, test,
+               **method):
+    """``(key, context, tools, generator_version)`` of the record of ``block_name`` with
+    resolved parameters ``params_json`` (sorted JSON) measured with the library whose
+    :func:`~tilewright.cosim.gate.liberty.library_head` is ``head`` and wire-load model
+    ``wires`` (or ``None``) at ``clock_mhz`` on ``test``'s ``stimulus`` with ``seed``;
+    ``method`` names how it is measured. Elaborates nothing when the Verilog's digest is
+    known (:func:`_verilog_digest`)."""
     tools = {**tool_versions(), "tilewright": _version()}
-    generator_version = (f"{_version()}+"
-                         f"{hashlib.sha256(item.verilog.encode()).hexdigest()[:12]}")
-    context = {**method, "library": library.sha256, "clock_mhz": float(clock_mhz),
+    generator_version = f"{_version()}+{_verilog_digest(block_name, params_json, tools)}"
+    context = {**method, "library": head.sha256, "clock_mhz": float(clock_mhz),
                "seed": seed, "stimulus": stimulus, "test": test, "slew_ns": NOMINAL_SLEW_NS,
                "idle": IDLE_CYCLES,
                "wire_load": None if wires is None else dataclasses.asdict(wires)}
-    key = cost_key(item.block, item.params, generator_version, tools, context)
+    key = cost_key(block_name, json.loads(params_json), generator_version, tools, context)
     return key, context, tools, generator_version
+
+
+def _ports(netlist):
+    return {name: len(p["bits"]) for name, p in netlist["ports"].items()}
 
 
 def characterize(block_name, given=None, *, liberty=None, db=None,
@@ -131,18 +175,20 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     block = get_block(block_name)
     if block.testbench is None or block.stimulus is None:
         raise ValueError(f"block {block_name!r} has no stimulus test to characterize with")
-    item = _generated(block_name, json.dumps(block.resolve(given), sort_keys=True))
+    params_json = json.dumps(block.resolve(given), sort_keys=True)
     lib_path = liberty if liberty is not None else default_liberty()
-    library = load_liberty(lib_path)
-    wires = library.wire_load(wire_load)
+    head, _ = library_head(lib_path)        # the whole library only when measuring
+    wires = head.wire_load(wire_load)
     key, context, tools, generator_version = record_key(
-        item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
-        test=block.stimulus, method=METHOD_VERSION)
+        block_name, params_json, head, wires, clock_mhz=clock_mhz, seed=seed,
+        stimulus=stimulus, test=block.stimulus, method=METHOD_VERSION)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
             return found
 
+    item = _generated(block_name, params_json)
+    library = load_liberty(lib_path)
     declared = top_ports(item.verilog, item.instance)
     native = gate_sim == "native"
     stage("synthesis beside RTL simulation")

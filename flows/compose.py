@@ -22,13 +22,14 @@ Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic-
 one per PE; glue: the operand skew, result de-skew, valid chain and load/stream control).
 """
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 from tilewright.cosim.gate.energy import dynamic_energy
-from tilewright.cosim.gate.liberty import default_liberty, load_liberty
+from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
 from tilewright.cosim.gate.replay import top_ports
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.flows.characterize import (DEFAULT_SEED, characterize, energy_components,
@@ -93,23 +94,27 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
                          f"compose, not {block_name!r}")
     stage = on_stage or (lambda name: None)
     spec, block = COMPOSITES[block_name], get_block(block_name)
-    item = generate(block_name, given)
-    part_params = spec.part_params(item.params)
+    params_json = json.dumps(block.resolve(given), sort_keys=True)
+    part_params = spec.part_params(json.loads(params_json))
     options = dict(liberty=liberty, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
                    wire_load=wire_load)
     stage(f"part {spec.part}")
     part = characterize(spec.part, part_params, db=db, force=force, gate_sim=gate_sim,
                         **options)
     lib_path = liberty if liberty is not None else default_liberty()
-    library = load_liberty(lib_path)
-    wires = library.wire_load(wire_load)
+    head, _ = library_head(lib_path)
+    wires = head.wire_load(wire_load)
     key, context, tools, generator_version = record_key(
-        item, library, wires, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
-        test=block.stimulus, method=METHOD_VERSION, composed=COMPOSE_VERSION, part=part.key)
+        block_name, params_json, head, wires, clock_mhz=clock_mhz, seed=seed,
+        stimulus=stimulus, test=block.stimulus, method=METHOD_VERSION,
+        composed=COMPOSE_VERSION, part=part.key)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
             return found
+
+    item = generate(block_name, json.loads(params_json), errors=False)
+    library = load_liberty(lib_path)
 
     stage("glue synthesis")
     glue = synthesize(item.verilog, item.instance, liberty=lib_path,

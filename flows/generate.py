@@ -15,7 +15,6 @@ from amaranth.back import verilog
 
 from tilewright.cosim.toolchain import lint, tool_versions
 from tilewright.gen.catalogue import get_block
-from tilewright.golden.errors import error_facts
 
 __all__ = ["Generated", "check_params", "generate", "generate_config", "write", "OutputError", "LintError"]
 
@@ -53,15 +52,19 @@ def check_params(block_name, given=None):
     return params
 
 
-def generate(block_name, given=None, instance=None):
-    """Elaborate ``block_name`` with ``given`` parameters into a :class:`Generated`."""
+def generate(block_name, given=None, instance=None, errors=True):
+    """Elaborate ``block_name`` with ``given`` parameters into a :class:`Generated`;
+    ``errors=False`` leaves the golden models' approximation errors out of its facts
+    (they import PyTorch), for callers that need the Verilog only."""
     block = get_block(block_name)
     params = block.resolve(given)
     component = block.component(**params)
     name = instance or block.toplevel
     text = verilog.convert(component, name=name, emit_src=False)
-    facts = {**(block.facts(component) if block.facts else {}),
-             **error_facts(block.name, params)}
+    facts = block.facts(component) if block.facts else {}
+    if errors:
+        from tilewright.golden.errors import error_facts     # PyTorch: only when asked
+        facts = {**facts, **error_facts(block.name, params)}
     return Generated(block.name, name, params, text, facts)
 
 

@@ -178,3 +178,30 @@ def test_bad_wire_load_one_line_nothing_written(tmp_path, run_cli):
         2, "", "tilewright: error: wire load must be one of 'default', 'none', 'Small', "
         "'Medium', 'Large', 'Huge', not 'Tiny'\n")
     assert not db.exists()
+
+
+def test_lookup_elaborates_once(tmp_path, monkeypatch):
+    """A lookup served from the database needs the Verilog's digest, not the Verilog: it
+    elaborates once, then reads the digest back, until a generator's source changes."""
+    monkeypatch.setenv("TILEWRIGHT_CACHE", str(tmp_path))
+    elaborated = []
+    real = ch.generate
+    monkeypatch.setattr(ch, "generate", lambda *a, **k: elaborated.append(a) or real(*a, **k))
+
+    class Stored:
+        def get(self, key):
+            self.key = key
+            return "record"
+    db = Stored()
+    ch._generated.cache_clear()
+    assert ch.characterize("multiplier", {"bits": 4}, db=db) == "record"
+    first = db.key
+    ch._generated.cache_clear()
+    assert ch.characterize("multiplier", {"bits": 4}, db=db) == "record"
+    assert len(elaborated) == 1 and db.key == first
+    monkeypatch.setattr(ch, "_generator_sources", lambda: "a generator changed")
+    ch.characterize("multiplier", {"bits": 4}, db=db)
+    assert len(elaborated) == 2 and db.key == first         # the same Verilog: same key
+    ch.characterize("multiplier", {"bits": 5}, db=db)
+    assert len(elaborated) == 3 and db.key != first
+    ch._generated.cache_clear()

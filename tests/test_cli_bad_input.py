@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tilewright.cli import main
-from tilewright.flows.costs.store import CostDB, CostRecord
+from tilewright.flows.costs.store import SCHEMA_VERSION, CostDB, CostRecord
 
 
 def cli(*argv):
@@ -107,7 +107,7 @@ BAD_DBS = [
     ("foreign", _foreign, "--db: cost database 'bad' is another program's SQLite database "
                           "(no tilewright schema version in it)"),
     ("newer", _newer, "--db: cost database 'bad' has schema version 7; this tilewright reads "
-                      "up to 1"),
+                      f"up to {SCHEMA_VERSION}"),
 ]
 
 
@@ -269,7 +269,7 @@ def test_instance_names(work, command, instances, message):
 def test_config_and_cli_say_the_same_words(work):
     (work / "c.toml").write_text('name = "c"\n[[blocks]]\nblock = "mac-lane"\nil = "4"\n')
     assert refused(work, "gen", "--config", "c.toml", "-o", "out") == (
-        "c.toml: blocks[0]: mac-lane: il must be an integer, not '4'")
+        "c.toml: blocks[0]: il must be an integer, not '4'")
     assert refused(work, "gen", "mac-lane", "--il", "four", "-o", "out") == (
         "il must be an integer, not 'four'")
 

@@ -1,5 +1,6 @@
 """``tilewright search approx``: one-line errors that write nothing, a whole run on the tiny
-ViT with injected costs and golden tables, and resume."""
+ViT with injected costs and golden tables on two workers, and resume; the same tables on
+one worker (full)."""
 
 import csv
 from types import SimpleNamespace
@@ -40,14 +41,15 @@ def test_search_group_discovers_its_modules():
     assert "approx" in COMMAND.list_commands(click.Context(COMMAND))
 
 
+def fake_record(block, params):
+    """An injected cost record (module-level: the executor's workers unpickle it)."""
+    pj = 1.0 if params["kind"] == "exact" else 0.3 + 0.05 * params["k"]
+    return SimpleNamespace(energy_per_op_pj=pj, leakage_mw=1e-3, area_um2=500.0,
+                           fmax_mhz=300.0)
+
+
 def _fake_costs(monkeypatch):
-    def measure(db, clock_mhz):
-        def m(block, params):
-            pj = 1.0 if params["kind"] == "exact" else 0.3 + 0.05 * params["k"]
-            return SimpleNamespace(energy_per_op_pj=pj, leakage_mw=1e-3, area_um2=500.0,
-                                   fmax_mhz=300.0)
-        return m
-    monkeypatch.setattr(search_approx, "default_measure", measure)
+    monkeypatch.setattr(search_approx, "default_measure", lambda db_url, clock_mhz: fake_record)
     monkeypatch.setattr(search_approx, "default_table", golden_table)
 
 
@@ -65,7 +67,7 @@ def test_search_writes_its_outputs_and_resumes(run_cli, tmp_path, monkeypatch):
     _fake_costs(monkeypatch)
     db = str(tmp_path / "db.sqlite")
     code, out, err = run_cli("search", "approx", *ARGS, "--db", db, "--resume", "r1",
-                             "-o", str(tmp_path / "a"))
+                             "--executor", "local", "--workers", "2", "-o", str(tmp_path / "a"))
     assert code == 0, err
     assert "run r1" in out and "3 multipliers = 9 assignments" in out
     for name in ("library.csv", "evaluations.csv", "front.csv", "comparison.csv",
@@ -92,3 +94,16 @@ def test_search_writes_its_outputs_and_resumes(run_cli, tmp_path, monkeypatch):
     assert code == 2 and err.startswith("tilewright: error: run 'r1' was started with "
                                         "another config: epochs was 1, now 2")
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.full
+def test_one_worker_gives_the_tables_of_two(run_cli, tmp_path, monkeypatch):
+    _fake_costs(monkeypatch)
+    for workers in ("2", "1"):
+        code, _, err = run_cli("search", "approx", *ARGS, "--db", str(tmp_path / "db.sqlite"),
+                               "--resume", f"w{workers}", "--workers", workers,
+                               "-o", str(tmp_path / f"w{workers}"))
+        assert code == 0, err
+    for name in ("library.csv", "evaluations.csv", "front.csv", "comparison.csv",
+                 "finetune.csv"):
+        assert _rows(tmp_path / "w1" / name) == _rows(tmp_path / "w2" / name), name

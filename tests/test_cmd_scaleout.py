@@ -24,6 +24,12 @@ def dead_port():
      "workers must be a positive integer, not 0"),
     (["model", "sweep", "reuse", "-o", "OUT", "--executor", "dask", "--scheduler", "h:1"],
      "scheduler must be an address like tcp://HOST:PORT, not 'h:1'"),
+    (["search", "approx", "-o", "OUT", "--scheduler", "tcp://h:1"],
+     "scheduler goes with the dask executor, not 'local'"),
+    (["search", "trex", "-o", "OUT", "--executor", "dask", "--scheduler", "h:1"],
+     "scheduler must be an address like tcp://HOST:PORT, not 'h:1'"),
+    (["search", "pivot", "-o", "OUT", "--workers", "0"],
+     "workers must be a positive integer, not 0"),
 ])
 def test_bad_executor_options(run_cli, tmp_path, argv, message):
     db = tmp_path / "c.sqlite"
@@ -48,7 +54,7 @@ def test_database_that_does_not_answer(run_cli):
     code, out, err = run_cli("characterize", "--config", "acceltran-edge", "--workers",
                              "1", "--db", url)
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith(f"tilewright: error: cannot connect to {url}: connection failed: ")
+    assert err.startswith(f"tilewright: error: --db: cannot connect to {url}: connection failed: ")
 
 
 def test_sweep_resumes_what_is_missing(run_cli, tmp_path):

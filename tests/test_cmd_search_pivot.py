@@ -1,7 +1,12 @@
-"""``tilewright search pivot``: help, input errors, missing cost records named."""
+"""``tilewright search pivot``: help, input errors, missing cost records named, a tiny
+run on two workers the same as on one."""
 
 import pytest
 from click.testing import CliRunner
+from test_cost_query import measured
+
+from tilewright.flows.costs.store import CostDB
+from tilewright.flows.model.pivot import PivotHardware
 
 from tilewright.flows.commands.common import UserError
 from tilewright.flows.commands.search_pivot import COMMAND
@@ -40,3 +45,17 @@ def test_missing_records_named_before_training(tmp_path):
     assert "measure with: tilewright characterize systolic --param rows=4" in text
     assert "tilewright characterize layer-norm --param n=4" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_tiny_run_on_two_workers_as_on_one(tmp_path):
+    db = tmp_path / "db.sqlite"
+    with CostDB(db) as costs:                    # the systolic array only (--units "")
+        costs.put(measured("systolic", PivotHardware().pe_params))
+    args = ["--efforts", "11", "--thresholds", "0,1", "--targets", "0.9", "--hidden", "8",
+            "--ff", "16", "--heads", "1", "--epochs", "1", "--units", "", "--db", str(db)]
+    for workers in (2, 1):
+        _run([*args, "--executor", "local", "--workers", str(workers), "--resume",
+              f"w{workers}", "-o", str(tmp_path / f"w{workers}")])
+    for name in ("cka.csv", "paths.csv", "thresholds.csv", "pairs.csv", "selected.csv"):
+        assert (tmp_path / "w2" / name).read_text() == (tmp_path / "w1" / name).read_text()
+    assert len((tmp_path / "w1" / "thresholds.csv").read_text().split()) == 3

@@ -33,15 +33,17 @@ def test_bad_input(tmp_path, args, message):
 def test_tiny_run_and_resume(tmp_path):
     args = ["--layers", "2", "--short-epochs", "1", "--epochs", "1", "--samples", "8",
             "--targets", "0.9", "--targets-ms", "9", "--db", str(tmp_path / "db.sqlite")]
-    _run([*args, "-o", str(tmp_path / "a")])
+    _run([*args, "--executor", "local", "--workers", "2", "-o", str(tmp_path / "a")])
     import sqlite3
     run_id, = [r[0] for r in sqlite3.connect(tmp_path / "db.sqlite").execute(
         "SELECT run_id FROM runs")]
     _run([*args, "--resume", run_id, "-o", str(tmp_path / "b")])
+    _run([*args, "--resume", "w1", "--workers", "1", "-o", str(tmp_path / "w1")])
     for name in ("table_iv.csv", "patterns.csv", "results.csv", "summary.md", "trex.png"):
         assert (tmp_path / "a" / name).exists()
-    assert ((tmp_path / "a" / "results.csv").read_text()
-            == (tmp_path / "b" / "results.csv").read_text())
+    for name in ("patterns.csv", "results.csv"):
+        assert ((tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+                == (tmp_path / "w1" / name).read_text()), name
     with pytest.raises(UserError, match="was started with another config"):
         _run([*args[:-2], "--seed", "1", "--db", str(tmp_path / "db.sqlite"),
               "--resume", run_id, "-o", str(tmp_path / "c")])

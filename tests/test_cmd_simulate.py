@@ -70,7 +70,7 @@ def test_training_and_dataflow(run_cli, config, db_path):
 @pytest.mark.parametrize("args, message", [
     (["--dataflow", "b,i,j"], "dataflow must be an order of b,i,j,k such as b,i,j,k, not "
                               "'b,i,j'"),
-    (["--batch", "0"], "batch_size must be a positive integer, not 0"),
+    (["--batch", "0"], "Invalid value for '--batch': 0 is not in the range 1<=x<=65536."),
     (["--model", "gpt"], "model must be one of 'bert-tiny', 'bert-base', 'deit-s', "
                          "'lv-vit-s', not 'gpt'"),
     (["--node", "3"], "--node must be one of 180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, "

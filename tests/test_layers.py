@@ -84,13 +84,25 @@ def test_imports_only_layers_below(name, path):
 
 
 @pytest.mark.parametrize("module", ["tilewright.fixedpoint", "tilewright.gen.mac_lane",
-                                    "tilewright.gen.catalogue", "tilewright.flows.costs.store"])
+                                    "tilewright.gen.catalogue", "tilewright.flows.costs.store",
+                                    "tilewright.flows.characterize",
+                                    "tilewright.flows.commands.characterize"])
 def test_loads_without_torch(module):
-    # a search-space check or a cost lookup must not pay for torch: a fresh interpreter
-    # imports the module and, for the catalogue, every block
+    # a search-space check or a cost lookup (in process or from the CLI) must not pay for
+    # torch: a fresh interpreter imports the module and, for the catalogue, every block
     code = ("import importlib, sys\n"
             "getattr(importlib.import_module(sys.argv[1]), 'blocks', lambda: None)()\n"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, module], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_verilog_for_a_cost_key_without_torch():
+    # characterization's key needs the Verilog, not the golden models' error facts
+    code = ("import sys\nfrom tilewright.flows.generate import generate\n"
+            "item = generate('multiplier', {'bits': 4}, errors=False)\n"
+            "print('torch' in sys.modules, 'error_vs_exact' in item.facts, 'module' in item.verilog)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False", "True"]

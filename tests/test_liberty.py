@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tilewright.cosim.gate.liberty import (LibertyError, Table, default_liberty, load_liberty,
-                                      parse_liberty)
+from tilewright.cosim.gate import liberty as liberty_module
+from tilewright.cosim.gate.liberty import (LibertyError, Table, default_liberty, library_head,
+                                      load_liberty, parse_liberty)
 
 SMALL = (Path(__file__).parent / "data" / "toy.lib").read_text()
 
@@ -53,6 +54,29 @@ def test_gzip_and_cache(tmp_path):
     path.write_bytes(gzip.compress(SMALL.encode()))
     first, second = load_liberty(path), load_liberty(path)
     assert first == second and first.cell("inv").area == 2.5
+
+
+def test_library_head(tmp_path, monkeypatch):
+    """What keying a record needs, without the cells, read back from a small file until
+    the library file changes."""
+    monkeypatch.setenv("TILEWRIGHT_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "toy.lib"
+    path.write_text(SMALL)
+    head, sequential = library_head(path)
+    lib = load_liberty(path)
+    assert sequential and head.cells == {} and head.path == str(path)
+    assert (head.name, head.sha256, head.wire_loads) == (lib.name, lib.sha256, lib.wire_loads)
+    loads = []
+    monkeypatch.setattr(liberty_module, "load_liberty", lambda p: loads.append(p) or lib)
+    assert library_head(path) == (head, True) and loads == []
+    path.write_text(SMALL.replace('cell ("dff")', 'cell ("dff2")') + "\n")
+    library_head(path)
+    assert loads == [path]
+
+
+def test_library_head_of_a_missing_file(tmp_path):
+    with pytest.raises(LibertyError, match="cannot read Liberty file"):
+        library_head(tmp_path / "none.lib")
 
 
 def test_shipped_sky130():

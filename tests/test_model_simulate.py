@@ -9,12 +9,14 @@ import pytest
 
 from model_costs import SMALL, characterize_small, small_db_path
 from tilewright.flows.costs import CostDB
+from tilewright.flows.costs.store import characterize_command
 from tilewright.flows.model import (CostSource, InvalidDesign, Mapping, MissingCosts, ORDERS,
                                     build_workload, requirements, simulate)
 from tilewright.flows.model.memory import sram
 from tilewright.flows.model.sparsity import DENSE
 from tilewright.flows.model.tiling import plan_op
 from tilewright.flows.model.workload import Op, Workload
+from tilewright.gen.catalogue import get_block
 from tilewright.gen.mac_lane import MacLane
 from tilewright.gen.sparse_mac import SparseMac
 
@@ -65,8 +67,8 @@ def test_k_counted_once_per_output_tile(costs):
     """Doubling K doubles the beats of each output tile; it does not multiply them by the
     number of K tiles (AccelTran's simulator counts K twice)."""
     lat = MacLane.pipeline_latency(SMALL.macs_per_lane)
-    beats = {k: _row(simulate(ONE_LANE, _matmul(4, k, 4), costs=costs), "mm")["cycles"] - lat
-             for k in (8, 16, 32)}
+    beats = {k: _row(simulate(ONE_LANE, _matmul(4, k, 4), costs=costs), "mm")["cycles"] + 1 - lat
+             for k in (8, 16, 32)}                # cycles = beats - 1 + latency
     assert beats == {k: 16 * k // SMALL.macs_per_lane for k in (8, 16, 32)}
     assert costs.record(*requirements(SMALL)["mac"]).latency_cycles == lat
 
@@ -82,7 +84,7 @@ def test_sparse_path_takes_the_sparse_mac_beats(costs, rho):
     latency = (costs.record(*requirements(hw)["mac"]).latency_cycles
                + costs.record(*requirements(hw)["pre_sparsity"]).latency_cycles)
     assert _row(result, "mm")["cycles"] == 16 * (16 // t) * SparseMac.beats(effectual, m) \
-        + latency
+        - 1 + latency
 
 
 # ---------------------------------------------------------------- AccelTran's miscounts
@@ -129,7 +131,7 @@ def test_one_tile_per_softmax_unit_at_a_time(costs):
     result = simulate(hw, Workload("smx", 2, 16, False, ops), costs=costs)
     record = result.records["softmax"]
     tiles, units = 2 * (16 // t), hw.softmax_units
-    tile_cycles = math.ceil(t * (16 // t) * record.initiation_interval) \
+    tile_cycles = math.ceil(t * (16 // t) * record.initiation_interval) - 1 \
         + record.latency_cycles
     row = _row(result, "p")
     assert row["tiles"] == tiles
@@ -275,9 +277,9 @@ def test_missing_records_list_the_commands(db, tmp_path):
     with pytest.raises(MissingCosts) as info:
         simulate(SMALL, _matmul(8, 8, 8), costs=CostSource(empty))
     assert len(info.value.commands) == len(requirements(SMALL))
-    assert ("tilewright characterize mac-lane --param activation=gelu --param fl=3 "
-            "--param il=3 --param multipliers=2 --db " + str(tmp_path / "empty.sqlite")
-            ) in info.value.commands
+    assert (characterize_command(get_block("mac-lane"), dict(
+        multipliers=2, il=3, fl=3, activation="gelu")) + " --db "
+        + str(tmp_path / "empty.sqlite")) in info.value.commands
     asked = []
 
     def measure(block, params):            # stands in for `tilewright characterize`

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_search_evaluations import Backwards
 
 from tilewright.flows.search.approx.evaluate import (BudgetSpent, Evaluations, MemoryStore,
                                                      assignment_key)
@@ -157,6 +158,31 @@ def test_evaluations_count_the_budget_and_reuse_the_store():
     again = Evaluations(space.entries, accuracy, space.power, store=store)
     assert again((1, 0, 0))[0] == ev((1, 0, 0))[0] and len(calls) == 2   # from the store
     assert assignment_key(space.entries, (3, 2, 1)) == "mitchell-1,truncated-2,truncated-1"
+
+
+def test_many_is_one_call_after_the_other():
+    space = _space()
+    acc = synthetic_accuracy(space)
+    asked = [(0, 0, 0), (1, 0, 0), (0, 0, 0), (2, 0, 0), (3, 0, 0), (1, 0, 0)]
+    ev = Evaluations(space.entries, acc, space.power, store=MemoryStore(), budget=3)
+    results = ev.many(asked)                              # stops before the 4th new one
+    one_by_one = Evaluations(space.entries, acc, space.power, store=MemoryStore(), budget=3)
+    expected = [one_by_one(a) for a in asked[:4]]
+    with pytest.raises(BudgetSpent):
+        one_by_one(asked[4])
+    assert results == expected and ev.history == one_by_one.history
+
+
+@pytest.mark.parametrize("method", ["mcts", "random", "nsga2", "exhaustive"])
+def test_batches_on_an_executor_give_the_serial_history(method):
+    space = _space()
+    acc = synthetic_accuracy(space)
+    budget = None if method == "exhaustive" else 20
+    runs = [run_method(space, acc, method, budget=budget, seed=3, store=MemoryStore(),
+                       settings=FAST, executor=executor) for executor in (None, Backwards())]
+    assert runs[0].history == runs[1].history
+    if method == "mcts":
+        assert runs[0].report == runs[1].report
 
 
 def test_exhaustive_front_is_found_on_a_tiny_space():

@@ -16,10 +16,13 @@ from tilewright.flows.commands.search_codesign import COMMAND
                           "'gbrt', 'all', not 'sgd'"),
     (["--objective", "pareto", "--method", "gpbo"], "method must be one of 'boshcode', "
                                                      "'random', 'all', not 'gpbo'"),
-    (["--fix-accelerator", "tpu"], "fix_accelerator must be one of 'acceltran-edge', "
+    (["--fix-accelerator", "tpu"], "fix-accelerator must be one of 'acceltran-edge', "
                                    "'acceltran-server', not 'tpu'"),
-    (["--max-layers", "0"], "max_layers must be a positive integer, not 0"),
+    (["--max-layers", "0"], "max-layers must be a positive integer, not 0"),
     (["--seeds", "0"], "seeds must be a positive integer, not 0"),
+    (["--accelerator-space", "tpu"], "accelerator-space must be a TOML file or one of "
+                                     "elector, elector-measured, not 'tpu'"),
+    (["--accelerator-space", "no.toml"], "accelerator-space must be a readable TOML space"),
     (["--workers", "0"], "workers must be a positive integer, not 0"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
@@ -60,3 +63,17 @@ def test_resume_continues_the_same_run(tmp_path):
                                + ["--resume", run, "-o", str(tmp_path / "c")])
     assert other.exit_code == 2 and "was started with another config" in other.output
     assert not (tmp_path / "c").exists()
+
+
+def test_accelerator_space_restricts_the_search(tmp_path):
+    import csv
+    import json
+    r = CliRunner().invoke(COMMAND, ["--analytic", "--budget", "12", "--initial", "8",
+                                     "--workers", "1", "--accelerator-space",
+                                     "elector-measured", "--db", str(tmp_path / "c.db"),
+                                     "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(open(tmp_path / "out/evaluations.csv")))
+    tiles = {(a["spatial_tile"], a["batch_tile"])
+             for a in (json.loads(row["accelerator"]) for row in rows)}
+    assert len(rows) == 12 and tiles <= {(8, 1), (16, 1)}

@@ -36,3 +36,22 @@ def test_model_refusal_is_an_invalid_pair_and_missing_costs_an_error(tmp_path):
         "heads must divide hidden (24), not 16"
     with pytest.raises(MissingCosts, match="tilewright characterize mac-lane"):
         hardware(Pair(TINY, accelerator_preset("acceltran-edge")))
+
+
+def test_simulate_reads_the_transformer_of_best_toml(tmp_path):
+    """``tilewright simulate --config best.toml --model best.toml`` simulates the pair the
+    search evaluated: the same encoder and tokens as :class:`ModelHardware`."""
+    from click.testing import CliRunner
+
+    from tilewright.flows.commands.simulate import COMMAND, _searched_model
+    from tilewright.flows.search.codesign.report import best_toml
+    from tilewright.flows.search.codesign.search import Evaluation
+    pair = Pair(TINY, accelerator_preset("acceltran-edge"))
+    path = tmp_path / "best.toml"
+    path.write_text(best_toml(Evaluation(0, pair, {"accuracy": 0.8, "latency_s": 1e-5,
+                                                   "area_um2": 1e9}, 0.5)))
+    assert _searched_model(str(path), None, None) == (model_encoder(TINY, "sentiment"),
+                                                      "bert", 16)
+    assert _searched_model(str(path), "digits", 5)[1:] == ("vit", 5)
+    r = CliRunner().invoke(COMMAND, ["--model", str(tmp_path / "none.toml")])
+    assert r.exit_code != 0 and "--model must be a shape name or a co-design TOML" in r.output

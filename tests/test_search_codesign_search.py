@@ -11,9 +11,9 @@ import torch
 from tilewright.flows.search.codesign.analytic import analytic_accuracy, analytic_hardware
 from tilewright.flows.search.codesign.driver import run_study
 from tilewright.flows.search.codesign.performance import P_MIN, Weights, performance
+from tilewright.flows.search.codesign.report import pair_of_config
 from tilewright.flows.search.codesign.run import CodesignConfig, codesign
 from tilewright.flows.search.codesign.search import MemoryStore, SearchSettings
-from tilewright.flows.search.codesign.space import Pair
 from tilewright.flows.search.codesign.validity import Constraints
 
 SMALL = SearchSettings(budget=12, batch=4, initial=8, seed=3)
@@ -102,10 +102,13 @@ def test_study_writes_outputs(tmp_path):
     assert len(rows) == 48 and {r["method"] for r in rows} == {"boshcode", "random"}
     best = tomllib.loads((out / "best.toml").read_text())
     assert best["accelerator"]["pes"] in (64, 128, 256, 512, 1024)
+    pair = pair_of_config(best)
     assert max(float(r["score"]) for r in rows) == pytest.approx(
-        float(next(r for r in rows if r["key"] == Pair.from_dict(
-            {"transformer": best["transformer"], "accelerator": best["accelerator"]}).key
-        )["score"]))
+        float(next(r for r in rows if r["key"] == pair.key)["score"]))
+    from tilewright.flows.model import load_accelerator
+    from tilewright.flows.search.codesign.hardware import model_accelerator
+    assert load_accelerator(best, name="codesign") == model_accelerator(
+        pair.accelerator, pair.transformer.activation)
     assert (out / "convergence.png").stat().st_size > 0
     assert "| boshcode |" in summary and (out / "summary.md").read_text() == summary
 

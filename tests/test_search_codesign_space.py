@@ -1,6 +1,7 @@
 """The co-design space, its embeddings and validity rules (TransCODE §III-B3, §III-B4, §IV-C)."""
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -34,8 +35,31 @@ def test_empty_axis_names_field():
     with pytest.raises(ValueError, match=r"^space.transformer.layers must list at least one"):
         load_space(text)
     with pytest.raises(ValueError, match=r"^space.accelerator_space must be a TOML file or "
-                                         r"one of elector, not 'tpu'$"):
+                                         r"one of elector, elector-measured, not 'tpu'$"):
         load_space("accelerator_space = 'tpu'\n" + text.replace("[]", "[1]"))
+
+
+def test_measured_space_is_elector_on_the_characterized_blocks():
+    """``elector-measured``: ELECTOR with spatial tile 8 or 16 and batch tile 1 only, so
+    its accelerators need exactly the cost records of those block sizes."""
+    from tilewright.flows.model.costs import requirements
+    from tilewright.flows.search.codesign.hardware import model_accelerator
+    measured = load_space(accelerator_space="elector-measured")
+    assert measured.transformer == SPACE.transformer
+    assert measured.accelerator == {**SPACE.accelerator, "spatial_tile": (8, 16),
+                                    "batch_tile": (1,)}
+    needed = set()
+    for tile in (8, 16):
+        for macs in (1, 16):
+            for act in SPACE.transformer["activation"]:
+                acc = replace(EDGE, spatial_tile=tile, batch_tile=1, macs_per_lane=macs)
+                for block, params in requirements(model_accelerator(acc, act)).values():
+                    needed.add((block, tuple(sorted(params.items()))))
+    blocks = sorted(b for b, _ in needed)
+    assert blocks.count("mac-lane") == 6                 # 1 or 16 MACs × none, relu, gelu
+    assert all(blocks.count(b) == 2 for b in ("softmax", "layer-norm", "dynatran",
+                                              "pre-sparsity", "post-sparsity"))
+    assert all(dict(p).get("batch", 1) == 1 for _, p in needed)
 
 
 def test_accelerator_embedding_is_section_iii_b4():

@@ -69,3 +69,23 @@ def test_cached_evaluations_run_once():
     assert evaluate("b", lambda v: v * 2, 21) == 42
     assert evaluate("b", lambda v: 0, 0) == 42
     assert calls == [] and saved == {"b": 42}
+
+
+def test_search_batches_and_counts_its_evaluations(monkeypatch):
+    from tilewright.flows.search import trex
+    from tilewright.golden.models.train import default_config
+    monkeypatch.setattr(trex, "short_training",
+                        lambda task, cfg, reuse, epochs, seed: {"loss": -sum(reuse)})
+    monkeypatch.setattr(trex, "final_accuracy",
+                        lambda task, cfg, reuse, *rest: {"ideal": len(reuse)})
+    cfg = default_config("digits", layers=4)
+    targets = [0.8, 0.8, 1.0, 0.01]                # a repeat, N_reuse 0 and one unmet
+    steps = []
+    patterns, results = trex.search("digits", cfg, Crossbar(), SOFTMAX, targets,
+                                    short_epochs=1, epochs=1, seed=0, xbars={},
+                                    progress=steps.append)
+    assert len(steps) == trex.evaluations(cfg, Crossbar(), SOFTMAX, targets)
+    assert [r["n_reuse"] for r in results] == [0, 1, 1, 0, None]
+    assert [p["reuse"] for p in patterns] == ["1", "2", "3"] * 2 + [""]
+    assert results[1]["reuse"] == "3" and results[1]["accuracy_ideal"] == 1   # lowest loss
+    assert results[3]["pattern"] == "none" and results[3]["accuracy_ideal"] == 0

@@ -20,6 +20,7 @@ import bisect
 import dataclasses
 import gzip
 import hashlib
+import json
 import os
 import pickle
 import re
@@ -30,7 +31,7 @@ from pathlib import Path
 
 __all__ = ["Library", "Cell", "Pin", "Storage", "PowerArc", "TimingArc", "Table", "WireLoad",
            "LibertyError",
-           "default_liberty", "load_liberty", "parse_liberty"]
+           "default_liberty", "load_liberty", "library_head", "parse_liberty"]
 
 DEFAULT_LIBRARY = "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
 
@@ -462,6 +463,40 @@ def load_liberty(path=None):
     if seen is not None:
         _LOADED[seen] = lib
     return lib
+
+
+def library_head(path=None):
+    """``(head, sequential)``: the :class:`Library` at ``path`` (default: the shipped one)
+    without its cells — name, sha256, voltage, units, wire loads, tree type: what checking
+    options and keying a record need — and whether it has a flip-flop or latch cell. Kept
+    in a small file while the library file is unchanged (path, size, modification time),
+    so that a lookup served from the cost database does not load the whole library."""
+    path = Path(path) if path is not None else default_liberty()
+    try:
+        stat = path.stat()
+    except OSError:
+        return _head(load_liberty(path))        # raises LibertyError naming the file
+    parser = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    seen = json.dumps([str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino,
+                       parser])
+    memo = _cache_dir() / f"head-{hashlib.sha256(seen.encode()).hexdigest()[:24]}.pickle"
+    try:
+        with open(memo, "rb") as f:
+            head, sequential = pickle.load(f)
+        return dataclasses.replace(head, path=str(path)), sequential
+    except Exception:
+        pass
+    head, sequential = _head(load_liberty(path))
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump((head, sequential), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, memo)
+    return head, sequential
+
+
+def _head(lib):
+    return dataclasses.replace(lib, cells={}), any(c.sequential for c in lib.cells.values())
 
 
 def _load(path):

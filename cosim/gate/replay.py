@@ -10,7 +10,11 @@ on the netlist (:mod:`tilewright.cosim.gate.sim`).
 
 A timestep in which the clock changed is applied as cocotb applies it on Verilator: the
 clock edge first (one evaluation), then the inputs the testbench wrote in reaction to it
-(a second evaluation in the same timestep).
+(a second evaluation in the same timestep). Time 0 is the exception: what the testbench
+wrote before the simulation started (reset asserted, inputs at rest) reaches the model
+together with the clock's first rising edge, in one evaluation in which Verilator settles
+the logic fed by the inputs before the clocked logic, so flip-flops take the values the new
+inputs give (a synchronous reset already active); there the inputs come first.
 """
 
 import re
@@ -54,7 +58,8 @@ def bit_names(netlist):
 
 def _phases(trace, inputs, clock):
     """The input rows' values of each evaluation, and for each the trace row whose
-    outputs it must reproduce (``None`` for a clock edge's first evaluation)."""
+    outputs it must reproduce (``None`` for a timestep's first evaluation of two: the
+    clock edge, or at time 0 the other inputs)."""
     steps, checks = [], []
     widths = [trace.values[n].shape[1] for n in inputs]
     prev = np.zeros(sum(widths), dtype=np.uint8)
@@ -64,10 +69,10 @@ def _phases(trace, inputs, clock):
     clock_bits = clock_bits.astype(np.int64)
     for r in range(len(trace.times)):
         new = np.concatenate([trace.values[n][r] for n in inputs])
-        edge = prev.copy()
-        edge[clock_bits] = new[clock_bits]
-        if not np.array_equal(edge, prev) and not np.array_equal(edge, new):
-            steps.append(edge)
+        first = new.copy() if r == 0 else prev.copy()     # time 0: inputs, then the edge
+        first[clock_bits] = prev[clock_bits] if r == 0 else new[clock_bits]
+        if not np.array_equal(first, prev) and not np.array_equal(first, new):
+            steps.append(first)
             checks.append(None)
         steps.append(new)
         checks.append(r)

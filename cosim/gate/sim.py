@@ -7,31 +7,94 @@ scoreboard checks the netlist too. Verilator's ``--coverage-toggle`` counts, for
 bit of every signal, its 0→1 and 1→0 transitions; :func:`parse_coverage` turns
 ``coverage.dat`` into toggles per signal bit. The clock is not a toggle-coverage signal,
 so the clock cycles simulated come from cocotb's simulated time.
+
+Two limits of Verilator's toggle coverage are lifted, so that it counts what the native
+evaluator (:mod:`tilewright.cosim.gate.native`) counts: signals wider than 256 bits are
+covered (and traced) too (:func:`coverage_args`), and the counts of signals wider than 64
+bits are corrected for the runtime's aliasing of their 32-bit words
+(:func:`wide_toggle_aliasing`).
 """
 
 import re
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tilewright.cosim.gate.vcd import read_ports
 from tilewright.cosim.runner import run
+from tilewright.cosim.toolchain import verilator_root
 
-__all__ = ["Activity", "parse_coverage", "demangle", "simulate", "COVERAGE_ARGS"]
+__all__ = ["Activity", "parse_coverage", "demangle", "simulate", "coverage_args",
+           "wide_toggle_aliasing"]
 
-COVERAGE_ARGS = ("--coverage-toggle",)
+#: Verilator's default ``--coverage-max-width`` and ``--trace-max-width`` (bits).
+VERILATOR_MAX_WIDTH = 256
 
 _FIELD = re.compile("\x01([a-z]+)\x02([^\x01]*)")
+_VECTOR = re.compile(r"\[\s*(\d+)\s*:\s*(\d+)\s*\]")
+_BIT = re.compile(r"^(.*)\[(\d+)\]$")
 
 
 def demangle(name):
-    """A Verilator C++ name back to the Verilog one (``o___05Fpayload`` → ``o__payload``)."""
-    return re.sub(r"__0([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), name)
+    """A Verilator C++ name back to the Verilog one (``o___05Fpayload`` → ``o__payload``;
+    an escaped identifier's brackets come in lower case: ``q__05b5__05d`` → ``q[5]``)."""
+    return re.sub(r"__0([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), name)
 
 
-def parse_coverage(path, top):
+def coverage_args(verilog, trace=False):
+    """Verilator options for toggle coverage of every signal of ``verilog`` (text), and
+    with ``trace`` for tracing it: the widest vector it declares, when wider than
+    Verilator's :data:`VERILATOR_MAX_WIDTH`, raises that limit (beyond it Verilator
+    neither covers nor traces a signal, e.g. a 641-bit port of a 16-multiplier MAC lane).
+    Unpacked arrays (RTL memories) wider in all stay uncovered, as before."""
+    width = max([VERILATOR_MAX_WIDTH, *(abs(int(a) - int(b)) + 1
+                                        for a, b in _VECTOR.findall(verilog))])
+    args = ["--coverage-toggle", "--coverage-max-width", str(width)]
+    return [*args, "--trace-max-width", str(width)] if trace else args
+
+
+@lru_cache(maxsize=1)
+def wide_toggle_aliasing():
+    """Whether the installed Verilator runtime aliases the toggles of signals wider than
+    64 bits. Its ``VL_COV_TOGGLE_CHG_ST_W`` (``verilated_cov.h``, so in the 5.048 wheel
+    this project requires) runs the bit loop of 32-bit word ``i`` over the signal's
+    remaining width, ``j < width - i * 32``, instead of the word's 32 bits, and shifts the
+    word by ``j >= 32``, which x86 takes modulo 32: bit ``32 i + j`` also counts the
+    changes of bit ``32 i + j % 32``. The count of bit ``b >= 32`` is then the sum of the
+    true counts of bits ``b``, ``b - 32``, ..., ``b % 32``, which :func:`parse_coverage`
+    undoes."""
+    text = (verilator_root() / "include" / "verilated_cov.h").read_text(errors="replace")
+    body = re.search(r"VL_COV_TOGGLE_CHG_ST_W\(.*?\n}", text, re.S)
+    return body is not None and re.search(r"j\s*<\s*width\s*-\s*i\s*\*", body.group()) \
+        is not None
+
+
+def _unalias(toggles):
+    """True counts of the bits of signals wider than 64 bits from aliased ones
+    (:func:`wide_toggle_aliasing`): bit ``lo + k``, ``k >= 32``, less bit ``lo + k - 32``.
+    Keys are Verilator's names: a bit index is a literal ``[n]`` suffix (an escaped
+    identifier's brackets are mangled)."""
+    signals = {}
+    for name in toggles:
+        m = _BIT.match(name)
+        if m:
+            signals.setdefault(m.group(1), []).append(int(m.group(2)))
+    out = dict(toggles)
+    for base, indices in signals.items():
+        if len(indices) <= 64:
+            continue
+        lo = min(indices)
+        for k in range(32, len(indices)):
+            out[f"{base}[{lo + k}]"] = (toggles[f"{base}[{lo + k}]"]
+                                        - toggles[f"{base}[{lo + k - 32}]"])
+    return out
+
+
+def parse_coverage(path, top, aliased=None):
     """Toggles per signal bit (``"n12"``, ``"o__payload[3]"``) of module ``top``, from a
-    Verilator ``coverage.dat``: the sum of its 0→1 and 1→0 counts."""
+    Verilator ``coverage.dat``: the sum of its 0→1 and 1→0 counts; those of signals wider
+    than 64 bits corrected when ``aliased`` (by default :func:`wide_toggle_aliasing`)."""
     toggles = {}
     with open(path, errors="replace") as f:
         for line in f:
@@ -44,9 +107,10 @@ def parse_coverage(path, top):
             signal, _, edge = fields["o"].rpartition(":")
             if edge not in ("0->1", "1->0"):
                 continue
-            name = demangle(signal)
-            toggles[name] = toggles.get(name, 0) + int(count)
-    return toggles
+            toggles[signal] = toggles.get(signal, 0) + int(count)
+    if wide_toggle_aliasing() if aliased is None else aliased:
+        toggles = _unalias(toggles)
+    return {demangle(name): t for name, t in toggles.items()}
 
 
 @dataclass(frozen=True)
@@ -99,8 +163,9 @@ def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
     env = {"TILEWRIGHT_STIMULUS": stimulus, "TILEWRIGHT_STIMULUS_REPEATS": str(repeats),
            **(env or {})}
     result = run(label, params, verilog, toplevel, testbench, seed=seed, testcase=testcase,
-                 build_args=[*COVERAGE_ARGS, *build_args], extra_env=env, replay=replay, keep=True,
-                 public=public, waves=trace is not None)
+                 build_args=[*coverage_args(verilog, trace is not None), *build_args],
+                 extra_env=env, replay=replay, keep=True, public=public,
+                 waves=trace is not None)
     try:
         toggles = parse_coverage(result.directory / "coverage.dat", toplevel)
         cycles = _clock_cycles(result.directory / "results.xml")

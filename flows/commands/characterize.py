@@ -31,7 +31,8 @@ __all__ = ["COMMAND"]
 @click.option("--gate-sim", type=click.Choice(["native", "verilator"]), default="native",
               show_default=True,
               help="how the gate-level netlist is simulated: replaying the RTL runs' ports "
-                   "natively, or running the testbenches on a Verilator build (same figures)")
+                   "natively, or running the testbenches on a Verilator build (slower; the "
+                   "same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
 @click.option("--composed", is_flag=True,
               help="compose BLOCK's costs from its characterized parts plus its glue logic "
@@ -45,7 +46,7 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     BLOCK or of every block of --config (in parallel on --executor). A row marked !
     assumes a clock above its fmax. With --composed, BLOCK's record is composed from its
     parts' records and its glue logic's own measurement."""
-    from tilewright.cosim.gate.liberty import LibertyError, load_liberty
+    from tilewright.cosim.gate.liberty import LibertyError, library_head
     from tilewright.flows.commands.common import parse_params
     from tilewright.flows.costs.store import open_db
     from tilewright.flows.generate import check_params
@@ -69,10 +70,10 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
         jobs = [(i.instance, i.block, i.params) for i in config.instances]
     # a bad --liberty or --wire-load fails here, before anything is measured or written
     try:
-        library = load_liberty(liberty)
+        library, sequential = library_head(liberty)
     except LibertyError as e:
         raise UserError(f"--liberty: {e}") from None
-    if not any(cell.sequential for cell in library.cells.values()):
+    if not sequential:
         raise UserError(f"--liberty: Liberty file {str(library.path)!r} has no flip-flop cells")
     library.wire_load(wire_load)
     options = dict(liberty=liberty and os.path.abspath(liberty), clock_mhz=clock_mhz,

@@ -7,16 +7,25 @@ both cached; the searcher receives them as injected callables
 (:func:`default_measure`, :func:`default_table`). Every real evaluation is recorded in the
 run store (:mod:`tilewright.flows.runs`), so ``--resume RUN`` re-runs only what is missing
 and ends with the same front.
+
+Independent evaluations run in parallel on the executor (``--executor``, ``--scheduler``,
+``--workers``): the library's characterizations, the MCTS probes and each MCTS round's
+batch, random search's and the exhaustive enumeration's evaluations, each NSGA-II
+generation, and the fine-tunings. The searches (MCTS trees, rounds, generations, methods
+and seeds) run one after the other, so a run gives the same results on any number of
+workers.
 """
 
-import csv
+import functools
 import sys
 import time
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
-from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ, DEFAULT_DB
+from tilewright.flows.commands.common import (UserError, executor_options,
+                                             exit_on_failed_task, fail_on_user_errors)
+from tilewright.flows.costs.store import DEFAULT_CLOCK_MHZ
+from tilewright.flows.search.report import run_options, write_csv
 
 __all__ = ["COMMAND", "MODELS", "default_measure", "default_table", "parse_lambdas"]
 
@@ -25,13 +34,11 @@ MODELS = {"vit-digits": ("digits", {}, None),
           "vit-digits-tiny": ("digits", {"layers": 1, "hidden": 16, "heads": 2, "ff": 32}, 8)}
 
 
-def default_measure(db, clock_mhz):
-    """``measure(block, params) -> CostRecord``: characterize into ``db`` (cached)."""
-    from tilewright.flows.characterize import characterize
-
-    def measure(block, params):
-        return characterize(block, params, db=db, clock_mhz=clock_mhz)
-    return measure
+def default_measure(db_url, clock_mhz):
+    """``measure(block, params) -> CostRecord``: characterize into the database at
+    ``db_url`` (cached); picklable, so it runs on the executor's workers."""
+    from tilewright.flows.characterize import characterize_into
+    return functools.partial(characterize_into, db_url, options={"clock_mhz": clock_mhz})
 
 
 def default_table(kind, bits, k):
@@ -62,15 +69,6 @@ def _load_model(name):
     task, overrides, epochs = MODELS[name]
     tcfg = TrainConfig() if epochs is None else TrainConfig(epochs=epochs)
     return train(task, default_config(task, **overrides), tcfg), task_data(task)
-
-
-def _write_csv(path, rows, fields=None):
-    fields = fields or list(rows[0])
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _names(space, assignment):
@@ -109,21 +107,18 @@ def _names(space, assignment):
               help="products per cycle, for power")
 @click.option("--hv-floor", type=float, default=0.9, show_default=True,
               help="hypervolume counts designs above this fraction of the exact accuracy")
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-              help="cost database and run store: a SQLite file or a postgresql:// URL")
-@click.option("--resume", "resume", default=None, metavar="RUN",
-              help="resume run RUN (its recorded evaluations are not repeated)")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="folder for the CSVs and plots")
+@executor_options
+@run_options
 @fail_on_user_errors
 def approx(model, library_spec, bits, groups, budget, lambdas, seed, seeds, baselines,
            exhaustive_limit, simulations, finetune_count, epochs, clock_mhz, lanes, hv_floor,
-           db_url, resume, output):
+           executor_kind, scheduler, workers, db_url, resume, output):
     """Choose an approximate multiplier per layer group by hardware-driven MCTS (TransAxx
     Alg. 1), compare with random search and NSGA-II on the same budget (and the exhaustive
     front on a small space), fine-tune chosen assignments; writes library.csv,
     evaluations.csv, front.csv, comparison.csv, finetune.csv, pareto.png and
     hypervolume.png."""
+    from tilewright.flows.executor import get_executor
     from tilewright.flows.search.approx.library import parse_library
     from tilewright.flows.search.approx.search import MctsSettings
     lam = parse_lambdas(lambdas)
@@ -148,40 +143,40 @@ def approx(model, library_spec, bits, groups, budget, lambdas, seed, seeds, base
               "seeds": seeds, "baselines": methods, "exhaustive_limit": exhaustive_limit,
               "simulations": simulations, "finetune": finetune_count, "epochs": epochs,
               "clock_mhz": clock_mhz, "lanes": lanes}
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     net, split = _load_model(model)
     from tilewright.flows.search.approx.workload import Workload
     workload = Workload.of(net, split.x_test[:4], lambda n: n.startswith("layers."), groups)
-    from tilewright.flows.costs import open_db
     from tilewright.flows.generate import check_writable
     from tilewright.flows.runs import open_run
     run_id = resume or f"approx-{time.strftime('%Y%m%d-%H%M%S')}"
-    with open_db(db_url) as db, open_run(db_url, run_id, kind="search-approx",
-                                         config=config) as run:
+    with executor, open_run(db_url, run_id, kind="search-approx", config=config) as run, \
+            exit_on_failed_task():
         folder = check_writable(output)
         click.echo(f"run {run_id} (resume with --resume {run_id})")
-        _search(net, split, workload, pairs, bits, db, run, folder, config, settings,
-                methods, hv_floor)
+        _search(net, split, workload, pairs, bits, db_url, run, executor, folder, config,
+                settings, methods, hv_floor)
 
 
-def _search(net, split, workload, pairs, bits, db, run, folder, config, settings, methods,
-            hv_floor):
+def _search(net, split, workload, pairs, bits, db_url, run, executor, folder, config,
+            settings, methods, hv_floor):
     from tqdm import tqdm
 
-    from tilewright.flows.search.approx.evaluate import AccuracyOracle, Evaluations
+    from tilewright.flows.search.approx.evaluate import AccuracyOracle, Evaluations, finetuned
     from tilewright.flows.search.approx.experiment import hv_reference, run_method, summary
-    from tilewright.flows.search.approx.library import (LIBRARY_FIELDS, build_library,
-                                                        library_rows)
+    from tilewright.flows.search.approx.library import build_library, library_rows
     from tilewright.flows.search.approx.plot import plot_hypervolume, plot_pareto
     from tilewright.flows.search.approx.space import Space
     from tilewright.flows.search.approx.workload import PowerModel
+    from tilewright.flows.search.evaluations import cached
 
     bar = tqdm(total=len(pairs), desc="library", unit="multiplier", file=sys.stderr)
-    entries = build_library(pairs, bits, measure=default_measure(db, config["clock_mhz"]),
-                            table=default_table,
+    entries = build_library(pairs, bits, measure=default_measure(db_url, config["clock_mhz"]),
+                            table=default_table, executor=executor,
                             on_entry=lambda name: (bar.set_postfix_str(name), bar.update()))
     bar.close()
     rows = library_rows(entries, config["clock_mhz"])
-    _write_csv(folder / "library.csv", rows, LIBRARY_FIELDS)
+    write_csv(folder / "library.csv", rows)
     click.echo(f"{'multiplier':<14} {'MRE':>8} {'MAE':>10} {'pJ/product':>11} "
                f"{'mW':>8} {'area um2':>9} {'vs exact':>8}")
     for r in rows:
@@ -192,7 +187,7 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
     space = Space(tuple(entries), workload, power)
     oracle = AccuracyOracle(net, workload, entries, split.x_train[:256], split.x_test,
                             split.y_test, bits=bits)
-    probe = Evaluations(entries, oracle, power, store=run)
+    probe = Evaluations(entries, oracle, power, store=run, executor=executor)
     exact_acc, exact_mw = probe(space.uniform(space.exact))
     ref = hv_reference(exact_acc, exact_mw, hv_floor)
     click.echo(f"{space.groups} groups x {space.choices} multipliers = {space.size} "
@@ -210,7 +205,8 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
         bar.set_postfix_str(f"{method} seed {seed}")
         runs.append(run_method(space, oracle, method,
                                budget=None if method == "exhaustive" else config["budget"],
-                               seed=seed, store=run, settings=settings, on_new=bar.update))
+                               seed=seed, store=run, settings=settings, on_new=bar.update,
+                               executor=executor))
     bar.close()
     exhaustive = next((r for r in runs if r.method == "exhaustive"), None)
     searched = [r for r in runs if r.method != "exhaustive"]
@@ -222,11 +218,11 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
                 yield {"method": r.method, "seed": r.seed, "index": i + 1,
                        "assignment": _names(space, a), "accuracy": acc, "power_mw": mw,
                        "power_vs_exact": mw / exact_mw, "on_front": a in on_front}
-    _write_csv(folder / "evaluations.csv", list(evaluation_rows()))
+    write_csv(folder / "evaluations.csv", list(evaluation_rows()))
     comparison = summary(searched, ref, exhaustive)
     if exhaustive is not None:
         comparison += summary([exhaustive], ref, exhaustive)
-    _write_csv(folder / "comparison.csv", comparison)
+    write_csv(folder / "comparison.csv", comparison)
     click.echo(f"hypervolume (reference: accuracy {ref[0]:.4f}, {ref[1]:.4f} mW)")
     for r in comparison:
         share = "" if r["hv_vs_exhaustive"] is None else f"  {r['hv_vs_exhaustive']:.1%} of exhaustive"
@@ -243,15 +239,13 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
     if config["epochs"]:
         bar = tqdm(total=len(uniform) + len(picks), desc="fine-tune", unit="assignment",
                    file=sys.stderr)
-        done = run.done()
-        for a in uniform + picks:
-            key = "finetune:" + ",".join(space.entries[j].name for j in a)
-            if key not in done:
-                before, after = oracle.finetune(a, split.x_train, split.y_train,
-                                                epochs=config["epochs"], seed=config["seed"])
-                done[key] = run.record(key, {"before": before, "after": after})
-            tuned[a] = done[key]
-            bar.update()
+        keys = {a: "finetune:" + ",".join(space.entries[j].name for j in a)
+                for a in uniform + picks}
+        values = cached(run.done(), run.record, executor).many(
+            {key: (finetuned, (oracle, a, split.x_train, split.y_train, config["epochs"],
+                               config["seed"])) for a, key in keys.items()},
+            progress=bar.update)
+        tuned = {a: values[key] for a, key in keys.items()}
         bar.close()
     ft_rows = []
     for a in uniform + picks:
@@ -262,8 +256,8 @@ def _search(net, split, workload, pairs, bits, db, run, folder, config, settings
                         else None, "accuracy": acc,
                         "finetuned": tuned.get(a, {}).get("after"),
                         "power_mw": mw, "power_saving": 1 - mw / exact_mw})
-    _write_csv(folder / "finetune.csv", ft_rows)
-    _write_csv(folder / "front.csv", [
+    write_csv(folder / "finetune.csv", ft_rows)
+    write_csv(folder / "front.csv", [
         {"assignment": _names(space, a), "accuracy": acc, "power_mw": mw,
          "power_vs_exact": mw / exact_mw, "finetuned": tuned.get(a, {}).get("after")}
         for a, acc, mw in best.front()])

@@ -3,14 +3,17 @@
 Writes into ``--output``: ``evaluations.csv`` (every evaluated pair of every method and
 seed), ``best.toml`` (the best pair found, as a configuration), ``convergence.png`` (best
 performance against evaluations, mean and min–max over seeds), ``front.png`` and
-``hypervolume.png`` with ``--objective pareto``, and ``summary.md``.
+``hypervolume.png`` with ``--objective pareto``, and ``summary.md``. Each batch of pairs
+is evaluated in parallel on the executor (``--executor``, ``--scheduler``, ``--workers``):
+the reference designs, the initial random pairs, then each round's queries (the rounds
+are sequential: each fits the surrogate to the ones before).
 """
 
 from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors
+from tilewright.flows.commands.common import UserError, executor_options, fail_on_user_errors
 from tilewright.flows.search.report import run_options
 
 __all__ = ["COMMAND"]
@@ -54,21 +57,22 @@ def _weights(text):
                    "(acceltran-edge, acceltran-server)")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), default=None,
               help="TOML design space (default: the shipped flows/search/codesign/space.toml)")
+@click.option("--accelerator-space", default=None,
+              help="accelerator design space: a name from tilewright/spaces/ (elector, "
+                   "elector-measured: ELECTOR on the characterized block sizes) or a TOML "
+                   "path (default: the space file's, elector)")
 @click.option("--max-layers", type=int, default=None, help="constraint: at most N layers")
 @click.option("--max-area-mm2", type=float, default=None, help="constraint: area cap")
 @click.option("--max-power-mw", type=float, default=None, help="constraint: power cap")
-@click.option("--workers", type=int, default=None,
-              help="evaluation processes (default: the usable cores)")
-@click.option("--scheduler", default=None,
-              help="a Dask scheduler address (tcp://HOST:PORT) to evaluate on instead")
 @click.option("--analytic", is_flag=True,
               help="evaluate on the analytic test objective instead of the accelerator "
                    "model and the supernet (to try the searchers; figures NOT measured)")
+@executor_options
 @run_options
 @fail_on_user_errors
 def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seeds,
-            fix_accelerator, space_file, max_layers, max_area_mm2, max_power_mw, workers,
-            scheduler, analytic, db_url, resume, output):
+            fix_accelerator, space_file, accelerator_space, max_layers, max_area_mm2,
+            max_power_mw, analytic, executor_kind, scheduler, workers, db_url, resume, output):
     """Search transformer-accelerator pairs with BOSHCODE (TransCODE §III-C) or a
     baseline, on the accelerator model and supernet accuracy."""
     import os
@@ -101,10 +105,10 @@ def COMMAND(task, budget, batch, initial, objective, method, weights, seed, seed
     configs = [CodesignConfig(task=task, method=m, objective=objective,
                               search=SearchSettings(budget, batch, initial, s),
                               weights=_weights(weights), constraints=constraints,
-                              fix_accelerator=fix_accelerator, space=space)
+                              fix_accelerator=fix_accelerator, space=space,
+                              accelerator_space=accelerator_space)
                for m in methods for s in range(seed, seed + seeds)]
-    executor = get_executor("dask" if scheduler else "local", scheduler=scheduler,
-                            workers=workers)
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     run_id = resume or f"codesign-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
 
     def store():

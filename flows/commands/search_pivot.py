@@ -13,7 +13,10 @@ LV-ViT-S 16), so each effort's path maps encoder for encoder. Writes into ``--ou
 - ``pivot.png`` (accuracy against delay) and ``summary.md``.
 
 Cost records (the small characterized array for energy, softmax, GeLU, layer-norm) are
-read from ``--db``; every training goes through the run store (``--resume RUN``).
+read from ``--db``; every training goes through the run store (``--resume RUN``) and runs
+on the executor (``--executor``, ``--scheduler``, ``--workers``): the CKA matrix with the
+baseline's accuracy, then every effort pair's threshold sweep, in parallel
+(:mod:`tilewright.flows.search.pivot`).
 """
 
 import sys
@@ -22,7 +25,9 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
+from tilewright.flows.commands.common import (UserError, executor_options,
+                                             exit_on_failed_task, fail_on_user_errors,
+                                             parse_params)
 from tilewright.flows.search.lookup import cost_source
 from tilewright.flows.search.report import (floats, plot_lines, run_options, write_csv,
                                              write_summary)
@@ -82,17 +87,19 @@ def _params(block, defaults, items):
                    "are left out, and the summary says so)")
 @click.option("--layer-norm-param", "ln_params", multiple=True, metavar="NAME=VALUE",
               help="the layer-norm unit's record (default n=4)")
+@executor_options
 @run_options
 @fail_on_user_errors
 def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, epochs, seed,
-          pe_params, softmax_params, gelu_params, unit_names, ln_params, db_url, resume,
-          output):
+          pe_params, softmax_params, gelu_params, unit_names, ln_params, executor_kind,
+          scheduler, workers, db_url, resume, output):
     """PIVOT (PIVOT §3): CKA matrix, Path-Score paths, effort pairs with the entropy
     threshold sweep and low-effort constraint; accuracy from the golden ViT, delay from
     PIVOT-Sim on the DeiT-S or LV-ViT-S shape."""
     from tqdm import tqdm
 
     from tilewright.flows.costs import open_db
+    from tilewright.flows.executor import get_executor
     from tilewright.flows.model.pivot import MissingCosts, PivotHardware
     from tilewright.flows.runs import open_run
     from tilewright.flows.search import pivot as search
@@ -125,8 +132,9 @@ def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, ep
               "targets": fracs, "hidden": hidden, "ff": ff, "heads": heads,
               "epochs": epochs, "seed": seed, "pe": hw.pe_params,
               "units": {k: v[1] for k, v in hw.units.items()}}
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     run_id = resume or f"pivot-{time.strftime('%Y%m%d-%H%M%S')}"
-    with open_db(db_url) as db:
+    with executor, open_db(db_url) as db:       # a scheduler that does not answer: no db
         costs = cost_source(db)
         try:                                     # every record present, before any training
             from tilewright.flows.model.pivot import simulate
@@ -140,11 +148,11 @@ def pivot(timing_model, efforts, thresholds, lec, targets, hidden, ff, heads, ep
             click.echo(f"run {run_id} (resume with --resume {run_id})")
             bar = tqdm(total=search.evaluations(effort_list, sh.layers), desc="pivot",
                        unit="evaluation", file=sys.stderr)
-            with bar:
+            with bar, exit_on_failed_task():
                 matrix, paths, rows, chosen, selected, timing = search.search(
                     "digits", cfg, sh, hw, costs, effort_list, ths, lec, fracs,
-                    epochs=epochs, seed=seed, evaluate=cached(run.done(), run.record),
-                    progress=bar.update)
+                    epochs=epochs, seed=seed,
+                    evaluate=cached(run.done(), run.record, executor), progress=bar.update)
     _write(Path(output), run_id, timing_model, sh, matrix, paths, rows, chosen, selected,
            timing, search.PAPER[timing_model])
 

@@ -14,7 +14,9 @@ Writes into ``--output``:
 - ``trex.png`` and ``summary.md``.
 
 Every training goes through the run store (:mod:`tilewright.flows.runs`): ``--resume RUN``
-repeats only what is missing.
+repeats only what is missing. The trainings run on the executor (``--executor``,
+``--scheduler``, ``--workers``): the baseline's with every target's short trainings in
+parallel, then every target's final training (:mod:`tilewright.flows.search.trex`).
 """
 
 import sys
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import UserError, fail_on_user_errors, parse_params
+from tilewright.flows.commands.common import (UserError, executor_options,
+                                             exit_on_failed_task, fail_on_user_errors,
+                                             parse_params)
 from tilewright.flows.search.lookup import cost_source
 from tilewright.flows.search.report import (floats, plot_lines, run_options, write_csv,
                                              write_summary)
@@ -69,16 +73,19 @@ def _softmax_sources(db, block_params, vit, xbar, paper):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--search/--no-search", "run_search", default=True, show_default=True,
               help="run the reuse search on the golden ViT (else Table IV only)")
+@executor_options
 @run_options
 @fail_on_user_errors
 def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets,
-         short_epochs, epochs, samples, seed, run_search, db_url, resume, output):
+         short_epochs, epochs, samples, seed, run_search, executor_kind, scheduler, workers,
+         db_url, resume, output):
     """TReX (TReX §V-VI): Table IV as EDAP ratios on TReX-Sim, and the attention-reuse
     search (Alg. 1, uniform patterns, short training) on the golden ViT with ideal and
     non-ideal (ADC, FeFET variation) accuracy."""
     from tqdm import tqdm
 
     from tilewright.flows.costs import open_db
+    from tilewright.flows.executor import get_executor
     from tilewright.flows.model.trex import DEVICES, Crossbar, ViT
     from tilewright.flows.runs import open_run
     from tilewright.flows.search import trex as search
@@ -109,9 +116,10 @@ def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets
               "softmax": block_params, "task": task, "layers": layers, "targets": fracs,
               "short_epochs": short_epochs, "epochs": epochs, "samples": samples,
               "seed": seed, "search": run_search}
+    executor = get_executor(executor_kind, scheduler=scheduler, workers=workers)
     run_id = resume or f"trex-{time.strftime('%Y%m%d-%H%M%S')}"
-    with open_db(db_url) as db, open_run(db_url, run_id, kind="search-trex",
-                                         config=config) as run:
+    with executor, open_db(db_url) as db, open_run(db_url, run_id, kind="search-trex",
+                                                   config=config) as run:
         click.echo(f"run {run_id} (resume with --resume {run_id})")
         sources, record = _softmax_sources(db, block_params, vit, xbar, paper)
         if record is None:
@@ -127,11 +135,11 @@ def trex(timing_model, targets_ms, device, softmax_params, task, layers, targets
         if run_search:
             bar = tqdm(total=search.evaluations(cfg, xbar, golden_softmax, fracs),
                        desc="trex", unit="training", file=sys.stderr)
-            with bar:
+            with bar, exit_on_failed_task():
                 patterns, results = search.search(
                     task, cfg, xbar, golden_softmax, fracs, short_epochs=short_epochs,
                     epochs=epochs, seed=seed, xbars=xbars, samples=samples,
-                    evaluate=cached(run.done(), run.record), progress=bar.update)
+                    evaluate=cached(run.done(), run.record, executor), progress=bar.update)
     out = Path(output)
     write_csv(out / "table_iv.csv", table)
     if run_search:

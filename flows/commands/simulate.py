@@ -58,12 +58,31 @@ def _sparsity(mode, tau, model_kind, task):
     return Sparsity.from_measured(measured)
 
 
+def _searched_model(path, task, seq):
+    """``(encoder, kind, seq)`` of the ``[transformer]`` table of a co-design ``best.toml``
+    (per-layer hidden size, heads, attention type, feed-forward size), on ``task``'s tokens
+    (sentiment unless given) when ``seq`` is not."""
+    import tomllib
+
+    from tilewright.flows.search.codesign.hardware import TASK_TOKENS, model_encoder
+    from tilewright.flows.search.codesign.space import Transformer
+    try:
+        transformer = Transformer.from_dict(tomllib.loads(Path(path).read_text())["transformer"])
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+        raise UserError(f"--model must be a shape name or a co-design TOML with a "
+                        f"[transformer] table, not {path!r} ({type(e).__name__})") from None
+    task = task or "sentiment"
+    kind = {v: k for k, v in TASKS.items()}[task]
+    return model_encoder(transformer, task), kind, seq or TASK_TOKENS[task]
+
+
 @click.command("simulate")
 @click.option("--config", "config_spec", default="acceltran-edge", show_default=True,
               metavar="CFG", help="accelerator: a TOML config with an [accelerator] table or "
                                   "a shipped preset (acceltran-edge, acceltran-server)")
 @click.option("--model", "model_name", default="bert-tiny", show_default=True,
-              help="transformer shape (bert-tiny, bert-base, deit-s, lv-vit-s)")
+              help="transformer shape (bert-tiny, bert-base, deit-s, lv-vit-s), or a "
+                   "co-design best.toml whose [transformer] table is simulated")
 @click.option("--batch", type=click.IntRange(1, MAX_TOKENS), default=None,
               help="sequences per batch (default: the config's batch_size)")
 @click.option("--seq", type=click.IntRange(1, MAX_TOKENS), default=None, help="tokens per sequence (default: the "
@@ -105,7 +124,11 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
     if batch is not None:
         hardware = hardware.replace(batch_size=batch)
     mapping = Mapping(order=dataflow, staggered=not equal_heads)
-    model = shape(model_name)
+    if model_name.endswith(".toml"):
+        model, kind, seq = _searched_model(model_name, task, seq)
+    else:
+        model = shape(model_name)
+        kind = model.kind
     workload = build_workload(model, batch=hardware.batch_size, seq=seq, train=train)
     if node_nm is not None:
         from tilewright.flows.costs.scaling import NODES
@@ -126,7 +149,7 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
                 characterize(block, params, db=db, clock_mhz=hardware.clock_mhz)
         costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure,
                            node_nm=node_nm)
-        sparsity = _sparsity(sparsity_mode, tau, model.kind, task)
+        sparsity = _sparsity(sparsity_mode, tau, kind, task)
         try:
             result = simulate(hardware, workload, costs=costs, mapping=mapping,
                               sparsity=sparsity)

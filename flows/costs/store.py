@@ -41,8 +41,11 @@ __all__ = ["CostRecord", "CostDB", "CostDBError", "SCHEMA_VERSION", "METHOD_VERS
 SCHEMA_VERSION = 2
 #: Bumped when what a record measures, or how, changes: older records are neither reused
 #: by characterization nor returned by :meth:`CostDB.lookup`. 4: operation units; 5: one
-#: latency convention for every block (docs/characterization.md).
-METHOD_VERSION = 5
+#: latency convention for every block (docs/characterization.md); 6: the toggles of
+#: signals wider than 64 bits counted once (Verilator's coverage counted bit ``b`` with
+#: bits ``b - 32``, ``b - 64``, ...: :func:`tilewright.cosim.gate.sim.wide_toggle_aliasing`)
+#: and of signals wider than 256 bits counted at all.
+METHOD_VERSION = 6
 #: The cost database of every command unless ``--db`` names another.
 DEFAULT_DB = "tilewright-costs.sqlite"
 #: The clock assumed for power figures unless one is given (AccelTran §IV-A: 700 MHz).

@@ -13,7 +13,8 @@ spatial tile (the pre-compute module's length) and takes
 :func:`~tilewright.flows.model.sparsity.expected_beats` per vector; without them it takes
 ``⌈K/M⌉`` beats, every product computed (:meth:`tilewright.gen.mac_lane.MacLane.tile_cycles`).
 A beat takes ``M × initiation_interval`` cycles of the lane's record (one MAC per
-``initiation_interval``); a tile adds the record's latency. When the loop order revisits an
+``initiation_interval``); a tile adds the record's latency after its last beat is accepted
+(``beats − 1 + latency``, the convention of docs/characterization.md). When the loop order revisits an
 output tile (k not innermost of the loops indexing O), each visit covers one k tile and
 the partial sums are merged by one extra beat per output and written/read as
 accumulator-width values.
@@ -126,7 +127,7 @@ def _matmul(op, hw, mapping, records, sparsity):
             for zs, zn in _chunks(op.z, t):
                 dots = bs * xs * zs
                 work = dots * (beats + (revisits - 1)) * beat
-                cycles = math.ceil(work / revisits) + lane.latency_cycles
+                cycles = math.ceil(work / revisits) - 1 + lane.latency_cycles
                 if hw.sparsity_modules:
                     cycles += records["pre_sparsity"].latency_cycles
                 classes.append((bn * xn * zn * revisits, cycles))
@@ -168,7 +169,7 @@ def _vector_op(op, hw, mapping, records, sparsity):
     for bs, bn in _chunks(op.b, tb):
         for xs, xn in _chunks(op.x, t):
             vectors = bs * xs * per_row
-            classes.append((bn * xn, math.ceil(vectors * record.initiation_interval)
+            classes.append((bn * xn, math.ceil(vectors * record.initiation_interval) - 1
                             + record.latency_cycles))
     plan = Plan(op, op.kind, classes)
     plan.vectors = op.b * op.x * per_row
@@ -194,7 +195,7 @@ def _eltwise(op, hw, mapping, records, sparsity):
     for bs, bn in _chunks(op.b, tb):
         for xs, xn in _chunks(op.x, t):
             for ys, yn in _chunks(op.y, t):
-                classes.append((bn * xn * yn, math.ceil(bs * xs * ys * beats)
+                classes.append((bn * xn * yn, math.ceil(bs * xs * ys * beats) - 1
                                 + lane.latency_cycles))
     plan = Plan(op, "mac", classes)
     plan.macs = op.elements * op.products

@@ -9,6 +9,11 @@ the entropy threshold rises until the low effort classifies at least the low-eff
 constraint ``LEC`` of a batch (PIVOT §3.3 step 4); every threshold's ``F_L``, ``F_H``,
 accuracy and PIVOT-Sim delay ``D_L + F_H·D_H`` (§3.4) is a row; :func:`select` picks, for
 a delay target, the first pair whose delay is within 5 % of it (§3.3 step 5).
+
+Evaluations go through a :func:`~tilewright.flows.search.evaluations.cached` evaluator
+(a run store skips what is done), in two batches of independent evaluations, in parallel
+on its executor: Phase 1's CKA matrix with the baseline's accuracy, then every effort
+pair's training and threshold sweep (the pairs need the paths, which need the matrix).
 """
 
 from itertools import combinations
@@ -146,27 +151,30 @@ def search(task, cfg, shape, hw, costs, efforts, thresholds, lec, targets, *, ep
     the CKA matrix; ``{effort: active encoders}``; every (pair, threshold) row with ``F_L,
     F_H, accuracy, delay_ms, energy_mj``; per pair the first row meeting ``F_L ≥ lec``; the
     baseline (every attention active) then, per delay target (a fraction of the
-    baseline's delay), the selected row; ``{effort: EffortResult}``."""
+    baseline's delay), the selected row; ``{effort: EffortResult}``. ``evaluate`` is a
+    :func:`~tilewright.flows.search.evaluations.cached` evaluator; ``progress(n)`` is
+    called after each evaluation."""
     from tilewright.flows.model.pivot import combine, simulate
     if cfg.layers != shape.layers:
         raise ValueError(f"layers must equal the timed shape's encoders ({shape.layers}), "
                          f"not {cfg.layers}")
-    step = progress or (lambda n: None)
     n = cfg.layers
-    matrix = evaluate(f"cka:{seed}:{epochs}", phase1, task, cfg, epochs, seed)
-    step(1)
+    matrix, acc = evaluate.many({
+        f"cka:{seed}:{epochs}": (phase1, (task, cfg, epochs, seed)),
+        f"base:{seed}:{epochs}": (base_accuracy, (task, cfg, epochs, seed))},
+        progress).values()
     paths = {e: best_path(e, matrix) for e in sorted(set(efforts) | {n})}
     skips = {e: tuple(i for i in range(n) if i not in p) for e, p in paths.items()}
     timing = {e: simulate(shape, skips[e], hw, costs) for e in paths}
     base = timing[n]
+    pairs = effort_pairs(paths)
+    sweeps = evaluate.many({_pair_key(seed, epochs, lo, hi, thresholds): (
+        threshold_sweep, (task, cfg, skips[lo], skips[hi], thresholds, epochs, seed))
+        for lo, hi in pairs}, progress)
     rows, chosen = [], []
-    for lo, hi in effort_pairs(paths):
-        sweep = evaluate(f"pair:{seed}:{epochs}:{lo}:{hi}:{list(thresholds)}",
-                         threshold_sweep, task, cfg, skips[lo], skips[hi], thresholds,
-                         epochs, seed)
-        step(1)
+    for lo, hi in pairs:
         first = None
-        for r in sweep:
+        for r in sweeps[_pair_key(seed, epochs, lo, hi, thresholds)]:
             delay, energy = combine(timing[lo], timing[hi], r["F_H"])
             row = {"low": lo, "high": hi, **r, "delay_ms": delay, "energy_mj": energy * 1e-9,
                    "delay_reduction": base.delay_ms / delay}
@@ -175,14 +183,16 @@ def search(task, cfg, shape, hw, costs, efforts, thresholds, lec, targets, *, ep
                 first = row
         if first is not None:
             chosen.append(first)
-    acc = evaluate(f"base:{seed}:{epochs}", base_accuracy, task, cfg, epochs, seed)
-    step(1)
     selected = [{"target": None, "target_ms": None, "low": n, "high": n, "F_L": 1.0,
                  "F_H": 0.0, "accuracy": acc, "delay_ms": base.delay_ms,
                  "energy_mj": base.energy_pj * 1e-9, "delay_reduction": 1.0}]
     selected += [{"target": f, "target_ms": f * base.delay_ms,
                  **(select(chosen, f * base.delay_ms) or {})} for f in targets]
     return matrix, paths, rows, chosen, selected, timing
+
+
+def _pair_key(seed, epochs, lo, hi, thresholds):
+    return f"pair:{seed}:{epochs}:{lo}:{hi}:{list(thresholds)}"
 
 
 def evaluations(efforts, layers):

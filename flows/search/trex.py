@@ -10,8 +10,11 @@
    TReX fine-tunes variation-aware in step 4; here the non-ideal accuracy is of the
    float-trained model (no variation-aware training), which is stricter.
 
-Every evaluation goes through ``evaluate(key, fn, *args)`` (:func:`cached`), so a run store
-can skip what is already done.
+Every evaluation goes through a :func:`cached` evaluator, so a run store can skip what is
+already done. Two batches of independent evaluations (in parallel on the evaluator's
+executor): the baseline's final training with every target's short trainings (step 3),
+then every target's final training of its best pattern (step 4); only step 4 waits for
+step 3.
 """
 
 from dataclasses import replace
@@ -172,54 +175,64 @@ def search(task, cfg, xbar, softmax, targets, *, short_epochs, epochs, seed, xba
     """The TReX search on the golden model ``cfg`` for each delay target (a fraction of the
     baseline's TReX-Sim delay): Alg. 1's ``N_reuse``, every uniform pattern's short-training
     loss, the best pattern's accuracy (ideal and per crossbar in ``xbars``) and its
-    TReX-Sim figures. Returns ``(patterns, results)`` row lists. ``progress(n)`` is
+    TReX-Sim figures. Returns ``(patterns, results)`` row lists. ``evaluate`` is a
+    :func:`cached` evaluator (in memory, in this process when None); ``progress(n)`` is
     called after each evaluation."""
     evaluate = evaluate or cached({}, lambda k, v: v)
-    step = progress or (lambda n: None)
     base = simulate(golden_vit(cfg), xbar, softmax)
-    patterns, results = [], []
-    acc = evaluate(f"final:{seed}:{epochs}:{samples}:()", final_accuracy, task, cfg, (),
-                   epochs, seed, xbars, samples)
-    step(1)
-    results.append({"target": None, "target_ms": None, "n_reuse": 0, "pattern": "none",
-                    "reuse": "", "short_loss": None,
-                    **{f"accuracy_{k}": v for k, v in acc.items()}, **base.summary(),
-                    "edap_reduction": 1.0})
+
+    def short(enc):
+        return f"short:{seed}:{short_epochs}:{enc}"
+
+    def final(enc):
+        return f"final:{seed}:{epochs}:{samples}:{enc}"
+
+    def final_task(enc):
+        return final_accuracy, (task, cfg, enc, epochs, seed, xbars, samples)
+    reuse = {}                                   # target → (N_reuse, {label: encoders})
     for frac in targets:
-        target = frac * base.delay_ms
         r = min_reuse(lambda k: simulate(golden_vit(cfg, k), xbar, softmax).delay_ms,
-                      cfg.layers, target)
-        if r is None:
+                      cfg.layers, frac * base.delay_ms)
+        reuse[frac] = None if r is None else (r, uniform_patterns(cfg.layers, r))
+    first = {final(()): final_task(())}
+    first.update({short(enc): (short_training, (task, cfg, enc, short_epochs, seed))
+                  for found in reuse.values() if found for enc in found[1].values()})
+    scores = evaluate.many(first, progress)
+    best = {frac: min(found[1], key=lambda k: (scores[short(found[1][k])]["loss"], k))
+            for frac, found in reuse.items() if found}
+    finals = evaluate.many({final(enc): final_task(enc) for enc in
+                            (reuse[frac][1][label] for frac, label in best.items())},
+                           progress)
+    acc = scores[final(())]
+    patterns = []
+    results = [{"target": None, "target_ms": None, "n_reuse": 0, "pattern": "none",
+                "reuse": "", "short_loss": None,
+                **{f"accuracy_{k}": v for k, v in acc.items()}, **base.summary(),
+                "edap_reduction": 1.0}]
+    for frac in targets:
+        if reuse[frac] is None:
             results.append({"target": frac, "n_reuse": None})
             continue
-        scored = {}
-        for label, enc in uniform_patterns(cfg.layers, r).items():
-            scored[label] = evaluate(f"short:{seed}:{short_epochs}:{enc}", short_training,
-                                     task, cfg, enc, short_epochs, seed)
-            step(1)
+        r, found = reuse[frac]
+        for label, enc in found.items():
             patterns.append({"target": frac, "n_reuse": r, "pattern": label,
-                             "reuse": " ".join(map(str, enc)), **scored[label]})
-        best = min(scored, key=lambda k: (scored[k]["loss"], k))
-        enc = uniform_patterns(cfg.layers, r)[best]
-        acc = evaluate(f"final:{seed}:{epochs}:{samples}:{enc}", final_accuracy, task, cfg,
-                       enc, epochs, seed, xbars, samples)
-        step(1)
+                             "reuse": " ".join(map(str, enc)), **scores[short(enc)]})
+        enc = found[best[frac]]
+        acc = finals[final(enc)]
         res = simulate(golden_vit(cfg, r), xbar, softmax)
-        results.append({"target": frac, "target_ms": target, "n_reuse": r, "pattern": best,
-                        "reuse": " ".join(map(str, enc)), "short_loss": scored[best]["loss"],
+        results.append({"target": frac, "target_ms": frac * base.delay_ms, "n_reuse": r,
+                        "pattern": best[frac], "reuse": " ".join(map(str, enc)),
+                        "short_loss": scores[short(enc)]["loss"],
                         **{f"accuracy_{k}": v for k, v in acc.items()}, **res.summary(),
                         "edap_reduction": base.edap / res.edap})
     return patterns, results
 
 
 def evaluations(cfg, xbar, softmax, targets):
-    """How many evaluations :func:`search` runs (for a progress bar)."""
+    """How many evaluations :func:`search` runs (for a progress bar): the baseline's final
+    training, and per distinct ``N_reuse`` its patterns' short trainings and the best
+    one's final training (targets of one ``N_reuse`` share them)."""
     base = simulate(golden_vit(cfg), xbar, softmax)
-    total = 1
-    for frac in targets:
-        r = min_reuse(lambda k: simulate(golden_vit(cfg, k), xbar, softmax).delay_ms,
-                      cfg.layers, frac * base.delay_ms)
-        if r is not None:
-            total += len(uniform_patterns(cfg.layers, r)) + 1
-    return total
-
+    reuses = {min_reuse(lambda k: simulate(golden_vit(cfg, k), xbar, softmax).delay_ms,
+                        cfg.layers, frac * base.delay_ms) for frac in targets} - {None}
+    return 1 + sum(len(uniform_patterns(cfg.layers, r)) + 1 for r in reuses)

@@ -13,9 +13,11 @@ import copy
 
 import torch
 
+from tilewright.flows.search.evaluations import cached
 from tilewright.golden.models.approx_layers import approximate, calibrate
 
-__all__ = ["AccuracyOracle", "MemoryStore", "Evaluations", "BudgetSpent", "assignment_key"]
+__all__ = ["AccuracyOracle", "MemoryStore", "Evaluations", "BudgetSpent", "assignment_key",
+           "accuracy_record", "finetuned"]
 
 
 class AccuracyOracle:
@@ -105,21 +107,28 @@ class BudgetSpent(Exception):
 
 
 class Evaluations:
-    """Every real evaluation of one search goes through :meth:`__call__`.
+    """Every real evaluation of one search goes through :meth:`__call__` or, for
+    assignments that do not depend on each other's results, :meth:`many`.
 
     ``accuracy(assignment)`` is the oracle; values already in ``store`` (a resumed run,
     or a cache shared between searches of one experiment) are read instead of computed.
     ``budget`` counts the distinct assignments this search asked for; asking again for
     one it already has costs nothing. :attr:`history` lists them in the order asked:
-    ``(assignment, accuracy, power_mw)``; ``on_new()`` is called after each (progress).
+    ``(assignment, accuracy, power_mw)``; ``on_new()`` is called as each is done
+    (progress).
+    With an ``executor`` (:mod:`tilewright.flows.executor`) the new assignments of
+    :meth:`many` are evaluated on it in parallel; ``accuracy`` must then be picklable
+    (an :class:`AccuracyOracle` is).
     """
 
-    def __init__(self, entries, accuracy, power, *, store=None, budget=None, on_new=None):
+    def __init__(self, entries, accuracy, power, *, store=None, budget=None, on_new=None,
+                 executor=None):
         self.entries, self.accuracy_fn, self.power = entries, accuracy, power
         self.on_new = on_new
         self.store = store if store is not None else MemoryStore()
         self.saved = self.store.done()
         self.budget = budget
+        self.executor = executor
         self.history, self.seen = [], {}
 
     @property
@@ -131,24 +140,48 @@ class Evaluations:
         return None if self.budget is None else self.budget - self.count
 
     def __call__(self, assignment):
-        """``(accuracy, power_mw)`` of ``assignment``."""
-        assignment = tuple(int(j) for j in assignment)
-        if assignment in self.seen:
-            return self.seen[assignment]
-        if self.budget is not None and self.count >= self.budget:
+        """``(accuracy, power_mw)`` of ``assignment``; :class:`BudgetSpent` when it is new
+        and the budget is spent."""
+        results = self.many([assignment])
+        if not results:
             raise BudgetSpent(self.budget)
-        key = assignment_key(self.entries, assignment)
-        if key not in self.saved:          # another search may have recorded it since
-            self.saved = self.store.done()
-        if key in self.saved:
-            acc = float(self.saved[key]["accuracy"])
-        else:
-            acc = float(self.accuracy_fn(assignment))
-            self.store.record(key, {"accuracy": acc})
-            self.saved[key] = {"accuracy": acc}
-        result = (acc, self.power.power_mw(assignment))
-        self.seen[assignment] = result
-        self.history.append((assignment, *result))
-        if self.on_new is not None:
-            self.on_new()
-        return result
+        return results[0]
+
+    def many(self, assignments):
+        """``[(accuracy, power_mw)]`` of ``assignments``, as calling :meth:`__call__` on
+        one after the other would give them (the same history, the same budget), up to the
+        first new one beyond the budget: a shorter list when the budget ran out. The new
+        ones are evaluated together (on the executor when there is one)."""
+        asked, new = [], {}
+        for a in assignments:
+            a = tuple(int(j) for j in a)
+            if a not in self.seen and a not in new:
+                if self.left is not None and len(new) >= self.left:
+                    break
+                new[a] = assignment_key(self.entries, a)
+            asked.append(a)
+        if any(key not in self.saved for key in new.values()):
+            self.saved = self.store.done()   # another search may have recorded them since
+        values = cached(self.saved, self._record, self.executor).many(
+            {key: (accuracy_record, (self.accuracy_fn, a)) for a, key in new.items()},
+            progress=self.on_new and (lambda n: self.on_new()))
+        for a, key in new.items():
+            self.seen[a] = (float(values[key]["accuracy"]), self.power.power_mw(a))
+            self.history.append((a, *self.seen[a]))
+        return [self.seen[a] for a in asked]
+
+    def _record(self, key, value):
+        self.store.record(key, value)
+        return value
+
+
+def accuracy_record(accuracy, assignment):
+    """The run-store value of ``assignment``: ``{"accuracy": accuracy(assignment)}``."""
+    return {"accuracy": float(accuracy(assignment))}
+
+
+def finetuned(oracle, assignment, x, y, epochs, seed):
+    """The run-store value of fine-tuning ``assignment`` (:meth:`AccuracyOracle.finetune`
+    on ``x, y``): ``{"before": accuracy, "after": accuracy}``."""
+    before, after = oracle.finetune(assignment, x, y, epochs=epochs, seed=seed)
+    return {"before": before, "after": after}

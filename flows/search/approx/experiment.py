@@ -46,13 +46,14 @@ class MethodRun:
 
 
 def run_method(space, accuracy, method, *, budget, seed, store,
-               settings=MctsSettings(), on_new=None):
+               settings=MctsSettings(), on_new=None, executor=None):
     """Run ``method`` (one of :data:`METHODS`) with ``budget`` real evaluations
-    (``None``: unlimited, the exhaustive one) through ``store``."""
+    (``None``: unlimited, the exhaustive one) through ``store``, the independent ones in
+    parallel on ``executor`` when given (:class:`~.evaluate.Evaluations`)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     evals = Evaluations(space.entries, accuracy, space.power, store=store, budget=budget,
-                        on_new=on_new)
+                        on_new=on_new, executor=executor)
     report = None
     if method == "mcts":
         report = mcts_search(space, evals, seed=seed, settings=settings)

@@ -16,7 +16,7 @@ import torch
 from tilewright.specs.multiplier import KINDS, check_multiplier, k_range
 from tilewright.golden.multiplier import error_metrics
 
-__all__ = ["parse_library", "Entry", "build_library", "LIBRARY_FIELDS", "library_rows"]
+__all__ = ["parse_library", "Entry", "build_library", "measured", "library_rows"]
 
 
 def parse_library(spec, bits=8):
@@ -77,24 +77,33 @@ class Entry:
         return self.record.energy_per_op_pj
 
 
-def build_library(pairs, bits, *, measure, table, on_entry=None):
+def build_library(pairs, bits, *, measure, table, on_entry=None, executor=None):
     """Characterize and tabulate every ``(kind, k)`` of ``pairs``: a list of :class:`Entry`.
-    ``on_entry(name)`` is called before each entry is measured (progress)."""
-    entries = []
+    ``on_entry(name)`` is called as each entry is measured (progress). With an
+    ``executor`` (:mod:`tilewright.flows.executor`) the entries are measured in parallel
+    on it; ``measure`` and ``table`` must then be picklable (module-level functions or
+    ``functools.partial`` of them)."""
+    tasks = {}
     for kind, k in pairs:
         k = check_multiplier(kind, bits, k)
-        name = kind if k is None else f"{kind}-{k}"
+        tasks[kind if k is None else f"{kind}-{k}"] = (measure, table, kind, bits, k)
+    if executor is None:
+        results = ((name, measured(*args)) for name, args in tasks.items())
+    else:
+        results = executor.map(measured, tasks)
+    found = {}
+    for name, result in results:
+        found[name] = result
         if on_entry is not None:
             on_entry(name)
-        params = {"kind": kind, "bits": bits, "k": k}
-        record = measure("multiplier", params)
-        t = table(kind, bits, k)
-        entries.append(Entry(kind, k, bits, t, error_metrics(t), record))
-    return entries
+    return [Entry(kind, k, bits, found[name][1], error_metrics(found[name][1]), found[name][0])
+            for name, (_, _, kind, _, k) in tasks.items()]
 
 
-LIBRARY_FIELDS = ("name", "kind", "k", "bits", "mre", "mae", "wce", "pj_per_product",
-                  "power_mw", "leakage_mw", "area_um2", "fmax_mhz", "power_vs_exact")
+def measured(measure, table, kind, bits, k):
+    """``(cost record, product table)`` of one multiplier (a task of
+    :func:`build_library`)."""
+    return measure("multiplier", {"kind": kind, "bits": bits, "k": k}), table(kind, bits, k)
 
 
 def library_rows(entries, clock_mhz):

@@ -19,6 +19,11 @@
 
 All randomness comes from ``seed``: a run replays, and a resumed run (its evaluations
 read from the run store) takes the same path to the same front.
+
+What runs in parallel (on the evaluations' executor, :meth:`Evaluations.many`): the probes
+of step 1, and each round's batch of step 2 (the predictor is refit only between rounds,
+so the members of a batch do not depend on each other). The MCTS trees and the rounds are
+sequential: each round learns from the one before.
 """
 
 from dataclasses import dataclass, field
@@ -30,7 +35,7 @@ from tilewright.flows.search.approx.mcts import MCTS, reward, rollout_policy
 from tilewright.flows.search.approx.predictor import Predictor, rmse
 from tilewright.flows.search.pareto import pareto_mask
 
-__all__ = ["MctsSettings", "MctsReport", "sensitivities", "mcts_search"]
+__all__ = ["MctsSettings", "MctsReport", "sensitivities", "probe_assignments", "mcts_search"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def sensitivities(space, evals, exact_accuracy, *, measure_all):
         s = np.array([[evals(space.alone(j, i))[0] / exact_accuracy
                        for i in range(space.groups)] for j in range(space.choices)])
     else:
-        worst = int(np.argmax(mre))
+        worst = _worst(space)
         drop = np.array([1.0 - evals(space.alone(worst, i))[0] / exact_accuracy
                          for i in range(space.groups)])
         s = np.array([1.0 - drop * (m / mre[worst]) for m in mre])
@@ -88,6 +93,20 @@ def sensitivities(space, evals, exact_accuracy, *, measure_all):
     p = np.array([[space.power.power_mw(space.alone(j, i)) / exact_mw
                    for i in range(space.groups)] for j in range(space.choices)])
     return s, p
+
+
+def _worst(space):
+    """The library's highest-MRE multiplier."""
+    return int(np.argmax([e.metrics["mre"] for e in space.entries]))
+
+
+def probe_assignments(space, measure_all):
+    """The probes' assignments, in the order :func:`mcts_search` evaluates them: the
+    exact one, each multiplier on every group, then each multiplier (or, without
+    ``measure_all``, the highest-MRE one) on each group alone."""
+    probed = range(space.choices) if measure_all else [_worst(space)]
+    return [space.uniform(space.exact), *(space.uniform(j) for j in range(space.choices)),
+            *(space.alone(j, i) for j in probed for i in range(space.groups))]
 
 
 def _spread(states, predicted, count):
@@ -127,12 +146,14 @@ def mcts_search(space, evals, *, seed, settings=MctsSettings()):
     batch = settings.batch or max(2, (evals.budget or 100) // 10)
     mre = [e.metrics["mre"] for e in space.entries]
     try:
-        acc0, p0 = evals(space.uniform(space.exact))
-        for j in range(space.choices):
-            evals(space.uniform(j))
         probes = (space.choices - 1) * space.groups
-        s, p = sensitivities(space, evals, acc0,
-                             measure_all=evals.budget is None or 3 * probes <= evals.budget)
+        measure_all = evals.budget is None or 3 * probes <= evals.budget
+        asked = probe_assignments(space, measure_all)
+        results = evals.many(asked)                 # independent: evaluated together
+        if len(results) < len(asked):
+            raise BudgetSpent(evals.budget)
+        acc0, p0 = results[0]
+        s, p = sensitivities(space, evals, acc0, measure_all=measure_all)
         report.sensitivity, report.power = s.tolist(), p.tolist()
         predictor = Predictor(s, mre, acc0, seed=seed)
         while len(evals.seen) < space.size:
@@ -150,11 +171,13 @@ def mcts_search(space, evals, *, seed, settings=MctsSettings()):
             if not fresh:                  # the trees found nothing new
                 fresh = _unseen(space, evals, rng, batch)
             predicted = [(predictor(st), space.power.power_mw(st)) for st in fresh]
-            for st in _spread(fresh, predicted, batch):
-                guess = predictor(st)
-                acc, _ = evals(st)
-                report.predicted.append(guess)
-                report.actual.append(acc)
+            chosen = _spread(fresh, predicted, batch)
+            guesses = [predictor(st) for st in chosen]
+            results = evals.many(chosen)            # independent: evaluated together
+            report.predicted += guesses[:len(results)]
+            report.actual += [acc for acc, _ in results]
+            if len(results) < len(chosen):
+                raise BudgetSpent(evals.budget)
     except BudgetSpent:
         pass
     return report

@@ -21,6 +21,11 @@ __all__ = ["run_study", "check_caps"]
 _MAX = ("max",) * len(Pareto.names)
 
 
+def _problem_key(config):
+    return (config.space, config.accelerator_space, config.fix_accelerator,
+            config.constraints)
+
+
 def check_caps(problem, hardware):
     """Refuse caps that even the smallest design breaks (before any side effect)."""
     c = problem.constraints
@@ -48,14 +53,14 @@ def run_study(configs, output, *, hardware, accuracy=None, store=None, executor=
     """
     problems = {}
     for config in configs:
-        key = (config.space, config.fix_accelerator, config.constraints)
+        key = _problem_key(config)
         if key not in problems:
             problems[key] = prepare(config)
             check_caps(problems[key], hardware)
     store = store() if callable(store) else store if store is not None else MemoryStore()
     results = []
     for config in configs:
-        problem = problems[(config.space, config.fix_accelerator, config.constraints)]
+        problem = problems[_problem_key(config)]
         results.append(codesign(config, hardware=hardware, accuracy=accuracy, store=store,
                                 executor=executor, progress=progress, problem=problem))
     output.mkdir(parents=True, exist_ok=True)

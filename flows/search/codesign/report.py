@@ -1,8 +1,10 @@
 """Outputs of a co-design run: ``evaluations.csv``, ``best.toml``, plots, ``summary.md``.
 
 ``best.toml`` holds the best pair as a configuration: an ``[accelerator]`` table (the
-ELECTOR hyperparameters, TransCODE Table II) and a ``[transformer]`` table (activation,
-then one ``[[transformer.layers]]`` per encoder layer).
+ELECTOR hyperparameters, TransCODE Table II, the MAC lanes' activation and an
+``[accelerator.memory]`` table: what ``tilewright simulate --config`` reads) and a
+``[transformer]`` table (activation, then one ``[[transformer.layers]]`` per encoder
+layer); :func:`pair_of_config` reads it back.
 """
 
 import csv
@@ -12,7 +14,7 @@ import numpy as np
 
 from tilewright.flows.search.codesign.performance import METRICS
 
-__all__ = ["write_evaluations", "best_toml", "convergence_table", "plot_convergence",
+__all__ = ["write_evaluations", "best_toml", "pair_of_config", "convergence_table", "plot_convergence",
            "plot_front", "plot_hypervolume", "CHECKPOINTS"]
 
 CHECKPOINTS = (25, 50, 100, 200)
@@ -35,6 +37,15 @@ def write_evaluations(results, path):
                 w.writerow(row)
 
 
+def pair_of_config(config):
+    """The :class:`~.space.Pair` of a parsed ``best.toml``."""
+    from tilewright.flows.search.codesign.space import Accelerator, Pair, Transformer
+    acc = {k: v for k, v in config["accelerator"].items() if k != "activation"}
+    m = acc["memory"]
+    acc["memory"] = f"{m['type']}-{m['banks']}-{m['ranks']}-{m['channels']}"
+    return Pair(Transformer.from_dict(config["transformer"]), Accelerator(**acc))
+
+
 def _toml_value(v):
     return json.dumps(v) if isinstance(v, str) else repr(v)
 
@@ -45,7 +56,12 @@ def best_toml(evaluation):
     lines = [f"# best pair: score {evaluation.score:.4f}, accuracy {rec['accuracy']:.4f}, "
              f"latency {rec['latency_s']:.4g} s, area {rec['area_um2'] / 1e6:.4g} mm²",
              "[accelerator]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in pair.accelerator.to_dict().items()]
+    acc = pair.accelerator.to_dict()
+    memory = dict(zip(("type", "banks", "ranks", "channels"), acc.pop("memory").split("-")))
+    lines += [f"{k} = {_toml_value(v)}" for k, v in acc.items()]
+    lines += [f"activation = {_toml_value(pair.transformer.activation)}", "",
+              "[accelerator.memory]"]
+    lines += [f"{k} = {v if k != 'type' else _toml_value(v)}" for k, v in memory.items()]
     lines += ["", "[transformer]",
               f"activation = {_toml_value(pair.transformer.activation)}"]
     for layer in pair.transformer.to_dict()["layers"]:

@@ -39,6 +39,7 @@ class CodesignConfig:
     constraints: Constraints = field(default_factory=Constraints)
     fix_accelerator: str | None = None
     space: str | None = None          # TOML text; None = the shipped space
+    accelerator_space: str | None = None   # name or TOML path; None = the space's own
     accuracy: AccuracySettings | None = None
 
     def __post_init__(self):
@@ -51,6 +52,8 @@ class CodesignConfig:
                              f"objective {self.objective!r}, not {self.method!r}")
         if self.fix_accelerator is not None:
             accelerator_preset(self.fix_accelerator)
+        if self.accelerator_space is not None:
+            load_space(self.space, self.accelerator_space)
 
     def to_dict(self):
         """JSON-able description (the run store's config: a resume must match it)."""
@@ -70,7 +73,7 @@ def make_method(name, objective="weighted"):
 
 def prepare(config):
     """The :class:`~.problem.Problem` of ``config`` (checks the space and constraints)."""
-    space = load_space(config.space)
+    space = load_space(config.space, config.accelerator_space)
     if config.fix_accelerator is not None:
         preset = accelerator_preset(config.fix_accelerator)
         space = space.with_accelerator(preset)

@@ -152,19 +152,27 @@ class Space:
                                           for a in ACCELERATOR_AXES})
 
 
-def load_space(text=None):
-    """The space from TOML ``text`` (default: the shipped ``space.toml``)."""
+def load_space(text=None, accelerator_space=None):
+    """The space from TOML ``text`` (default: the shipped ``space.toml``); its accelerator
+    part from ``accelerator_space`` when given (a name from ``tilewright/spaces/`` or a TOML
+    path, e.g. ``"elector-measured"``: ELECTOR on the characterized block sizes), else from
+    the file's ``accelerator_space`` (default ``"elector"``)."""
     from tilewright.flows.model import InvalidDesign
-    from tilewright.flows.model.space import load_space as accelerator_space
+    from tilewright.flows.model.space import load_space as load_accelerator_space
     if text is None:
         text = (resources.files("tilewright.flows.search.codesign") / "space.toml").read_text()
     data = tomllib.loads(text)
     if not isinstance(data.get("transformer"), dict):
         raise ValueError("space.transformer must be a table of allowed values, not missing")
+    field = "accelerator_space" if accelerator_space else "space.accelerator_space"
+    spec = accelerator_space or data.get("accelerator_space", "elector")
     try:
-        elector_space = accelerator_space(data.get("accelerator_space", "elector"))
+        elector_space = load_accelerator_space(spec)
     except InvalidDesign as e:
-        raise ValueError(f"space.accelerator_space {e.message}") from None
+        raise ValueError(f"{field} {e.message}") from None
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as e:
+        raise ValueError(f"{field} must be a readable TOML space with [choices] and memory, "
+                         f"not {spec!r} ({type(e).__name__})") from None
     accelerator = {k: v for k, v in elector_space.choices.items() if k != "activation"}
     accelerator["memory"] = tuple("-".join(map(str, m)) for m in elector_space.memories)
     return Space({k: tuple(v) for k, v in data["transformer"].items()}, accelerator)
