@@ -1,8 +1,10 @@
 """cocotb testbench of one systolic-array PE (:mod:`tilewright.gen.systolic_cell`).
 
-The driver applies random ``load``/``advance``/operands every cycle; the model is the
-cell's register semantics over :func:`tilewright.golden.fixed.fit`; the checker compares
-``psum_out`` and ``a_out`` after every edge, bit-exact.
+The driver applies random ``load``/``advance``/operands (partial sums in ``psum_width``
+bits) every cycle; the model is the cell's register semantics over
+:func:`tilewright.golden.fixed.fit` (wrapping at ``psum_width`` when it is below
+``acc_width``); the checker compares ``psum_out`` and ``a_out`` after every edge,
+bit-exact.
 
 Tests
 -----
@@ -36,10 +38,14 @@ class CellModel:
         self.cell = cell
         self.stat = self.psum = self.a = 0
 
-    def edge(self, advance, load, w_in, a_in, psum_in):
+    def edge(self, advance, load, w_in, a_in, psum_in=0):
         if advance:
+            cell = self.cell
             value = torch.tensor(psum_in + a_in * self.stat, dtype=torch.int64)
-            self.psum = int(fit(value, self.cell.acc_width, self.cell.overflow))
+            if cell.psum_width < cell.acc_width:
+                self.psum = int(fit(value, cell.psum_width, "wrap"))
+            else:
+                self.psum = int(fit(value, cell.acc_width, cell.overflow))
             self.a = a_in
         if load:
             self.stat = w_in
@@ -50,8 +56,9 @@ async def drive(dut, rand, cycles, advance_p, load_at, zeros=False):
     cell = SystolicCell(**params())
     model = CellModel(cell)
     lo, hi = cell.fmt.min_int, cell.fmt.max_int
-    alo, ahi = -(1 << (cell.acc_width - 1)), (1 << (cell.acc_width - 1)) - 1
-    for name in ("advance", "load", "w_in", "a_in", "psum_in"):
+    alo, ahi = -(1 << (cell.psum_width - 1)), (1 << (cell.psum_width - 1)) - 1
+    inputs = ("advance", "load", "w_in", "a_in") + ("psum_in",) * cell.accumulate
+    for name in inputs:
         getattr(dut, name).value = 0        # nothing left over from a previous test
     await start(dut)
     await FallingEdge(dut.clk)
@@ -62,6 +69,8 @@ async def drive(dut, rand, cycles, advance_p, load_at, zeros=False):
                 "psum_in": operand(rand, alo, ahi)}
         if zeros:
             step.update(w_in=0, a_in=0, psum_in=0)
+        if not cell.accumulate:
+            del step["psum_in"]
         for name, value in step.items():
             getattr(dut, name).value = value
         await RisingEdge(dut.clk)

@@ -2,24 +2,29 @@
 (PIVOT's 64×36 array is about a million cells), from its characterized parts plus its own
 glue logic (issue 16; AccelTran §III-B builds its PEs from such blocks).
 
-For a composite with N instances of a part:
+The composite's part instances fall into a few distinct configurations (the array's
+cells differ by row: :mod:`tilewright.gen.systolic_cell`); each configuration ``i`` is
+characterized once (:func:`tilewright.flows.characterize.characterize`) and counted
+``N_i`` times:
 
-- area and leakage: N × the part's record (:func:`tilewright.flows.characterize.characterize`)
-  plus the glue's synthesis, with the part's module black-boxed
-  (:func:`tilewright.cosim.gate.synth.synthesize` ``blackboxes``);
+- area and leakage: ``Σ N_i`` × the part's record plus the glue's synthesis, with the
+  parts' modules black-boxed (:func:`tilewright.cosim.gate.synth.synthesize`
+  ``blackboxes``);
 - energy: the composite's stimulus test runs on the glue's gate-level netlist with the
   parts as RTL (its scoreboard checks that composition against the golden model). The
   glue's energy comes from its netlist's toggles (:mod:`tilewright.cosim.gate.energy`),
-  once and twice over, as for a flat record. The parts are charged their energy per
-  operation × the operations the test counts, and their idle energy per cycle for every
-  other part-cycle: ``E = ops·e_op + (N·cycles − ops)·e_idle + E_glue``, all marginal
+  once and twice over, as for a flat record. Each configuration is charged its energy
+  per operation × the operations its instances did (:attr:`Composite.operations`, from
+  the test's report) and its idle energy per cycle for every other instance-cycle:
+  ``E = Σ_i (ops_i·e_op,i + (N_i·cycles − ops_i)·e_idle,i) + E_glue``, all marginal
   (twice minus once), over the marginal operations;
-- idle energy per cycle: N × the part's plus the glue's at rest;
+- idle energy per cycle: ``Σ N_i`` × the part's plus the glue's at rest;
 - cycles, latency and initiation interval: the composite's own test, as measured;
 - fmax: not timed (the parts' is in the details).
 
 Composites (:data:`COMPOSITES`): ``systolic`` (``ws``/``is``; parts: ``systolic-cell``,
-one per PE; glue: the operand skew, result de-skew, valid chain and load/stream control).
+one per PE, one configuration per distinct partial-sum width; glue: the operand skew,
+result de-skew, valid chain and load/stream control).
 """
 
 import json
@@ -38,33 +43,63 @@ from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, 
                                           CostRecord)
 from tilewright.flows.generate import generate
 from tilewright.gen.catalogue import get_block
+from tilewright.gen.systolic import SystolicArray
+from tilewright.gen.systolic_cell import row_cell_params
 
 __all__ = ["Composite", "COMPOSITES", "compose", "COMPOSE_VERSION"]
 
 #: Bumped when how a composed record is computed changes.
-COMPOSE_VERSION = 1
+COMPOSE_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Composite:
-    """How to split a block: its part's block name, the part's parameters from the
-    composite's (``part_params``; raises ``ValueError`` naming the field when the
-    composite's configuration has no such split), and the part instances' module-name
-    pattern under the composite's top module."""
+    """How to split a block into parts.
+
+    Attributes
+    ----------
+    part : the parts' block name.
+    instances : ``params -> {instance name: part parameters}``, every part instance of
+        the composite with resolved parameters ``params``; raises ``ValueError`` naming
+        the field when that configuration has no such split.
+    operations : ``(params, report) -> {instance name: operations}``, the operations each
+        instance did in a run of the composite's stimulus test whose report is
+        ``report`` (they sum to the run's operations).
+    pattern : the instances' module-name pattern under the composite's top module.
+    """
 
     part: str
-    part_params: Callable
+    instances: Callable
+    operations: Callable
     pattern: str
 
 
-def _systolic_cell_params(params):
+def _systolic_cells(params):
     if params["dataflow"] == "os":
         raise ValueError("dataflow must be 'ws' or 'is' to compose the systolic array from "
                          "systolic-cell parts, not 'os'")
-    return {k: params[k] for k in ("il", "fl", "acc_width", "overflow")}
+    numerics = {k: params[k] for k in ("il", "fl", "acc_width", "overflow")}
+    return {f"pe_{r}_{c}": row_cell_params(r, **numerics)
+            for r in range(params["rows"]) for c in range(params["cols"])}
 
 
-COMPOSITES = {"systolic": Composite("systolic-cell", _systolic_cell_params, "pe_*")}
+def _systolic_macs(params, report):
+    """The multiply-accumulates of every PE in the run's GEMM (``gemm_throughput``): a
+    fold using ``ru × cu`` PEs for T beats gives each of them T."""
+    rows, cols, flow = params["rows"], params["cols"], params["dataflow"]
+    gemm = report["gemm_throughput"]
+    m, k, n = gemm["m"], gemm["k"], gemm["n"]
+    _, _, t = SystolicArray.mapping(m, k, n, flow)
+    macs = dict.fromkeys((f"pe_{r}_{c}" for r in range(rows) for c in range(cols)), 0)
+    for ru, cu in SystolicArray.fold_usage(rows, cols, m, k, n, flow):
+        for r in range(ru):
+            for c in range(cu):
+                macs[f"pe_{r}_{c}"] += t
+    return macs
+
+
+COMPOSITES = {"systolic": Composite("systolic-cell", _systolic_cells, _systolic_macs,
+                                    "pe_*")}
 
 
 def _part_modules(verilog, top, pattern):
@@ -85,29 +120,36 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
             on_stage=None, gate_sim="native"):
     """The composed :class:`~tilewright.flows.costs.CostRecord` of ``block_name`` (one of
     :data:`COMPOSITES`) with ``given`` parameters; keywords as for
-    :func:`~tilewright.flows.characterize.characterize`, whose record of the part it uses
-    (measured first when ``db`` has none; ``gate_sim`` is for the part only: the glue runs
-    on Verilator, since its netlist holds the parts as RTL). The record's ``details["composed"]`` is
-    ``True``; its parts, counts and the glue's figures are in ``details``."""
+    :func:`~tilewright.flows.characterize.characterize`, whose records of the distinct
+    part configurations it uses (each measured first when ``db`` has none; ``gate_sim``
+    is for the parts only: the glue runs on Verilator, since its netlist holds the parts
+    as RTL). The record's ``details["composed"]`` is ``True``; its parts (one entry per
+    configuration: parameters, key, count, operations, energy) and the glue's figures are
+    in ``details``."""
     if block_name not in COMPOSITES:
         raise ValueError(f"block must be one of {', '.join(map(repr, COMPOSITES))} to "
                          f"compose, not {block_name!r}")
     stage = on_stage or (lambda name: None)
     spec, block = COMPOSITES[block_name], get_block(block_name)
     params_json = json.dumps(block.resolve(given), sort_keys=True)
-    part_params = spec.part_params(json.loads(params_json))
+    instances = spec.instances(json.loads(params_json))
+    configs = {}                    # distinct part parameters -> their instances
+    for name, part_params in instances.items():
+        configs.setdefault(json.dumps(part_params, sort_keys=True), []).append(name)
     options = dict(liberty=liberty, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
                    wire_load=wire_load)
-    stage(f"part {spec.part}")
-    part = characterize(spec.part, part_params, db=db, force=force, gate_sim=gate_sim,
-                        **options)
+    parts = []
+    for i, (config, names) in enumerate(configs.items()):
+        stage(f"part {spec.part} {i + 1}/{len(configs)}")
+        parts.append((characterize(spec.part, json.loads(config), db=db, force=force,
+                                   gate_sim=gate_sim, **options), names))
     lib_path = liberty if liberty is not None else default_liberty()
     head, _ = library_head(lib_path)
     wires = head.wire_load(wire_load)
     key, context, tools, generator_version = record_key(
         block_name, params_json, head, wires, clock_mhz=clock_mhz, seed=seed,
         stimulus=stimulus, test=block.stimulus, method=METHOD_VERSION,
-        composed=COMPOSE_VERSION, part=part.key)
+        composed=COMPOSE_VERSION, parts=sorted(part.key for part, _ in parts))
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
@@ -119,7 +161,10 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     stage("glue synthesis")
     glue = synthesize(item.verilog, item.instance, liberty=lib_path,
                       blackboxes=(f"{item.instance}.{spec.pattern}",))
-    count = sum(glue.blackbox_cells.values())
+    boxed = {name.removeprefix(f"{item.instance}.") for name in glue.blackbox_cells}
+    if boxed != set(instances) or set(glue.blackbox_cells.values()) != {1}:
+        raise ValueError(f"{block_name}: the glue's black boxes {sorted(boxed)} are not the "
+                         f"part instances {sorted(instances)}")
     sim_verilog = glue.gate_verilog + _part_modules(item.verilog, item.instance, spec.pattern)
     ports = {n: len(p["bits"]) for n, p in glue.netlist["ports"].items()}
     netlist = _library_cells(glue.netlist, library)
@@ -137,18 +182,33 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     more_ops = twice.report["stimulus"]["operations"] - ops
     more_cycles = twice.clock_cycles - once.clock_cycles
     glue_energy = energy_of(twice) - energy_of(once)
-    part_idle_cycles = count * more_cycles - more_ops
-    parts_pj = (more_ops * part.energy_per_op_pj
-                + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
+    ops_once = spec.operations(item.params, once.report)
+    ops_twice = spec.operations(item.params, twice.report)
+    if sum(ops_once.values()) != ops or sum(ops_twice.values()) != ops + more_ops:
+        raise ValueError(f"{block_name}: the part instances' operations do not sum to the "
+                         f"test's {ops} and {ops + more_ops}")
+    details, parts_pj = [], 0.0
+    for part, names in parts:
+        part_ops = sum(ops_twice[n] - ops_once[n] for n in names)
+        part_idle_cycles = len(names) * more_cycles - part_ops
+        energy = (part_ops * part.energy_per_op_pj
+                  + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
+        parts_pj += energy
+        details.append({"block": spec.part, "params": part.params, "key": part.key,
+                        "count": len(names), "operations": part_ops,
+                        "idle_cycles": part_idle_cycles, "energy_pj": energy,
+                        "area_um2": part.area_um2, "fmax_mhz": part.fmax_mhz})
     glue_idle = energy_of(idle[1]) - energy_of(idle[0])
     glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
-    cells = {t: n * count for t, n in part.cells.items()}
-    for t, n in glue.cells.items():
-        cells[t] = cells.get(t, 0) + n
+    cells = dict(glue.cells)
+    for part, names in parts:
+        for t, n in part.cells.items():
+            cells[t] = cells.get(t, 0) + n * len(names)
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
-        area_um2=count * part.area_um2 + glue.area,
-        leakage_mw=count * part.leakage_mw + glue.leakage * 1e-6,
+        area_um2=sum(len(names) * part.area_um2 for part, names in parts) + glue.area,
+        leakage_mw=(sum(len(names) * part.leakage_mw for part, names in parts)
+                    + glue.leakage * 1e-6),
         energy_per_op_pj=(parts_pj + glue_energy.total_pj) / more_ops,
         operation=stim["operation"], unit=stim["unit"], unit_shape=tuple(stim["unit_shape"]),
         context={**context, "technology": library.name, "library_path": str(lib_path),
@@ -159,12 +219,9 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
         tools={**tools, "yosys": glue.yosys},
         stimulus={**stim, "kind": stimulus, "seed": seed, "test": block.stimulus},
         fmax_mhz=None, cells=dict(sorted(cells.items())),
-        idle_pj_per_cycle=count * (part.idle_pj_per_cycle or 0.0) + glue_idle_pj,
-        details={"composed": True,
-                 "parts": [{"block": spec.part, "params": part.params, "key": part.key,
-                            "count": count, "operations": more_ops,
-                            "idle_cycles": part_idle_cycles, "energy_pj": parts_pj,
-                            "fmax_mhz": part.fmax_mhz}],
+        idle_pj_per_cycle=(sum(len(names) * (part.idle_pj_per_cycle or 0.0)
+                               for part, names in parts) + glue_idle_pj),
+        details={"composed": True, "parts": details,
                  "glue": {"area_um2": glue.area, "leakage_mw": glue.leakage * 1e-6,
                           "sequential_area_um2": glue.sequential_area,
                           "cell_count": glue.cell_count,

@@ -25,7 +25,9 @@ Operands are skewed inside the block (row r of the array sees its operand r cycl
 column c c cycles late) and results de-skewed, so users stream plain rows and columns.
 Each PE adds its product to the partial sum in ``acc_width`` bits, wrapping or saturating
 on every addition, in ascending k order; outputs are raw accumulators (``2·fl`` fraction
-bits). Partial sums of different K-folds are added outside the array (in the output
+bits). In ``ws``/``is`` row r holds its partial sum in only the
+``min(acc_width, 2·(il+fl) + ⌈log2(r+1)⌉)`` bits it can ever need
+(:mod:`tilewright.gen.systolic_cell`), which gives the same results. Partial sums of different K-folds are added outside the array (in the output
 buffer, as SCALE-Sim assumes), which :mod:`tilewright.cosim.gemm_driver` does.
 
 Back-pressure: one global stall. When ``o`` is valid and not ready the whole array, the
@@ -58,7 +60,7 @@ from tilewright.blocks import Block, Param
 from tilewright.fixedpoint import check_choice
 from tilewright.gen.fixed_ops import fit
 from tilewright.gen.systolic_cell import (NUMERIC_PARAMS, Accumulating, SystolicCell,
-                                          numeric_constraints)
+                                          numeric_constraints, row_cell_params)
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
 
@@ -290,21 +292,27 @@ class SystolicArray(Accumulating, wiring.Component):
             m.d.comb += x.eq(Mux(take, self.i.payload.data[r], 0))
             a_in = self._skew(m, advance, x, r, f"skew_{r}")
             for c in range(C):
-                cell = SystolicCell(il=self._fmt.il, fl=self._fmt.fl,
-                                    acc_width=self._acc_width, overflow=self._overflow)
+                cell = SystolicCell(**row_cell_params(
+                    r, il=self._fmt.il, fl=self._fmt.fl, acc_width=self._acc_width,
+                    overflow=self._overflow))
                 m.submodules[f"pe_{r}_{c}"] = cell
                 m.d.comb += [cell.advance.eq(advance), cell.load.eq(load_fire & load_sel[r]),
-                             cell.w_in.eq(self.load.payload[c]), cell.a_in.eq(a_in),
-                             cell.psum_in.eq(0 if psum[c] is None else psum[c])]
+                             cell.w_in.eq(self.load.payload[c]), cell.a_in.eq(a_in)]
+                if r:
+                    m.d.comb += cell.psum_in.eq(psum[c])
                 psum[c], a_in = cell.psum_out, cell.a_out
 
         valid = take
         for j in range(R + C - 1):
             valid = self._skew(m, advance, valid, 1, f"valid_{j}")
+        # the bottom row's sums, de-skewed and registered in their own width, then
+        # sign-extended to the accumulator's
         aligned = [self._skew(m, advance, psum[c], C - 1 - c, f"deskew_{c}") for c in range(C)]
+        out = [Signal.like(psum[c], name=f"out_{c}") for c in range(C)]
         with m.If(advance):
             m.d.sync += self.o.valid.eq(valid)
-            m.d.sync += [self.o.payload[c].eq(aligned[c]) for c in range(C)]
+            m.d.sync += [out[c].eq(aligned[c]) for c in range(C)]
+        m.d.comb += [self.o.payload[c].eq(out[c]) for c in range(C)]
 
     def _elaborate_os(self, m):
         R, C, w = self._rows, self._cols, self._fmt.width

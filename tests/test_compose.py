@@ -24,7 +24,7 @@ def test_output_stationary_has_no_cell_split():
     with pytest.raises(ValueError, match=re.escape(
             "dataflow must be 'ws' or 'is' to compose the systolic array from "
             "systolic-cell parts, not 'os'")):
-        COMPOSITES["systolic"].part_params({**SMALL, "dataflow": "os"})
+        COMPOSITES["systolic"].instances({**SMALL, "dataflow": "os", "overflow": "wrap"})
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -93,7 +93,7 @@ def _check_composite(block_name, params):
         raise UserError(f"BLOCK must be one of {', '.join(COMPOSITES)} with --composed, "
                         f"not {block_name}")
     try:
-        COMPOSITES[block_name].part_params(params)
+        COMPOSITES[block_name].instances(params)
     except ValueError as e:
         raise UserError(str(e)) from None
 
