@@ -10,6 +10,7 @@ from tilewright.flows.characterize import characterize
 from tilewright.flows.compose import COMPOSITES, _part_modules, compose
 from tilewright.flows.costs.store import open_db
 from tilewright.flows.generate import generate
+from tilewright.gen.catalogue import get_block
 
 SMALL = dict(rows=1, cols=2, dataflow="ws", il=2, fl=0, acc_width=4)
 
@@ -41,6 +42,23 @@ def test_cli_errors_before_measuring(run_cli, tmp_path, argv, message):
     assert code == 2
     assert err.strip() == f"tilewright: error: {message}"
     assert not db.exists()
+
+
+def test_array_cells_by_configuration_and_their_macs():
+    """A 4×4 int8 array has three distinct cells (a top row of 16-bit products, 17- and
+    18-bit rows); a 9×6×7 input-stationary GEMM folds K=6 onto rows 0-3 then 0-1 and M=9
+    onto columns 0-3, 0-3, 0, so rows 0-1 do twice the MACs of rows 2-3."""
+    params = get_block("systolic").resolve(dict(rows=4, cols=4, dataflow="is"))
+    spec = COMPOSITES["systolic"]
+    cells = spec.instances(params)
+    widths = {name: (p["psum_width"], p["accumulate"]) for name, p in cells.items()}
+    assert sorted(set(widths.values())) == [(16, False), (17, True), (18, True)]
+    assert [widths[f"pe_{r}_3"] for r in range(4)] == [(16, False), (17, True), (18, True),
+                                                        (18, True)]
+    macs = spec.operations(params, {"gemm_throughput": {"m": 9, "k": 6, "n": 7}})
+    assert sum(macs.values()) == 9 * 6 * 7
+    assert [macs[f"pe_{r}_0"] for r in range(4)] == [42, 42, 21, 21]
+    assert [macs[f"pe_0_{c}"] for c in range(4)] == [42, 28, 28, 28]
 
 
 def test_glue_synthesis_leaves_the_parts_out():
