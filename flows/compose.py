@@ -46,7 +46,7 @@ from tilewright.gen.catalogue import get_block
 from tilewright.gen.systolic import SystolicArray
 from tilewright.gen.systolic_cell import row_cell_params
 
-__all__ = ["Composite", "COMPOSITES", "compose", "COMPOSE_VERSION"]
+__all__ = ["Composite", "COMPOSITES", "compose", "composed_area", "COMPOSE_VERSION"]
 
 #: Bumped when how a composed record is computed changes.
 COMPOSE_VERSION = 2
@@ -115,6 +115,79 @@ def _library_cells(netlist, library):
                                  if c["type"] in library.cells}}
 
 
+def _parts(block_name, given, *, db, force, gate_sim, options, stage):
+    """``(params_json, instances, parts)``: the composite's resolved parameters (sorted
+    JSON), its part instances, and ``[(record, instance names)]`` per distinct part
+    configuration (characterized, or read from ``db``)."""
+    if block_name not in COMPOSITES:
+        raise ValueError(f"block must be one of {', '.join(map(repr, COMPOSITES))} to "
+                         f"compose, not {block_name!r}")
+    spec = COMPOSITES[block_name]
+    params_json = json.dumps(get_block(block_name).resolve(given), sort_keys=True)
+    instances = spec.instances(json.loads(params_json))
+    configs = {}                    # distinct part parameters -> their instances
+    for name, part_params in instances.items():
+        configs.setdefault(json.dumps(part_params, sort_keys=True), []).append(name)
+    parts = []
+    for i, (config, names) in enumerate(configs.items()):
+        stage(f"part {spec.part} {i + 1}/{len(configs)}")
+        parts.append((characterize(spec.part, json.loads(config), db=db, force=force,
+                                   gate_sim=gate_sim, **options), names))
+    return params_json, instances, parts
+
+
+def _glue(block_name, params_json, instances, lib_path):
+    """``(item, glue)``: the composite's Verilog and its synthesis with the part
+    instances black-boxed (checked to be exactly ``instances``)."""
+    spec = COMPOSITES[block_name]
+    item = generate(block_name, json.loads(params_json), errors=False)
+    glue = synthesize(item.verilog, item.instance, liberty=lib_path,
+                      blackboxes=(f"{item.instance}.{spec.pattern}",))
+    boxed = {name.removeprefix(f"{item.instance}.") for name in glue.blackbox_cells}
+    if boxed != set(instances) or set(glue.blackbox_cells.values()) != {1}:
+        raise ValueError(f"{block_name}: the glue's black boxes {sorted(boxed)} are not the "
+                         f"part instances {sorted(instances)}")
+    return item, glue
+
+
+def _area_leakage(parts, glue):
+    """Composite area (µm²) and leakage (mW): the parts' records times their counts plus
+    the glue's synthesis."""
+    return (sum(len(names) * part.area_um2 for part, names in parts) + glue.area,
+            sum(len(names) * part.leakage_mw for part, names in parts) + glue.leakage * 1e-6)
+
+
+def _part_details(spec, parts):
+    return [{"block": spec.part, "params": part.params, "key": part.key, "count": len(names),
+             "area_um2": part.area_um2, "leakage_mw": part.leakage_mw,
+             "energy_per_op_pj": part.energy_per_op_pj,
+             "idle_pj_per_cycle": part.idle_pj_per_cycle, "fmax_mhz": part.fmax_mhz}
+            for part, names in parts]
+
+
+def _glue_details(glue):
+    return {"area_um2": glue.area, "leakage_mw": glue.leakage * 1e-6,
+            "sequential_area_um2": glue.sequential_area, "cell_count": glue.cell_count}
+
+
+def composed_area(block_name, given=None, *, db=None, liberty=None, force=False,
+                  on_stage=None, gate_sim="native", **options):
+    """Area and leakage of ``block_name`` composed, without its energy (whose glue run
+    may be too slow on a large composite): ``{"area_um2", "leakage_mw", "parts",
+    "glue"}``; keywords as for :func:`compose`."""
+    stage = on_stage or (lambda name: None)
+    params_json, instances, parts = _parts(
+        block_name, given, db=db, force=force, gate_sim=gate_sim,
+        options={"liberty": liberty, **options}, stage=stage)
+    stage("glue synthesis")
+    lib_path = liberty if liberty is not None else default_liberty()
+    _, glue = _glue(block_name, params_json, instances, lib_path)
+    area, leakage = _area_leakage(parts, glue)
+    return {"area_um2": area, "leakage_mw": leakage,
+            "parts": _part_details(COMPOSITES[block_name], parts),
+            "glue": _glue_details(glue)}
+
+
 def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
             seed=DEFAULT_SEED, stimulus="random", wire_load=DEFAULT_WIRE_LOAD, force=False,
             on_stage=None, gate_sim="native"):
@@ -126,23 +199,12 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     as RTL). The record's ``details["composed"]`` is ``True``; its parts (one entry per
     configuration: parameters, key, count, operations, energy) and the glue's figures are
     in ``details``."""
-    if block_name not in COMPOSITES:
-        raise ValueError(f"block must be one of {', '.join(map(repr, COMPOSITES))} to "
-                         f"compose, not {block_name!r}")
     stage = on_stage or (lambda name: None)
-    spec, block = COMPOSITES[block_name], get_block(block_name)
-    params_json = json.dumps(block.resolve(given), sort_keys=True)
-    instances = spec.instances(json.loads(params_json))
-    configs = {}                    # distinct part parameters -> their instances
-    for name, part_params in instances.items():
-        configs.setdefault(json.dumps(part_params, sort_keys=True), []).append(name)
     options = dict(liberty=liberty, clock_mhz=clock_mhz, seed=seed, stimulus=stimulus,
                    wire_load=wire_load)
-    parts = []
-    for i, (config, names) in enumerate(configs.items()):
-        stage(f"part {spec.part} {i + 1}/{len(configs)}")
-        parts.append((characterize(spec.part, json.loads(config), db=db, force=force,
-                                   gate_sim=gate_sim, **options), names))
+    params_json, instances, parts = _parts(block_name, given, db=db, force=force,
+                                           gate_sim=gate_sim, options=options, stage=stage)
+    spec, block = COMPOSITES[block_name], get_block(block_name)
     lib_path = liberty if liberty is not None else default_liberty()
     head, _ = library_head(lib_path)
     wires = head.wire_load(wire_load)
@@ -155,16 +217,9 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
         if found is not None:
             return found
 
-    item = generate(block_name, json.loads(params_json), errors=False)
-    library = load_liberty(lib_path)
-
     stage("glue synthesis")
-    glue = synthesize(item.verilog, item.instance, liberty=lib_path,
-                      blackboxes=(f"{item.instance}.{spec.pattern}",))
-    boxed = {name.removeprefix(f"{item.instance}.") for name in glue.blackbox_cells}
-    if boxed != set(instances) or set(glue.blackbox_cells.values()) != {1}:
-        raise ValueError(f"{block_name}: the glue's black boxes {sorted(boxed)} are not the "
-                         f"part instances {sorted(instances)}")
+    item, glue = _glue(block_name, params_json, instances, lib_path)
+    library = load_liberty(lib_path)
     sim_verilog = glue.gate_verilog + _part_modules(item.verilog, item.instance, spec.pattern)
     ports = {n: len(p["bits"]) for n, p in glue.netlist["ports"].items()}
     netlist = _library_cells(glue.netlist, library)
@@ -187,28 +242,24 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     if sum(ops_once.values()) != ops or sum(ops_twice.values()) != ops + more_ops:
         raise ValueError(f"{block_name}: the part instances' operations do not sum to the "
                          f"test's {ops} and {ops + more_ops}")
-    details, parts_pj = [], 0.0
-    for part, names in parts:
+    details, parts_pj = _part_details(spec, parts), 0.0
+    for (part, names), entry in zip(parts, details):
         part_ops = sum(ops_twice[n] - ops_once[n] for n in names)
         part_idle_cycles = len(names) * more_cycles - part_ops
         energy = (part_ops * part.energy_per_op_pj
                   + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
         parts_pj += energy
-        details.append({"block": spec.part, "params": part.params, "key": part.key,
-                        "count": len(names), "operations": part_ops,
-                        "idle_cycles": part_idle_cycles, "energy_pj": energy,
-                        "area_um2": part.area_um2, "fmax_mhz": part.fmax_mhz})
+        entry.update(operations=part_ops, idle_cycles=part_idle_cycles, energy_pj=energy)
     glue_idle = energy_of(idle[1]) - energy_of(idle[0])
     glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
     cells = dict(glue.cells)
     for part, names in parts:
         for t, n in part.cells.items():
             cells[t] = cells.get(t, 0) + n * len(names)
+    area, leakage = _area_leakage(parts, glue)
     record = CostRecord(
         key=key, block=block_name, params=item.params, generator_version=generator_version,
-        area_um2=sum(len(names) * part.area_um2 for part, names in parts) + glue.area,
-        leakage_mw=(sum(len(names) * part.leakage_mw for part, names in parts)
-                    + glue.leakage * 1e-6),
+        area_um2=area, leakage_mw=leakage,
         energy_per_op_pj=(parts_pj + glue_energy.total_pj) / more_ops,
         operation=stim["operation"], unit=stim["unit"], unit_shape=tuple(stim["unit_shape"]),
         context={**context, "technology": library.name, "library_path": str(lib_path),
@@ -222,9 +273,7 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
         idle_pj_per_cycle=(sum(len(names) * (part.idle_pj_per_cycle or 0.0)
                                for part, names in parts) + glue_idle_pj),
         details={"composed": True, "parts": details,
-                 "glue": {"area_um2": glue.area, "leakage_mw": glue.leakage * 1e-6,
-                          "sequential_area_um2": glue.sequential_area,
-                          "cell_count": glue.cell_count,
+                 "glue": {**_glue_details(glue),
                           "energy_pj": energy_components(glue_energy),
                           "idle_pj_per_cycle": glue_idle_pj},
                  "marginal_operations": more_ops, "marginal_cycles": more_cycles,
