@@ -14,10 +14,11 @@ characterized once (:func:`tilewright.flows.characterize.characterize`) and coun
   parts as RTL (its scoreboard checks that composition against the golden model). The
   glue's energy comes from its netlist's toggles (:mod:`tilewright.cosim.gate.energy`),
   once and twice over, as for a flat record. Each configuration is charged its energy
-  per operation × the operations its instances did (:attr:`Composite.operations`, from
-  the test's report) and its idle energy per cycle for every other instance-cycle:
-  ``E = Σ_i (ops_i·e_op,i + (N_i·cycles − ops_i)·e_idle,i) + E_glue``, all marginal
-  (twice minus once), over the marginal operations;
+  per operation for every cycle its instances worked (:attr:`Composite.busy`, from the
+  test's report: their operations, and cycles that switch the part like one, such as a
+  PE passing a partial sum down) and its idle energy per cycle for every other
+  instance-cycle: ``E = Σ_i (busy_i·e_op,i + (N_i·cycles − busy_i)·e_idle,i) + E_glue``,
+  all marginal (twice minus once), over the marginal operations;
 - idle energy per cycle: ``Σ N_i`` × the part's plus the glue's at rest;
 - cycles, latency and initiation interval: the composite's own test, as measured;
 - fmax: not timed (the parts' is in the details).
@@ -62,15 +63,16 @@ class Composite:
     instances : ``params -> {instance name: part parameters}``, every part instance of
         the composite with resolved parameters ``params``; raises ``ValueError`` naming
         the field when that configuration has no such split.
-    operations : ``(params, report) -> {instance name: operations}``, the operations each
-        instance did in a run of the composite's stimulus test whose report is
-        ``report`` (they sum to the run's operations).
+    busy : ``(params, report) -> {instance name: cycles}``, the cycles each instance
+        worked in a run of the composite's stimulus test whose report is ``report``:
+        its operations and the cycles that switch it like one (they sum to at least the
+        run's operations).
     pattern : the instances' module-name pattern under the composite's top module.
     """
 
     part: str
     instances: Callable
-    operations: Callable
+    busy: Callable
     pattern: str
 
 
@@ -83,22 +85,25 @@ def _systolic_cells(params):
             for r in range(params["rows"]) for c in range(params["cols"])}
 
 
-def _systolic_macs(params, report):
-    """The multiply-accumulates of every PE in the run's GEMM (``gemm_throughput``): a
-    fold using ``ru × cu`` PEs for T beats gives each of them T."""
+def _systolic_busy(params, report):
+    """The cycles every PE works in the run's GEMM (``gemm_throughput``): a fold of T
+    beats using ``ru × cu`` PEs gives each of them T multiply-accumulates, and each PE of
+    those ``cu`` columns below row ``ru`` T cycles passing the column's partial sums down
+    (its operand is zero, but its adder and partial-sum register switch every beat as
+    they do in a multiply-accumulate)."""
     rows, cols, flow = params["rows"], params["cols"], params["dataflow"]
     gemm = report["gemm_throughput"]
     m, k, n = gemm["m"], gemm["k"], gemm["n"]
     _, _, t = SystolicArray.mapping(m, k, n, flow)
     macs = dict.fromkeys((f"pe_{r}_{c}" for r in range(rows) for c in range(cols)), 0)
-    for ru, cu in SystolicArray.fold_usage(rows, cols, m, k, n, flow):
-        for r in range(ru):
+    for _, cu in SystolicArray.fold_usage(rows, cols, m, k, n, flow):
+        for r in range(rows):
             for c in range(cu):
                 macs[f"pe_{r}_{c}"] += t
     return macs
 
 
-COMPOSITES = {"systolic": Composite("systolic-cell", _systolic_cells, _systolic_macs,
+COMPOSITES = {"systolic": Composite("systolic-cell", _systolic_cells, _systolic_busy,
                                     "pe_*")}
 
 
@@ -237,19 +242,18 @@ def compose(block_name, given=None, *, db=None, liberty=None, clock_mhz=DEFAULT_
     more_ops = twice.report["stimulus"]["operations"] - ops
     more_cycles = twice.clock_cycles - once.clock_cycles
     glue_energy = energy_of(twice) - energy_of(once)
-    ops_once = spec.operations(item.params, once.report)
-    ops_twice = spec.operations(item.params, twice.report)
-    if sum(ops_once.values()) != ops or sum(ops_twice.values()) != ops + more_ops:
-        raise ValueError(f"{block_name}: the part instances' operations do not sum to the "
-                         f"test's {ops} and {ops + more_ops}")
+    busy_once = spec.busy(item.params, once.report)
+    busy_twice = spec.busy(item.params, twice.report)
+    if sum(busy_once.values()) < ops or sum(busy_twice.values()) < ops + more_ops:
+        raise ValueError(f"{block_name}: the part instances worked fewer cycles than the "
+                         f"test's {ops} and {ops + more_ops} operations")
     details, parts_pj = _part_details(spec, parts), 0.0
     for (part, names), entry in zip(parts, details):
-        part_ops = sum(ops_twice[n] - ops_once[n] for n in names)
-        part_idle_cycles = len(names) * more_cycles - part_ops
-        energy = (part_ops * part.energy_per_op_pj
-                  + part_idle_cycles * (part.idle_pj_per_cycle or 0.0))
+        busy = sum(busy_twice[n] - busy_once[n] for n in names)
+        idle_cycles = len(names) * more_cycles - busy
+        energy = busy * part.energy_per_op_pj + idle_cycles * (part.idle_pj_per_cycle or 0.0)
         parts_pj += energy
-        entry.update(operations=part_ops, idle_cycles=part_idle_cycles, energy_pj=energy)
+        entry.update(busy_cycles=busy, idle_cycles=idle_cycles, energy_pj=energy)
     glue_idle = energy_of(idle[1]) - energy_of(idle[0])
     glue_idle_pj = glue_idle.total_pj / glue_idle.clock_cycles
     cells = dict(glue.cells)

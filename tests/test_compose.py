@@ -44,10 +44,11 @@ def test_cli_errors_before_measuring(run_cli, tmp_path, argv, message):
     assert not db.exists()
 
 
-def test_array_cells_by_configuration_and_their_macs():
+def test_array_cells_by_configuration_and_their_busy_cycles():
     """A 4×4 int8 array has three distinct cells (a top row of 16-bit products, 17- and
     18-bit rows); a 9×6×7 input-stationary GEMM folds K=6 onto rows 0-3 then 0-1 and M=9
-    onto columns 0-3, 0-3, 0, so rows 0-1 do twice the MACs of rows 2-3."""
+    onto columns 0-3, 0-3, 0: every PE of a used column works 7 cycles a fold (rows 2-3
+    of the K=2 folds pass the sums of rows 0-1 down)."""
     params = get_block("systolic").resolve(dict(rows=4, cols=4, dataflow="is"))
     spec = COMPOSITES["systolic"]
     cells = spec.instances(params)
@@ -55,10 +56,10 @@ def test_array_cells_by_configuration_and_their_macs():
     assert sorted(set(widths.values())) == [(16, False), (17, True), (18, True)]
     assert [widths[f"pe_{r}_3"] for r in range(4)] == [(16, False), (17, True), (18, True),
                                                         (18, True)]
-    macs = spec.operations(params, {"gemm_throughput": {"m": 9, "k": 6, "n": 7}})
-    assert sum(macs.values()) == 9 * 6 * 7
-    assert [macs[f"pe_{r}_0"] for r in range(4)] == [42, 42, 21, 21]
-    assert [macs[f"pe_0_{c}"] for c in range(4)] == [42, 28, 28, 28]
+    busy = spec.busy(params, {"gemm_throughput": {"m": 9, "k": 6, "n": 7}})
+    assert sum(busy.values()) == 9 * 6 * 7 + 2 * 9 * 7
+    assert [busy[f"pe_{r}_0"] for r in range(4)] == [42] * 4
+    assert [busy[f"pe_3_{c}"] for c in range(4)] == [42, 28, 28, 28]
 
 
 def test_glue_synthesis_leaves_the_parts_out():
