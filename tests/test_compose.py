@@ -1,5 +1,5 @@
 """Compositional characterization: the glue's synthesis with the parts black-boxed, the
-errors, and (``full``) composed against flat on a 2×2 array (il=4, acc_width=8)."""
+errors, and (``full``) composed against flat on a 2×2 int8 array."""
 
 import re
 
@@ -77,16 +77,15 @@ def test_glue_synthesis_leaves_the_parts_out():
 @pytest.mark.full
 @pytest.mark.cosim
 def test_composed_against_flat(tmp_path):
-    params = dict(rows=2, cols=2, dataflow="is", il=4, fl=0, acc_width=8)
+    params = dict(rows=2, cols=2, dataflow="is", il=8, fl=0, acc_width=32)
     with open_db(tmp_path / "costs.sqlite") as db:
         flat = characterize("systolic", params, db=db)
         composed = compose("systolic", params, db=db)
     assert composed.details["composed"] is True
-    assert composed.details["parts"][0]["count"] == 4
+    assert [p["count"] for p in composed.details["parts"]] == [2, 2]
     assert (composed.cycles, composed.operations) == (flat.cycles, flat.operations)
-    # Measured 1.14 / 1.17 / 1.13 / 1.09 (docs/composition.md): above the issue's 10 %
-    # goal because the flat netlist narrows the partial sums across cell boundaries, which
-    # a part synthesized alone cannot; composition must never come out below flat.
+    # Measured 1.051 / 1.065 / 1.036 / 1.089 (docs/composition.md; the issue's goal is
+    # 10 %): the last column's cells have no a_out register in the array.
     for name in ("area_um2", "leakage_mw", "energy_per_op_pj", "idle_pj_per_cycle"):
         ratio = getattr(composed, name) / getattr(flat, name)
-        assert 1.0 <= ratio <= 1.2, (name, ratio)
+        assert 0.9 <= ratio <= 1.1, (name, ratio)
