@@ -27,13 +27,19 @@ class MacLaneModel:
         ``a``, ``b``: integer tensors of shape ``(beats, M)``, the operands of each beat.
         The accumulator wraps or saturates after every beat, as in the RTL.
         """
+        return int(self.dots(a, b))
+
+    def dots(self, a, b):
+        """Results of many dot products at once: ``a``, ``b`` of shape ``(..., beats, M)``
+        → outputs of shape ``(...)``, each exactly as :meth:`dot` computes it."""
         lane = self.lane
         a = torch.as_tensor(a, dtype=torch.int64)
         b = torch.as_tensor(b, dtype=torch.int64)
-        acc = torch.zeros((), dtype=torch.int64)
-        for beat_sum in self.products(a, b).sum(dim=1):
-            acc = fit(acc + beat_sum, lane.acc_width, lane.overflow)
-        return int(self.output(acc))
+        sums = self.products(a, b).sum(dim=-1)
+        acc = torch.zeros(sums.shape[:-1], dtype=torch.int64)
+        for beat in range(sums.shape[-1]):
+            acc = fit(acc + sums[..., beat], lane.acc_width, lane.overflow)
+        return self.output(acc)
 
     def products(self, a, b):
         """Element-wise products as the lane's multipliers compute them."""

@@ -3,11 +3,12 @@ simulator double-counts or misses (one test each), the cross-check against the M
 and the sparse MAC's cycle formulas (which their cosims assert), scheduling, power gating,
 dataflows, training, invalid designs and missing records."""
 
+import json
 import math
 
 import pytest
 
-from model_costs import SMALL, characterize_small, small_db_path
+from model_costs import SMALL, characterize_small, exported_records, small_db_path
 from tilewright.flows.costs import CostDB
 from tilewright.flows.costs.store import characterize_command
 from tilewright.flows.model import (CostSource, InvalidDesign, Mapping, MissingCosts, ORDERS,
@@ -25,11 +26,23 @@ pytestmark = pytest.mark.cosim
 
 @pytest.fixture(scope="module")
 def db():
-    """The small accelerator's records, characterized once into the test cache."""
+    """The small accelerator's records (measured, exported: :mod:`model_costs`)."""
     database = CostDB(small_db_path())
-    characterize_small(database)
     yield database
     database.close()
+
+
+@pytest.mark.full
+def test_small_records_are_current(tmp_path):
+    """Characterizing the small accelerator again gives the exported records' figures."""
+    with CostDB(tmp_path / "costs.sqlite") as fresh:
+        measured = {(r.block, json.dumps(r.params, sort_keys=True)): r
+                    for r in characterize_small(fresh)}
+    for old in exported_records():
+        new = measured[(old.block, json.dumps(old.params, sort_keys=True))]
+        for name in ("area_um2", "energy_per_op_pj", "idle_pj_per_cycle", "latency_cycles",
+                     "initiation_interval", "leakage_mw", "cycles"):
+            assert getattr(new, name) == getattr(old, name), (old.block, name)
 
 
 @pytest.fixture

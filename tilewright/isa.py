@@ -9,24 +9,29 @@ block decodes by slicing (bit 0 is the least significant)::
     [0:4]     op      opcode, :data:`OPCODES`
     [4:10]    pe      the PE that executes it (compute and FENCE)
     [10:16]   unit    the unit of that PE: MAC lane or softmax unit index; FENCE: a kind
-    [16:20]   flags   bit 0 BIAS, bit 1 GELU, bit 2 TRANSPOSE (see MATMUL)
+    [16:20]   flags   bit 0 BIAS, bit 1 GELU, bit 2 TRANSPOSE (see MATMUL), bit 3 PRUNE
     [20:40]   a       buffer address of the first operand
     [40:60]   b       buffer address of the second operand
-    [60:80]   c       buffer address of the third operand (bias, β, mask)
+    [60:80]   c       buffer address of the third operand (bias, β)
     [80:100]  o       buffer address of the result
-    [100:112] x       rows
+    [100:112] x       rows; FENCE: the unit's index
     [112:124] y       row length (the reduction length of MATMUL)
-    [124:136] z       output columns of MATMUL
+    [124:136] z       output columns of MATMUL; the others: input row stride (0: y)
     [136:148] so      output row stride (words)
     [148:172] mem     main-memory word address (LOAD, STORE)
-    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE)
+    [172:192] n       word count (LOAD, STORE); threshold τ (PRUNE op and flag);
+                      instructions finished (FENCE)
 
 Addresses are word addresses in one on-chip address space; a word holds one value of
 the datapath's format ``(il, fl)``. The space is split into :data:`BUFFERS` regions of
 ``2**18`` words selected by the address's two top bits (activation, weight, mask). The
-mask region's words hold one bit each.
+mask region's words hold one bit each and mirror the activation region: the mask bit of
+activation word ``w`` is mask word ``w`` (1 = pruned, DynaTran's convention).
 
-Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
+Operations (for MATMUL, ``A[i][k]`` is the word at ``a + i·y + k``: rows of the full
+reduction length are contiguous; ADD, SOFTMAX, LAYERNORM and PRUNE read ``A[i][j]`` at
+``a + i·r + j`` with the row stride ``r = z``, or ``y`` when ``z`` is 0, so that they can
+work on a tile of a wider matrix):
 
 - ``LOAD``: ``n`` words from main memory at ``mem`` to the buffer at ``o`` (DMA).
 - ``STORE``: ``n`` words from the buffer at ``a`` to main memory at ``mem`` (DMA).
@@ -34,22 +39,36 @@ Operations (``A[i][k]`` is the word at ``a + i·y + k``; rows are contiguous):
   ``O[i][j] = lane(Σ_k A[i][k]·B[j][k])`` (``B[j][k]`` at ``b + j·y + k``: the second
   operand is stored transposed, as ``nn.Linear`` stores weights), one dot product of
   ``⌈y/M⌉`` beats per output, rounded and saturated by the MAC lane; with ``BIAS``, one more
-  beat adds ``C[j]`` (at ``c + j``) exactly before rounding (operands ``1.0`` and the bias);
+  beat adds ``C[i]`` (at ``c + i``: the first operand holds the weight rows, so a
+  projection's bias is per row) exactly before rounding (operands ``1.0`` and the bias);
   with ``GELU``, the result goes through the PE's GeLU unit; written at ``o + i·so + j``,
   or with ``TRANSPOSE`` at ``o + j·so + i``.
-- ``ADD`` on lane ``unit``: ``O[i][j] = A[i][j] + B[i][j]`` (``b + i·y + j``) for ``i < x,
-  j < y``, saturated: one beat per element with operands ``(1.0, 1.0)`` and ``(A, B)``.
+- ``ADD`` on lane ``unit``: ``O[i][j] = A[i][j] + B[i][j]`` (``b + i·r + j``) for ``i < x,
+  j < y``, saturated: per element, ``⌈2/M⌉`` beats (one when ``M ≥ 2``) with operands
+  ``(1.0, 1.0)`` and ``(A, B)``.
 - ``SOFTMAX`` on softmax unit ``unit``: each of ``x`` rows of ``y`` words (``y`` equal to
   the unit's length) to its softmax, at ``o + i·so``.
 - ``LAYERNORM``: each of ``x`` rows of ``y`` words (``y`` equal to the unit's length),
   with ``γ`` at ``b`` and ``β`` at ``c`` (``y`` words each), at ``o + i·so``.
 - ``PRUNE`` on the PE's DynaTran module: ``x × y`` words at ``a`` with threshold ``τ = n``
-  (same scale as the data): kept values at ``o + i·so + j``, mask bits (1 = pruned) at
-  ``c + i·y + j``.
-- ``FENCE``: issue nothing further until the units named are idle: ``unit`` is a kind of
-  :data:`FENCE_KINDS`; ``ALL`` waits for every unit of every PE and the DMA; ``DMA`` for the
-  DMA; the others for every unit of that kind in PE ``pe``.
+  (same scale as the data): ``v`` where ``|v| ≥ τ``, else 0, at ``o + i·so + j``, and the
+  words' mask bits.
+- The ``PRUNE`` flag on MATMUL, ADD, SOFTMAX or LAYERNORM sends every result through the
+  PE's DynaTran comparators with ``τ = n`` on its way to the buffer (AccelTran §III-B5:
+  activations are pruned as they are produced), writing the mask bits too. Without it,
+  results written to the activation region clear their mask bits.
+- ``FENCE``: issue nothing further until a unit has finished its first ``n``
+  instructions: ``unit`` is a kind of :data:`FENCE_KINDS`, ``pe`` and ``x`` (the index
+  among that PE's units of the kind: lane or softmax unit; 0 for the others; both 0 for
+  the DMA) name the unit. Every unit counts the instructions it has finished since
+  reset, so a FENCE waits for exactly the work it depends on, never for later work the
+  unit took meanwhile. Kind ``ALL`` waits until every unit and the DMA are idle.
 - ``END``: wait as ``FENCE ALL``, then raise ``done``.
+
+Timing contract (what the accelerator model assumes, :mod:`tilewright.flows.model`): a
+MAC lane takes one beat per cycle while a MATMUL or ADD streams, back to back across its
+dot products; the DMA moves a beat of several words per cycle (a parameter of the top),
+so that its bandwidth can match main memory's.
 
 Issue is in order: an instruction leaves the control block when its unit is idle (the
 DMA for LOAD/STORE), then runs while the next ones issue. Data dependencies are the
@@ -64,7 +83,7 @@ __all__ = ["Instruction", "OPCODES", "FLAGS", "FENCE_KINDS", "BUFFERS", "WORD_BI
 WORD_BITS = 192
 OPCODES = {"END": 0, "LOAD": 1, "STORE": 2, "MATMUL": 3, "ADD": 4, "SOFTMAX": 5,
            "LAYERNORM": 6, "PRUNE": 7, "FENCE": 8}
-FLAGS = {"BIAS": 1, "GELU": 2, "TRANSPOSE": 4}
+FLAGS = {"BIAS": 1, "GELU": 2, "TRANSPOSE": 4, "PRUNE": 8}
 FENCE_KINDS = {"ALL": 0, "LANE": 1, "SOFTMAX": 2, "LAYERNORM": 3, "DYNATRAN": 4, "DMA": 5}
 #: Buffer regions of the on-chip address space, by the address's two top bits.
 BUFFERS = ("activation", "weight", "mask")

@@ -16,6 +16,8 @@ one post-compute module per PE). A config reads::
     softmax_per_pe = 4
     batch_tile = 1
     spatial_tile = 16
+    # softmax_length = 16    # values per vector of a softmax unit (default: spatial_tile)
+    # layernorm_length = 16  # and of a layer-norm unit
     activation = "gelu"
     batch_size = 4
     activation_buffer_mb = 4
@@ -72,6 +74,8 @@ class Accelerator:
     layernorm_per_pe: int = 1
     batch_tile: int = 1
     spatial_tile: int = 16
+    softmax_length: int = None
+    layernorm_length: int = None
     activation: str = "gelu"
     batch_size: int = 4
     activation_buffer_mb: float = 4.0
@@ -97,6 +101,11 @@ class Accelerator:
                      "memory_banks", "memory_ranks", "memory_channels", "il", "fl"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidDesign(name, f"must be a positive integer, not {value!r}")
+        for name in ("softmax_length", "layernorm_length"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or value < 1):
                 raise InvalidDesign(name, f"must be a positive integer, not {value!r}")
         for name in ("activation_buffer_mb", "weight_buffer_mb", "mask_buffer_mb",
                      "clock_mhz"):
@@ -134,6 +143,11 @@ class Accelerator:
     @property
     def layernorm_units(self):
         return self.pes * self.layernorm_per_pe
+
+    def vector_length(self, kind):
+        """Values one ``"softmax"`` or ``"layernorm"`` unit takes per vector: its
+        ``*_length`` field, by default the spatial tile (AccelTran's tiled modules)."""
+        return getattr(self, f"{kind}_length") or self.spatial_tile
 
     @property
     def width(self):

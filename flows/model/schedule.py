@@ -53,9 +53,11 @@ class OpTiming:
 @dataclass
 class Schedule:
     """The outcome: total ``cycles``, per-op :class:`OpTiming`, per-pool busy intervals
-    ``(start, end, units)``, summed ``stalls``, peak buffer occupancy (bytes), and the
+    ``(start, end, units)``, summed ``stalls``, peak buffer occupancy (bytes), the
     bits moved to and from main memory by spills (activations) and reloads (evicted
-    weights), beyond the ops' own transfers."""
+    weights), beyond the ops' own transfers, and every dispatch in time order
+    ``(start, end, pool, op name, tiles, class)``: ``tiles`` tiles of the op's plan class
+    ``class`` (an index into :attr:`Plan.classes`) started on as many units of ``pool``."""
 
     cycles: int
     timings: dict
@@ -64,6 +66,7 @@ class Schedule:
     peak_bytes: dict = field(default_factory=dict)
     spill_bits: float = 0.0
     reload_bits: float = 0.0
+    dispatches: list = field(default_factory=list)
 
 
 class _Buffers:
@@ -137,6 +140,7 @@ class _Run:
         self.buffers = _Buffers({b: hw.buffer_bytes(b) for b in ("activation", "weight",
                                                                  "mask")})
         self.events, self.seq = [], 0
+        self.dispatches = []
         self.spill_bits = self.reload_bits = 0.0
         self.extra = {}      # spills and reloads: name → (needs, owner, readers, priority)
         self.blocked = {}    # transfers waiting for buffer space: name → since when
@@ -271,6 +275,7 @@ class _Run:
             classes = self.remaining[name]
             count, cycles = classes[-1]
             n = min(count, self.free[pool])
+            self.dispatches.append((now, now + cycles, pool, name, n, len(classes) - 1))
             self.free[pool] -= n
             self.inflight[name] += n
             classes[-1][0] -= n
@@ -341,4 +346,4 @@ def schedule(plans, hw, memory, *, staggered=True):
     stalls = {key: sum(getattr(run.timing[n], key) for n in plans)
               for key in ("compute_data", "compute_units", "memory")}
     return Schedule(int(math.ceil(now)), {n: run.timing[n] for n in plans}, run.busy, stalls,
-                    dict(run.buffers.peak), run.spill_bits, run.reload_bits)
+                    dict(run.buffers.peak), run.spill_bits, run.reload_bits, run.dispatches)

@@ -17,7 +17,7 @@ from tilewright.flows.model.schedule import schedule
 from tilewright.flows.model.sparsity import DENSE, Sparsity
 from tilewright.flows.model.tiling import plan_op
 
-__all__ = ["simulate", "check_design"]
+__all__ = ["simulate", "check_design", "plan_and_schedule"]
 
 
 def check_design(hardware, mapping, records):
@@ -37,6 +37,20 @@ def check_design(hardware, mapping, records):
         raise InvalidDesign("mac-lane record", "has no initiation interval")
 
 
+def plan_and_schedule(hardware, workload, *, costs, mapping=None, sparsity=None):
+    """Stages 1-3 of :func:`simulate`: ``(mapping, records, plans, schedule)`` (the
+    mapping resolved, role → record, op name → plan)."""
+    mapping = (mapping or Mapping()).resolve(hardware)
+    if not isinstance(sparsity, Sparsity):
+        sparsity = DENSE if sparsity is None else Sparsity(sparsity)
+    records = costs.check(requirements(hardware))
+    check_design(hardware, mapping, records)
+    plans = {op.name: plan_op(op, hardware, mapping, records, sparsity)
+             for op in workload.ops}
+    return mapping, records, plans, schedule(plans, hardware, hardware.main_memory(),
+                                             staggered=mapping.staggered)
+
+
 def simulate(hardware, workload, *, costs, mapping=None, sparsity=None):
     """Simulate ``workload`` (:class:`~tilewright.flows.model.workload.Workload`) on
     ``hardware`` (:class:`~tilewright.flows.model.hardware.Accelerator`) with cost records
@@ -48,15 +62,9 @@ def simulate(hardware, workload, *, costs, mapping=None, sparsity=None):
     Raises :class:`InvalidDesign` for a design that cannot run and
     :class:`~tilewright.flows.model.errors.MissingCosts` for missing cost records.
     """
-    mapping = (mapping or Mapping()).resolve(hardware)
-    if not isinstance(sparsity, Sparsity):
-        sparsity = DENSE if sparsity is None else Sparsity(sparsity)
-    records = costs.check(requirements(hardware))
-    check_design(hardware, mapping, records)
+    mapping, records, plans, sched = plan_and_schedule(hardware, workload, costs=costs,
+                                                       mapping=mapping, sparsity=sparsity)
     memory = hardware.main_memory()
-    plans = {op.name: plan_op(op, hardware, mapping, records, sparsity)
-             for op in workload.ops}
-    sched = schedule(plans, hardware, memory, staggered=mapping.staggered)
     acc = account(plans, sched, hardware, mapping, records, memory)
     gated = hardware.power_gating
     leakage = acc.leakage_gated if gated else acc.leakage_ungated

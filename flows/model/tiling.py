@@ -24,9 +24,10 @@ Operand fetches from the buffers into a PE's operand FIFOs follow the loop order
 dealt to the PEs in contiguous runs of the order, the lanes of a PE share its FIFOs (a
 tile fetched once serves them all), and each PE's first tile is a fetch too.
 
-Softmax and layer norm (C-OP-5, 8, 11): a row longer than the unit's width is processed as
-vectors of the spatial tile, as AccelTran's tiled modules do; a tile of ``b×x`` rows
-occupies one unit for ``b·x·⌈y/t⌉`` vectors at the record's initiation interval.
+Softmax and layer norm (C-OP-5, 8, 11): a row longer than the unit's length (by default
+the spatial tile ``t``) is processed as vectors of that length, as AccelTran's tiled
+modules do; a tile of ``b×x`` rows occupies one unit for ``b·x·⌈y/length⌉`` vectors at the
+record's initiation interval.
 
 Storage: with the sparsity modules, matrices are stored compressed — non-zeros at
 ``il+fl`` bits plus one mask bit per value in the mask buffer (AccelTran §III-B6); the
@@ -50,11 +51,16 @@ COMPONENTS = ("mac_lanes", "softmax", "layernorm", "dynatran", "pre_sparsity",
 
 @dataclass
 class Plan:
-    """Tiles and operation counts of one op (see the module docstring)."""
+    """Tiles and operation counts of one op (see the module docstring). ``boxes[c]``
+    places the tiles of ``classes[c]``: per tiled dimension (matmul: b, x, z; softmax
+    and layer norm: b, x; eltwise: b, x, y) ``(first, length, count)``, the tiles being
+    every combination of ``count`` pieces of ``length`` from ``first`` on, in row-major
+    order (repeated per visit when an output tile is revisited)."""
 
     op: object
     unit: str
     classes: list
+    boxes: list = field(default_factory=list)
     macs: float = 0.0
     mac_role: str = "mac"
     vectors: float = 0.0
@@ -81,9 +87,10 @@ class Plan:
 
 
 def _chunks(size, tile):
-    """``[(length, count)]`` of a dimension of ``size`` cut into ``tile``-long pieces."""
+    """``[(length, count, first)]`` of a dimension of ``size`` cut into ``tile``-long
+    pieces: ``count`` pieces of ``length`` from index ``first`` on."""
     full, rest = divmod(size, tile)
-    return [(tile, full)] * bool(full) + [(rest, 1)] * bool(rest)
+    return [(tile, full, 0)] * bool(full) + [(rest, 1, full * tile)] * bool(rest)
 
 
 def _stored_bits(elements, density, hw):
@@ -112,29 +119,31 @@ def _matmul(op, hw, mapping, records, sparsity):
     beat = lane.initiation_interval * m
     k_chunks = _chunks(op.y, t)
     if hw.sparsity_modules:
-        beats = sum(n * expected_beats(length, density, m) for length, n in k_chunks)
+        beats = sum(n * expected_beats(length, density, m) for length, n, _ in k_chunks)
     else:
         beats = math.ceil(op.y / m)
+    beats += op.bias
     trips = {"b": math.ceil(op.b / tb), "i": math.ceil(op.x / t), "j": math.ceil(op.z / t),
              "k": math.ceil(op.y / t)}
     order = mapping.order
     visits = tile_changes(order, trips, "bij")
     outputs = trips["b"] * trips["i"] * trips["j"]
     revisits = visits // outputs                 # 1, or the k trips when k is not innermost
-    classes = []
-    for bs, bn in _chunks(op.b, tb):
-        for xs, xn in _chunks(op.x, t):
-            for zs, zn in _chunks(op.z, t):
+    classes, boxes = [], []
+    for bs, bn, b0 in _chunks(op.b, tb):
+        for xs, xn, x0 in _chunks(op.x, t):
+            for zs, zn, z0 in _chunks(op.z, t):
                 dots = bs * xs * zs
                 work = dots * (beats + (revisits - 1)) * beat
                 cycles = math.ceil(work / revisits) - 1 + lane.latency_cycles
                 if hw.sparsity_modules:
                     cycles += records["pre_sparsity"].latency_cycles
                 classes.append((bn * xn * zn * revisits, cycles))
-    plan = Plan(op, "mac", classes, mac_role=role)
+                boxes.append(((b0, bs, bn), (x0, xs, xn), (z0, zs, zn)))
+    plan = Plan(op, "mac", classes, boxes, mac_role=role)
     products = op.b * op.x * op.y * op.z
     plan.macs = products * (density if hw.sparsity_modules else 1.0)
-    plan.macs += (revisits - 1) * op.elements * 2
+    plan.macs += (revisits - 1) * op.elements * 2 + op.bias * op.elements
     if hw.sparsity_modules:
         plan.pre_pairs = op.b * op.x * op.z * trips["k"]
         plan.post_vectors = math.ceil(op.elements / t)
@@ -164,14 +173,15 @@ def _matmul(op, hw, mapping, records, sparsity):
 def _vector_op(op, hw, mapping, records, sparsity):
     t, tb = mapping.spatial_tile, mapping.batch_tile
     record = records[op.kind]
-    per_row = math.ceil(op.y / t)
-    classes = []
-    for bs, bn in _chunks(op.b, tb):
-        for xs, xn in _chunks(op.x, t):
+    per_row = math.ceil(op.y / hw.vector_length(op.kind))
+    classes, boxes = [], []
+    for bs, bn, b0 in _chunks(op.b, tb):
+        for xs, xn, x0 in _chunks(op.x, t):
             vectors = bs * xs * per_row
             classes.append((bn * xn, math.ceil(vectors * record.initiation_interval) - 1
                             + record.latency_cycles))
-    plan = Plan(op, op.kind, classes)
+            boxes.append(((b0, bs, bn), (x0, xs, xn)))
+    plan = Plan(op, op.kind, classes, boxes)
     plan.vectors = op.b * op.x * per_row
     rho_a, _ = sparsity.of(op.matrix)
     for _ in op.reads:
@@ -191,13 +201,14 @@ def _eltwise(op, hw, mapping, records, sparsity):
     t, tb, m = mapping.spatial_tile, mapping.batch_tile, hw.macs_per_lane
     lane = records["mac"]
     beats = math.ceil(op.products / m) * lane.initiation_interval * m
-    classes = []
-    for bs, bn in _chunks(op.b, tb):
-        for xs, xn in _chunks(op.x, t):
-            for ys, yn in _chunks(op.y, t):
+    classes, boxes = [], []
+    for bs, bn, b0 in _chunks(op.b, tb):
+        for xs, xn, x0 in _chunks(op.x, t):
+            for ys, yn, y0 in _chunks(op.y, t):
                 classes.append((bn * xn * yn, math.ceil(bs * xs * ys * beats) - 1
                                 + lane.latency_cycles))
-    plan = Plan(op, "mac", classes)
+                boxes.append(((b0, bs, bn), (x0, xs, xn), (y0, ys, yn)))
+    plan = Plan(op, "mac", classes, boxes)
     plan.macs = op.elements * op.products
     rho_a, _ = sparsity.of(op.matrix)
     for _ in (*op.reads, *op.weights):
@@ -219,7 +230,7 @@ def _transfer(op, hw, sparsity):
         values, masks = _stored_bits(op.elements, density, hw)
     else:
         values, masks = _stored_bits(op.elements, 1 - rho_w, hw)
-        plan.add_bits("weight", values)
+        plan.add_bits(op.target, values)
         plan.add_bits("mask", masks)
     plan.memory_bits = values + masks
     return plan

@@ -27,15 +27,22 @@ Names follow the golden models (:mod:`tilewright.golden.models.encoder`): ``laye
 mixing product; an op's ``matrix`` is that name (per-head ops share it), so measured
 sparsity (:mod:`tilewright.flows.model.sparsity`) applies per matrix.
 
-Not modelled: biases (one more product per output), the classifier head, the softmax's
-1/√d scale (a shift for d a power of two, folded into the softmax input).
+A projection's bias is one more beat of each of its dot products (operands 1.0 and the
+bias, as :mod:`tilewright.isa`'s MATMUL adds it) and is loaded with its weight rows;
+each layer norm loads its γ and β (not updated in training). :func:`layer_workload` is one encoder layer on its own,
+from its input in main memory to its output stored back, the program
+:mod:`tilewright.flows.model.program` lowers for the top's RTL.
+
+Not modelled: the classifier head, the softmax's 1/√d scale (folded into the query
+projection's weights and bias).
 """
 
 from dataclasses import dataclass, field
 
 from tilewright.flows.model.errors import InvalidDesign
 
-__all__ = ["Layer", "Encoder", "Op", "Workload", "encoder", "build_workload", "ATTENTIONS"]
+__all__ = ["Layer", "Encoder", "Op", "Workload", "encoder", "build_workload", "layer_workload",
+           "ATTENTIONS"]
 
 #: Attention types of the FlexiBERT 2.0 space (TransCODE Table III): scaled dot-product,
 #: weighted multiplicative, DFT and DCT linear transforms, dynamic-span convolution.
@@ -98,7 +105,8 @@ class Op:
     ``reads`` the activation matrices it reads; ``weights`` the stored matrices it
     reads. Matmul dims: O[b,x,z] = W[b,x,y]·A[b,y,z]; softmax/layernorm: ``b·x`` vectors
     of ``y``; eltwise: ``b·x·y`` outputs of ``products`` pairs each; load/store:
-    ``elements`` values moved. ``priority`` orders ready work (lower first)."""
+    ``elements`` values moved. ``priority`` orders ready work (lower first). ``bias``: a
+    matmul whose every dot product has one more beat, the bias."""
 
     name: str
     kind: str
@@ -119,6 +127,7 @@ class Op:
     products: int = 1
     target: str = "activation"
     phase: str = "forward"
+    bias: bool = False
 
     @property
     def unit(self):
@@ -166,12 +175,19 @@ class _Builder:
             self.sizes[name] = op.elements
         return name
 
-    def weight(self, name, layer, head, rows, cols):
-        """A load of weight ``name`` (once), placed just before its first use."""
+    def weight(self, name, layer, head, rows, cols, bias=False):
+        """A load of weight ``name`` (once), placed just before its first use; a bias
+        comes with it, one more value per row."""
         if name not in self.loaded:
             self.loaded.add(name)
-            self.add(name, "load", name, layer, head, x=rows, y=cols, target="weight")
+            self.add(name, "load", name, layer, head, x=rows, y=cols + bias, target="weight")
         return name
+
+    def layernorm(self, name, layer, head, x, y, reads):
+        """A layer norm with the load of its γ and β."""
+        g = self.weight(f"{name}.weight", layer, head, 2, y)
+        return self.add(name, "layernorm", name, layer, head, b=self.batch, x=x, y=y,
+                        reads=reads, weights=(g,))
 
 
 def _attention(bld, i, layer, h_in):
@@ -187,9 +203,10 @@ def _attention(bld, i, layer, h_in):
     for h in range(layer.heads):
         qkv = []
         for m in "qkv":
-            w = bld.weight(f"{pre}.{m}.weight.h{h}", i, h, d, hid)
+            w = bld.weight(f"{pre}.{m}.weight.h{h}", i, h, d, hid, bias=True)
             qkv.append(bld.add(f"{pre}.h{h}.{m}", "matmul", f"{pre}.{m}", i, h, b=b, x=d,
-                               y=hid, z=t, reads=(h_in,), weights=(w,), w_weight=True))
+                               y=hid, z=t, reads=(h_in,), weights=(w,), w_weight=True,
+                               bias=True))
         q, k, v = qkv
         if layer.attention == "wma":
             w = bld.weight(f"{pre}.wma.weight.h{h}", i, h, d, d)
@@ -207,27 +224,26 @@ def _layer(bld, i, layer, h_in):
     b, t, hid, pre = bld.batch, bld.seq, layer.hidden, f"layers.{i}"
     mixed = _attention(bld, i, layer, h_in)
     mixed = mixed if isinstance(mixed, tuple) else (mixed,)
-    w = bld.weight(f"{pre}.o.weight", i, -1, hid, hid)
+    w = bld.weight(f"{pre}.o.weight", i, -1, hid, hid, bias=True)
     o = bld.add(f"{pre}.o", "matmul", f"{pre}.o", i, -1, b=b, x=hid, y=hid, z=t,
-                reads=mixed, weights=(w,), w_weight=True)
+                reads=mixed, weights=(w,), w_weight=True, bias=True)
     r1 = bld.add(f"{pre}.res1", "eltwise", f"{pre}.res1", i, -1, b=b, x=t, y=hid,
                  products=2, reads=(o, h_in))
-    ln1 = bld.add(f"{pre}.ln1", "layernorm", f"{pre}.ln1", i, -1, b=b, x=t, y=hid,
-                  reads=(r1,))
+    ln1 = bld.layernorm(f"{pre}.ln1", i, -1, t, hid, (r1,))
     x, width = ln1, hid
     for n, ff in enumerate(layer.ff):
         name = "ff1" if n == 0 else f"ff1_{n}"
-        w = bld.weight(f"{pre}.{name}.weight", i, -1, ff, width)
+        w = bld.weight(f"{pre}.{name}.weight", i, -1, ff, width, bias=True)
         x = bld.add(f"{pre}.{name}", "matmul", f"{pre}.{name}", i, -1, b=b, x=ff, y=width,
-                    z=t, reads=(x,), weights=(w,), w_weight=True, activation="act")
+                    z=t, reads=(x,), weights=(w,), w_weight=True, activation="act",
+                    bias=True)
         width = ff
-    w = bld.weight(f"{pre}.ff2.weight", i, -1, hid, width)
+    w = bld.weight(f"{pre}.ff2.weight", i, -1, hid, width, bias=True)
     f2 = bld.add(f"{pre}.ff2", "matmul", f"{pre}.ff2", i, -1, b=b, x=hid, y=width, z=t,
-                 reads=(x,), weights=(w,), w_weight=True)
+                 reads=(x,), weights=(w,), w_weight=True, bias=True)
     r2 = bld.add(f"{pre}.res2", "eltwise", f"{pre}.res2", i, -1, b=b, x=t, y=hid, products=2,
                  reads=(f2, ln1))
-    return bld.add(f"{pre}.ln2", "layernorm", f"{pre}.ln2", i, -1, b=b, x=t, y=hid,
-                   reads=(r2,))
+    return bld.layernorm(f"{pre}.ln2", i, -1, t, hid, (r2,))
 
 
 def _backward(bld, forward):
@@ -305,16 +321,31 @@ def build_workload(model, *, batch, seq=None, train=False):
     pos = bld.weight("embed.position", -1, 0, seq, hid)
     emb = bld.add("embed.add", "eltwise", "embed", -1, 0, b=batch, x=seq, y=hid, products=2,
                   reads=(tokens,), weights=(pos,))
-    h = bld.add("embed.ln", "layernorm", "embed.ln", -1, 0, b=batch, x=seq, y=hid,
-                reads=(emb,))
+    h = bld.layernorm("embed.ln", -1, 0, seq, hid, (emb,))
     for i, layer in enumerate(model.layers):
         if layer.hidden != hid:
             # FlexiBERT 2.0 projects between layers of different widths
-            w = bld.weight(f"layers.{i}.proj.weight", i, 0, layer.hidden, hid)
+            w = bld.weight(f"layers.{i}.proj.weight", i, 0, layer.hidden, hid, bias=True)
             h = bld.add(f"layers.{i}.proj", "matmul", f"layers.{i}.proj", i, 0, b=batch,
-                        x=layer.hidden, y=hid, z=seq, reads=(h,), weights=(w,), w_weight=True)
+                        x=layer.hidden, y=hid, z=seq, reads=(h,), weights=(w,), w_weight=True,
+                        bias=True)
             hid = layer.hidden
         h = _layer(bld, i, layer, h)
     if train:
         _backward(bld, list(bld.ops))
     return Workload(model.name, batch, seq, bool(train), tuple(bld.ops), dict(bld.sizes))
+
+
+def layer_workload(layer, *, batch, seq):
+    """The :class:`Workload` of one encoder :class:`Layer` (index 0) on ``batch``
+    sequences of ``seq`` tokens: the load of its input (``input``, ``batch·seq`` rows of
+    ``hidden``) from main memory, the layer, and the store of its output (``output``)."""
+    for name, value in (("batch", batch), ("seq", seq)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InvalidDesign(name, f"must be a positive integer, not {value!r}")
+    bld = _Builder(batch, seq)
+    h = bld.add("input", "load", "input", 0, 0, b=batch, x=seq, y=layer.hidden)
+    out = _layer(bld, 0, layer, h)
+    bld.add("output", "store", out, 0, -1, b=batch, x=seq, y=layer.hidden, reads=(out,))
+    return Workload(f"layer({layer.hidden}, {layer.heads}, {layer.ff})", batch, seq, False,
+                    tuple(bld.ops), dict(bld.sizes))

@@ -123,10 +123,13 @@ class EncoderLayer(nn.Module):
 
         def split(y):
             return y.view(n, t, self.heads, dh).transpose(1, 2)
-        q = split(num.linear(x, self.q, f"{p}.q"))
+        scale = 1.0 / math.sqrt(dh)
+        q = split(num.linear(x, self.q, f"{p}.q", scale if num.fold_scale else 1.0))
         k = split(num.linear(x, self.k, f"{p}.k"))
         v = split(num.linear(x, self.v, f"{p}.v"))
-        s = num.mm(q * (1.0 / math.sqrt(dh)), k.transpose(-1, -2), self.qk, f"{p}.s")
+        if not num.fold_scale:
+            q = q * scale
+        s = num.mm(q, k.transpose(-1, -2), self.qk, f"{p}.s")
         a = num.mm(num.softmax_fn(s, f"{p}.p"), v, self.pv, f"{p}.pv")
         return num.act(a.transpose(1, 2).reshape(n, t, d), f"{p}.a")
 

@@ -20,6 +20,9 @@ and each non-linearity through it. With the defaults everything is float (``exac
   may swap the encoder's ``nn.Linear`` and ``Matmul`` modules (per layer, by module name);
   a swapped module is then called as it is, and its output still goes through
   :meth:`Numerics.act`.
+- ``fold_scale``: the attention's ``1/√d_h`` is folded into the query projection — its
+  weight and bias are scaled before they are rounded — instead of scaling the queries, as
+  an accelerator without a scaling step computes it (:mod:`tilewright.flows.model.program`).
 - ``taps``: callables ``tap(kind, name, tensor) -> tensor`` applied, in order, after
   quantization to every ``"weight"`` and ``"activation"`` matrix; DynaTran
   (:mod:`tilewright.golden.models.pruning`) and DynaProp (:mod:`tilewright.golden.models.dynaprop`)
@@ -88,6 +91,7 @@ class Numerics:
     softmax: object = None
     layer_norm: object = None
     matmul: object = None
+    fold_scale: bool = False
     taps: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -103,7 +107,8 @@ class Numerics:
     def exact(self):
         """True when nothing departs from float arithmetic."""
         return (self.fmt is None and self.gelu == "exact" and self.softmax is None
-                and self.layer_norm is None and self.matmul is None and not self.taps)
+                and self.layer_norm is None and self.matmul is None and not self.taps
+                and not self.fold_scale)
 
     def _round(self, x):
         if self.fmt is None:
@@ -130,15 +135,16 @@ class Numerics:
         fn = self.matmul or torch.matmul
         return self.act(fn(a, b), name)
 
-    def linear(self, x, layer, name):
-        """``x @ Wᵀ + b`` of ``torch.nn.Linear`` ``layer`` with hardware weights."""
+    def linear(self, x, layer, name, scale=1.0):
+        """``x @ Wᵀ + b`` of ``torch.nn.Linear`` ``layer`` with hardware weights, the
+        weight and bias first multiplied by ``scale``."""
         if type(layer) is not nn.Linear:        # swapped for an approximate one
-            return self.act(layer(x), name)
-        w = self.weight(layer.weight, f"{name}.weight")
+            return self.act(layer(x) * scale, name)
+        w = self.weight(layer.weight * scale, f"{name}.weight")
         fn = self.matmul or torch.matmul
         y = fn(x, w.transpose(0, 1))
         if layer.bias is not None:
-            y = y + self._round(layer.bias)
+            y = y + self._round(layer.bias * scale)
         return self.act(y, name)
 
     def gelu_fn(self, x, name):
