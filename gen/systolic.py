@@ -27,8 +27,9 @@ Each PE adds its product to the partial sum in ``acc_width`` bits, wrapping or s
 on every addition, in ascending k order; outputs are raw accumulators (``2·fl`` fraction
 bits). In ``ws``/``is`` row r holds its partial sum in only the
 ``min(acc_width, 2·(il+fl) + ⌈log2(r+1)⌉)`` bits it can ever need
-(:mod:`tilewright.gen.systolic_cell`), which gives the same results. Partial sums of different K-folds are added outside the array (in the output
-buffer, as SCALE-Sim assumes), which :mod:`tilewright.cosim.gemm_driver` does.
+(:mod:`tilewright.gen.systolic_cell`), which gives the same results. Partial sums of
+different K-folds are added outside the array (in the output buffer, as SCALE-Sim
+assumes), which :mod:`tilewright.cosim.gemm_driver` does.
 
 Back-pressure: one global stall. When ``o`` is valid and not ready the whole array, the
 skew/de-skew registers and the load/stream handshakes freeze for that cycle; with ``o``

@@ -37,7 +37,8 @@ from tilewright.blocks import (Block, Constraint, Param, accumulator_width, form
 from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_int
 from tilewright.gen.fixed_ops import fit
 
-__all__ = ["SystolicCell", "Accumulating", "row_cell_params", "NUMERIC_PARAMS", "numeric_constraints", "MAX_OPERAND_WIDTH", "MAX_ACC_WIDTH"]
+__all__ = ["SystolicCell", "Accumulating", "row_cell_params", "NUMERIC_PARAMS",
+           "numeric_constraints", "MAX_OPERAND_WIDTH", "MAX_ACC_WIDTH"]
 
 MAX_OPERAND_WIDTH = 24
 MAX_ACC_WIDTH = 56
