@@ -6,6 +6,11 @@ versions), under
 a file lock and runs get their own directories, so pytest-xdist workers can share the
 cache. Parameters reach the testbench as JSON in ``TILEWRIGHT_PARAMS``; the testbench
 writes its measurements as JSON to ``TILEWRIGHT_REPORT``.
+
+Verilator's runtime (``verilated.cpp`` and its kin: about 7 s of compilation) depends only
+on the tool versions, the compiler and the build options, not on the design: its objects
+are kept once per such key (``verilator-runtime/`` beside the builds) and copied into every
+new build directory before ``make`` runs, which then finds them up to date.
 """
 
 import fcntl
@@ -13,11 +18,13 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import threading
 import uuid
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tilewright.cosim.children import dying_with_us
@@ -40,6 +47,51 @@ def _key(block, params, verilog, build_args):
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+#: Verilator's runtime objects: the same for every design built with the same options.
+RUNTIME_OBJECTS = ("verilated.o", "verilated_cov.o", "verilated_dpi.o", "verilated_threads.o",
+                   "verilated_vpi.o", "verilated_vcd_c.o", "verilated_fst_c.o",
+                   "verilated_saif_c.o", "verilated_timing.o")
+
+
+@lru_cache(maxsize=1)
+def _compiler():
+    out = subprocess.run(["c++", "--version"], capture_output=True, text=True)
+    return out.stdout.splitlines()[0] if out.stdout else out.stderr
+
+
+def _runtime_dir(build_args):
+    """Where the runtime objects of builds with ``build_args`` are kept."""
+    blob = json.dumps([tool_versions(), list(build_args), _compiler(),
+                       verilator_env().get("MAKEFLAGS", "")], sort_keys=True)
+    return cache_root() / "verilator-runtime" / hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _seed_runtime(directory, build_args):
+    """Copy the kept runtime objects into a verilated build ``directory`` (fresh times:
+    newer than the runtime's sources and the makefile Verilator just wrote, so ``make``
+    does not compile them again)."""
+    kept = _runtime_dir(build_args)
+    if kept.is_dir():
+        for obj in kept.glob("*.o"):
+            shutil.copy(obj, directory / obj.name)
+
+
+def _keep_runtime(directory, build_args):
+    """Keep a finished build's runtime objects for the next builds with its options."""
+    kept = _runtime_dir(build_args)
+    if kept.is_dir():
+        return
+    scratch = kept.with_name(f"{kept.name}.{uuid.uuid4().hex[:8]}")
+    scratch.mkdir(parents=True)
+    for name in RUNTIME_OBJECTS:
+        if (directory / name).exists():
+            shutil.copy(directory / name, scratch / name)
+    try:
+        scratch.rename(kept)
+    except OSError:                 # another build kept them first
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 @contextmanager
 def _locked(path):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,17 +103,21 @@ def _locked(path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _runner(public=None):
+def _runner(public=None, before_make=None):
     """cocotb's Verilator runner, whose commands (build and simulator) die with this
     process (:mod:`~tilewright.cosim.children`); with ``public`` (signal names) only those
     signals of the top module are visible to cocotb, instead of every signal (cocotb's
-    ``--public-flat-rw``), which lets Verilator optimize large netlists."""
+    ``--public-flat-rw``), which lets Verilator optimize large netlists; ``before_make()``
+    is called between verilating and ``make``."""
     os.environ.update(verilator_env())
     from cocotb_tools.runner import Verilator
 
     class Runner(Verilator):
         def _execute_cmds(self, cmds, cwd, stdout=None):
-            super()._execute_cmds([dying_with_us(cmd) for cmd in cmds], cwd, stdout)
+            for cmd in cmds:
+                if before_make is not None and cmd[0] == "make":
+                    before_make()
+                super()._execute_cmds([dying_with_us(cmd)], cwd, stdout)
 
         def _build_command(self):
             return [[a for a in cmd if public is None or a != "--public-flat-rw"]
@@ -107,10 +163,11 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
         if public is not None:
             sources.append(directory / "public.vlt")
             sources[-1].write_text(_public_config(toplevel, public))
-        runner = _runner(public)
+        args = ["-Wall", *waiver_args(), *build_args]
+        runner = _runner(public, before_make=lambda: _seed_runtime(directory, args))
         runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=directory,
-                     build_args=["-Wall", *waiver_args(), *build_args], waves=waves,
-                     log_file=directory / "build.log")
+                     build_args=args, waves=waves, log_file=directory / "build.log")
+        _keep_runtime(directory, args)
         (directory / BUILD_STAMP).write_text(json.dumps(_fingerprint(directory / toplevel)))
     return directory
 

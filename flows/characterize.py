@@ -38,10 +38,8 @@ returned instead of measuring again (``force=True`` re-measures).
 import dataclasses
 import hashlib
 import json
-import os
 import shlex
 import sys
-import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -50,7 +48,7 @@ from functools import lru_cache
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
-from tilewright.cosim.gate.replay import GateMismatch, replay, top_ports
+from tilewright.cosim.gate.ports import GateMismatch, top_ports
 from tilewright.cosim.gate.sim import Activity, simulate
 from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
 from tilewright.cosim.gate.synth import synthesize
@@ -60,6 +58,7 @@ from tilewright.cosim.toolchain import tool_versions
 from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, METHOD_VERSION,
                                           CostRecord, cost_key, open_db)
 from tilewright.flows.generate import generate
+from tilewright.files import write_atomically
 
 __all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
            "GATE_SIMULATORS", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "record_key",
@@ -122,10 +121,7 @@ def _verilog_digest(block_name, params_json, tools):
     except OSError:
         pass
     digest = hashlib.sha256(_generated(block_name, params_json).verilog.encode()).hexdigest()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(digest[:12])
-    os.replace(tmp, path)
+    write_atomically(path, lambda tmp: tmp.write_text(digest[:12]))
     return digest[:12]
 
 
@@ -304,6 +300,7 @@ def stimulus_runs(pool, label, params, verilog, toplevel, block, seed, stimulus,
 def _native_runs(netlist, library, rtl_runs):
     """The netlist's activity in each RTL run, replayed natively (its outputs checked
     against the RTL's at every timestep); reports and cycles are the RTL runs'."""
+    from tilewright.cosim.gate.replay import replay      # numpy: only to measure
     toggles = replay(netlist, library, [r.ports for r in rtl_runs])
     return [Activity(t, r.report, r.clock_cycles) for t, r in zip(toggles, rtl_runs)]
 

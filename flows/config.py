@@ -12,7 +12,8 @@ A config looks like (shipped presets live in ``tilewright/presets/``)::
 
 An ``[accelerator]`` table, when present, describes the accelerator built from the blocks;
 it is read by the accelerator model (:func:`tilewright.flows.model.load_accelerator`), not
-here.
+here: the config keeps it as :attr:`Config.accelerator` (``tilewright gen --config`` emits
+the PE and the top it describes).
 """
 
 import tomllib
@@ -47,6 +48,7 @@ class Config:
     description: str
     instances: tuple
     source: str
+    accelerator: dict = None        # the raw [accelerator] table, if any
 
 
 def presets():
@@ -110,4 +112,5 @@ def parse_config(text, source="<config>"):
             raise ConfigError(f"{where}.instance {instance!r} is used twice")
         seen.add(instance)
         instances.append(Instance(block_name, instance, params))
-    return Config(name, raw.get("description", ""), tuple(instances), source)
+    return Config(name, raw.get("description", ""), tuple(instances), source,
+                  raw.get("accelerator"))

@@ -6,17 +6,19 @@ it was.
 """
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from amaranth.back import verilog
-
 from tilewright.cosim.toolchain import lint, tool_versions
+from tilewright.gen import hierarchy
 from tilewright.gen.catalogue import get_block
+from tilewright.isa import REGION_BITS
 
-__all__ = ["Generated", "check_params", "generate", "generate_config", "write", "OutputError", "LintError"]
+__all__ = ["Generated", "check_params", "generate", "generate_config", "accelerator_params",
+           "memory_words_per_cycle", "write", "OutputError", "LintError"]
 
 
 class OutputError(OSError):
@@ -60,7 +62,7 @@ def generate(block_name, given=None, instance=None, errors=True):
     params = block.resolve(given)
     component = block.component(**params)
     name = instance or block.toplevel
-    text = verilog.convert(component, name=name, emit_src=False)
+    text = hierarchy.convert(component, name)
     facts = block.facts(component) if block.facts else {}
     if errors:
         from tilewright.golden.errors import error_facts     # PyTorch: only when asked
@@ -70,6 +72,34 @@ def generate(block_name, given=None, instance=None, errors=True):
 
 def generate_config(config):
     return [generate(i.block, i.params, i.instance) for i in config.instances]
+
+
+def memory_words_per_cycle(accelerator):
+    """Words of ``il + fl`` bits main memory delivers per cycle of the accelerator's clock
+    at its bandwidth."""
+    a = accelerator
+    return a.main_memory().bandwidth_gbps * 1e3 / a.clock_mhz * 8 / (a.il + a.fl)
+
+
+def accelerator_params(accelerator):
+    """``{"pe": params, "top": params}`` of the PE and the top built as ``accelerator`` (a
+    :class:`tilewright.flows.model.hardware.Accelerator`) says (AccelTran §III-B): its
+    lanes, multipliers and softmax units per PE, its softmax and layer-norm vector lengths,
+    the format; buffers as deep as their capacity allows (a power of two, at most
+    the ISA's ``2**18`` words per region); the DMA beat as many words as main memory
+    delivers per cycle (a power of two, at most 64)."""
+    a = accelerator
+    width = a.il + a.fl
+    pe = {"lanes": a.lanes_per_pe, "macs": a.macs_per_lane, "softmax": a.softmax_per_pe,
+          "seq": a.vector_length("softmax"), "features": a.vector_length("layernorm"),
+          "il": a.il, "fl": a.fl}
+
+    def words(which):
+        return min(1 << REGION_BITS, 1 << (a.buffer_bytes(which) * 8 // width).bit_length() - 1)
+    beat = min(64, 1 << max(0, math.ceil(math.log2(memory_words_per_cycle(a)))))
+    top = {"pes": a.pes, **pe, "activation_words": words("activation"),
+           "weight_words": words("weight"), "dma_words": beat}
+    return {"pe": pe, "top": top}
 
 
 def check_writable(folder):

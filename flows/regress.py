@@ -3,15 +3,19 @@
 A failing run names its seed and the one command that replays it.
 """
 
+import json
 import random
 import shlex
+import tempfile
+from pathlib import Path
 
 from tilewright.gen.catalogue import get_block
 from tilewright.cosim.runner import run, test_names
 from tilewright.flows.generate import generate
+from tilewright.isa import encode
 
 __all__ = ["check_testcase", "regress_block", "regress_config", "regress_instance",
-           "replay_command", "new_seed"]
+           "regress_program", "replay_command", "new_seed"]
 
 
 def new_seed():
@@ -81,3 +85,29 @@ def regress_config(config, executor, *, seed=None, waves=False, desc=None):
         return replay_command(instances[name].block, instances[name].params, seeds[name])
     for name, result in executor.map(regress_instance, tasks, desc=desc, replay=replay):
         yield instances[name], result
+
+
+def regress_program(params, instructions, image, expected, *, latency, rate=1.0, seed=None):
+    """Run one program (:class:`tilewright.isa.Instruction` s) on the accelerator top built
+    with ``params``, main memory ``image`` before and ``expected`` after (word lists), a
+    memory of ``latency`` cycles taking at most ``rate`` requests (DMA beats) per cycle
+    (``tilewright.cosim.tb_top_program``); returns the
+    :class:`RunResult`, whose report's ``program_file`` holds each instruction's issue edge
+    (``issued``, from the first's), its cycles by the static formulas with the memory
+    always ready (``cycles``) and the edge of every main-memory request (``requests``).
+    Raises ``ValueError`` before anything runs for an instruction the top cannot execute
+    (:meth:`~tilewright.gen.top.Top.check_program`) and
+    :class:`~tilewright.cosim.runner.SimulationFailed` when main memory differs."""
+    from tilewright.gen.top import Top
+    Top.check_program(instructions, **get_block("top").resolve(params))
+    item = generate("top", params, errors=False)
+    seed = new_seed() if seed is None else seed
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "program.json"
+        spec.write_text(json.dumps({"words": [hex(encode(i)) for i in instructions],
+                                    "image": [int(w) for w in image],
+                                    "expected": [int(w) for w in expected],
+                                    "latency": latency, "rate": rate}))
+        return run("top", item.params, item.verilog, item.instance,
+                   "tilewright.cosim.tb_top_program", seed=seed,
+                   extra_env={"TILEWRIGHT_PROGRAM": str(spec)})

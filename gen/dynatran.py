@@ -43,7 +43,7 @@ from amaranth.utils import ceil_log2
 from tilewright.blocks import Block, Constraint, Param, format_params, format_width
 from tilewright.fixedpoint import FixedFormat
 
-__all__ = ["DynaTran", "THRESHOLD_SOURCES"]
+__all__ = ["DynaTran", "THRESHOLD_SOURCES", "comparator"]
 
 THRESHOLD_SOURCES = ("input", "calculator")
 MAX_ELEMENTS = 1024
@@ -222,10 +222,7 @@ class DynaTran(wiring.Component):
 
         pruned, mask = [], []
         for k, v in enumerate(values):
-            mag = Signal(unsigned(width), name=f"mag{k}")   # |v| fits: |min| = 2**(width-1)
-            m.d.comb += mag.eq(Mux(v < 0, -v, v))
-            keep = Signal(name=f"keep{k}")
-            m.d.comb += keep.eq(mag >= tau)
+            keep = comparator(m, v, tau, width, k)
             pruned.append(Mux(keep, v, 0))
             mask.append(~keep)
 
@@ -235,6 +232,17 @@ class DynaTran(wiring.Component):
                 m.d.sync += [self.o.payload.tile[k].eq(p) for k, p in enumerate(pruned)]
                 m.d.sync += [self.o.payload.mask.eq(Cat(*mask)), self.o.payload.tau.eq(tau)]
         return m
+
+
+def comparator(m, v, tau, width, suffix):
+    """One DynaTran comparator in ``m``: the signal ``keep{suffix}``, ``|v| ≥ τ`` for the
+    signed ``width``-bit value ``v`` (its magnitude is exact: ``|min| = 2**(width-1)``
+    fits ``width`` unsigned bits) and the unsigned threshold ``tau``."""
+    mag = Signal(unsigned(width), name=f"mag{suffix}")
+    m.d.comb += mag.eq(Mux(v < 0, -v, v))
+    keep = Signal(name=f"keep{suffix}")
+    m.d.comb += keep.eq(mag >= tau)
+    return keep
 
 
 def _check_elements(values):

@@ -13,10 +13,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from tilewright.flows.costs import CostDB
 from tilewright.flows.costs.store import CostRecord
 from tilewright.flows.model import Accelerator, requirements
+from tilewright.flows.model.workload import Layer
+from tilewright.gen.catalogue import get_block
 
 #: A small accelerator whose blocks characterize in seconds: 2-multiplier lanes, 4-wide
 #: tiles, 6-bit data.
@@ -49,6 +52,33 @@ def characterize_small(db, hardware=SMALL):
     from tilewright.flows.characterize import characterize
     return [characterize(block, params, db=db)
             for block, params in requirements(hardware).values()]
+
+
+#: The tiny top and encoder layer that the lowering's tests and the top's cosim share.
+HW = Accelerator(name="tiny-top", pes=2, lanes_per_pe=2, macs_per_lane=4, softmax_per_pe=1,
+                 spatial_tile=4, softmax_length=4, layernorm_length=16, il=4, fl=8,
+                 batch_size=1, activation_buffer_mb=1, weight_buffer_mb=1, mask_buffer_mb=1,
+                 sparsity_modules=False)
+LAYER = Layer(16, 2, (32,))
+
+
+class FormulaCosts:
+    """Latency and initiation interval of each block from its generator's formulas (the
+    figures cosim checks the RTL against); the lowering needs nothing else."""
+
+    def check(self, needed):
+        out = {}
+        for role, (block, params) in needed.items():
+            unit = get_block(block).build(params)
+            if block == "mac-lane":
+                out[role] = SimpleNamespace(latency_cycles=unit.latency,
+                                            initiation_interval=1 / unit.multipliers)
+            elif block in ("softmax", "layer-norm"):
+                out[role] = SimpleNamespace(latency_cycles=unit.latency,
+                                            initiation_interval=unit.cycles_per_vector)
+            else:
+                out[role] = SimpleNamespace(latency_cycles=1, initiation_interval=1)
+        return out
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def test_unknown_field_and_preset():
     with pytest.raises(InvalidDesign, match=r"^pe is not an accelerator field; fields are "):
         load_accelerator({"accelerator": {"pe": 4}})
     with pytest.raises(InvalidDesign, match=r"^config must be a TOML file or one of "
-                                            r"acceltran-edge, acceltran-server, not 'nope'$"):
+                                            r"acceltran-edge, acceltran-mini, acceltran-server, not 'nope'$"):
         load_accelerator("nope")
 
 

@@ -2,40 +2,12 @@
 bit-exact model, a lowered encoder layer gives the golden model's output word for word,
 with FENCEs enough for every overlap the schedule has (the race check)."""
 
-from types import SimpleNamespace
-
 import pytest
+from model_costs import HW, LAYER, FormulaCosts
 
+from tilewright.flows.model import InvalidDesign, requirements
 from tilewright.flows.model.layer_case import check_program, layer_case
-from tilewright.flows.model import Accelerator, InvalidDesign, requirements
-from tilewright.flows.model.workload import Layer
-from tilewright.gen.catalogue import get_block
 from tilewright.golden.top import ProgramRace
-
-HW = Accelerator(name="tiny-top", pes=2, lanes_per_pe=2, macs_per_lane=4, softmax_per_pe=1,
-                 spatial_tile=4, softmax_length=4, layernorm_length=16, il=4, fl=8,
-                 batch_size=1, activation_buffer_mb=1, weight_buffer_mb=1, mask_buffer_mb=1,
-                 sparsity_modules=False)
-LAYER = Layer(16, 2, (32,))
-
-
-class FormulaCosts:
-    """Latency and initiation interval of each block from its generator's formulas (the
-    figures cosim checks the RTL against); the lowering needs nothing else."""
-
-    def check(self, needed):
-        out = {}
-        for role, (block, params) in needed.items():
-            unit = get_block(block).build(params)
-            if block == "mac-lane":
-                out[role] = SimpleNamespace(latency_cycles=unit.latency,
-                                            initiation_interval=1 / unit.multipliers)
-            elif block in ("softmax", "layer-norm"):
-                out[role] = SimpleNamespace(latency_cycles=unit.latency,
-                                            initiation_interval=unit.cycles_per_vector)
-            else:
-                out[role] = SimpleNamespace(latency_cycles=1, initiation_interval=1)
-        return out
 
 
 @pytest.mark.parametrize("tau", [None, 0.05])

@@ -144,8 +144,9 @@ def test_one_tile_per_softmax_unit_at_a_time(costs):
     result = simulate(hw, Workload("smx", 2, 16, False, ops), costs=costs)
     record = result.records["softmax"]
     tiles, units = 2 * (16 // t), hw.softmax_units
-    tile_cycles = math.ceil(t * (16 // t) * record.initiation_interval) - 1 \
-        + record.latency_cycles
+    vectors = t * (16 // t)     # rows of the tile × vectors of t per row
+    tile_cycles = math.ceil((vectors - 1) * record.initiation_interval) \
+        + (t - 1) + record.latency_cycles + t
     row = _row(result, "p")
     assert row["tiles"] == tiles
     assert row["cycles"] == math.ceil(tiles / units) * tile_cycles

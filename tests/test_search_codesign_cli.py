@@ -17,7 +17,7 @@ from tilewright.flows.commands.search_codesign import COMMAND
     (["--objective", "pareto", "--method", "gpbo"], "method must be one of 'boshcode', "
                                                      "'random', 'all', not 'gpbo'"),
     (["--fix-accelerator", "tpu"], "fix-accelerator must be one of 'acceltran-edge', "
-                                   "'acceltran-server', not 'tpu'"),
+                                   "'acceltran-mini', 'acceltran-server', not 'tpu'"),
     (["--max-layers", "0"], "max-layers must be a positive integer, not 0"),
     (["--seeds", "0"], "seeds must be a positive integer, not 0"),
     (["--accelerator-space", "tpu"], "accelerator-space must be a TOML file or one of "

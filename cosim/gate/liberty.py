@@ -21,10 +21,10 @@ import dataclasses
 import gzip
 import hashlib
 import json
-import os
 import pickle
 import re
 import zlib
+from tilewright.files import write_atomically
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -487,11 +487,8 @@ def library_head(path=None):
     except Exception:
         pass
     head, sequential = _head(load_liberty(path))
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump((head, sequential), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, memo)
+    write_atomically(memo, lambda tmp: tmp.write_bytes(
+        pickle.dumps((head, sequential), protocol=pickle.HIGHEST_PROTOCOL)))
     return head, sequential
 
 
@@ -521,9 +518,6 @@ def _load(path):
         detail = e if isinstance(e, LibertyError) else f"{type(e).__name__}: {e}"
         raise LibertyError(f"Liberty file {str(path)!r} is malformed: "
                            f"{' '.join(str(detail).split())[:120]}") from None
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(lib, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cached)
+    write_atomically(cached, lambda tmp: tmp.write_bytes(
+        pickle.dumps(lib, protocol=pickle.HIGHEST_PROTOCOL)))
     return lib

@@ -21,7 +21,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tilewright.cosim.gate.vcd import read_ports
 from tilewright.cosim.runner import run
 from tilewright.cosim.toolchain import verilator_root
 
@@ -169,6 +168,7 @@ def simulate(label, params, verilog, toplevel, testbench, testcase, *, seed,
     try:
         toggles = parse_coverage(result.directory / "coverage.dat", toplevel)
         cycles = _clock_cycles(result.directory / "results.xml")
+        from tilewright.cosim.gate.vcd import read_ports   # numpy: only after a run
         ports = None if trace is None else read_ports(result.directory / "dump.vcd", trace)
     finally:
         shutil.rmtree(result.directory, ignore_errors=True)

@@ -23,7 +23,6 @@ simulatable Verilog netlist with the cells' behavioural models (``read_liberty
 
 import hashlib
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tilewright.cosim.gate.liberty import LibertyError, default_liberty, load_liberty
+from tilewright.files import write_atomically
 
 __all__ = ["SynthResult", "SynthesisError", "synthesize", "script", "DONT_USE"]
 
@@ -139,11 +139,8 @@ def synthesize(verilog, top, *, liberty=None, generic=False, dont_use=DONT_USE, 
             pass
     result = _synthesize(verilog, top, lib, dont_use, blackboxes)
     if cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cached)
+        write_atomically(cached, lambda tmp: tmp.write_bytes(
+            pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
     return result
 
 

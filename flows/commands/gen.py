@@ -69,9 +69,13 @@ def _gen_command(block):
               help="output folder (with --config)")
 @click.option("--lint/--no-lint", default=True, show_default=True,
               help="lint with verilator -Wall (named waivers only) before writing")
+@click.option("--top/--no-top", "with_top", default=False, show_default=True,
+              help="with --config: emit the accelerator top of its [accelerator] table too, "
+                   "besides the PE (not AccelTran-Edge's 64 PEs, past Amaranth's port "
+                   "limit: docs/measurements.md)")
 @click.pass_context
 @fail_on_user_errors
-def COMMAND(ctx, config_spec, output, lint):
+def COMMAND(ctx, config_spec, output, lint, with_top):
     """Generate lint-clean Verilog for one block (`gen BLOCK --help`) or a config."""
     if ctx.invoked_subcommand is not None:
         return
@@ -85,14 +89,20 @@ def COMMAND(ctx, config_spec, output, lint):
     from tqdm import tqdm
 
     from tilewright.flows.config import load_config
-    from tilewright.flows.generate import generate, write
+    from tilewright.flows.generate import accelerator_params, generate, write
     config = load_config(config_spec)
-    steps = len(config.instances) * (2 if lint else 1)
+    jobs = [(inst.block, inst.params, inst.instance) for inst in config.instances]
+    if config.accelerator is not None:      # its PE (and top), from the [accelerator] fields
+        from tilewright.flows.model.hardware import load_accelerator
+        built = accelerator_params(load_accelerator({"name": config.name,
+                                                     "accelerator": config.accelerator}))
+        jobs += [(block, built[block], block) for block in ("pe", "top")[:1 + with_top]]
+    steps = len(jobs) * (2 if lint else 1)
     with tqdm(total=steps, desc=f"gen {config.name}", unit="step", file=sys.stderr) as bar:
         items = []
-        for inst in config.instances:
-            bar.set_postfix_str(f"{inst.instance}: elaborate")
-            items.append(generate(inst.block, inst.params, inst.instance))
+        for block, params, instance in jobs:
+            bar.set_postfix_str(f"{instance}: elaborate")
+            items.append(generate(block, params, instance))
             bar.update()
 
         def linting(item):          # called as each lint starts: the one before is done

@@ -50,9 +50,12 @@ class MainMemory:
     energy_pj_per_bit: float
     latency_ns: float
 
-    def transfer_cycles(self, nbytes, clock_mhz):
-        """Cycles at ``clock_mhz`` to move ``nbytes``: latency plus bytes over bandwidth."""
-        seconds = self.latency_ns * 1e-9 + nbytes / (self.bandwidth_gbps * 1e9)
+    def transfer_cycles(self, nbytes, clock_mhz, *, posted=False):
+        """Cycles at ``clock_mhz`` to move ``nbytes``: latency plus bytes over bandwidth; a
+        ``posted`` write (a store: the accelerator is done when memory has taken its last
+        byte) waits for no latency."""
+        latency = 0.0 if posted else self.latency_ns
+        seconds = latency * 1e-9 + nbytes / (self.bandwidth_gbps * 1e9)
         return math.ceil(seconds * clock_mhz * 1e6)
 
 

@@ -1,9 +1,10 @@
 """Plots of a :class:`~tilewright.flows.model.result.Result` (AccelTran Figs. 17-18 style):
-utilisation over time per unit class, and energy and area by component."""
+utilisation over time per unit class, and energy and area by component; and the timeline
+of a layer's ops on the model against the RTL (``tilewright regress --layer``)."""
 
 import numpy as np
 
-__all__ = ["utilisation_series", "plot_utilisation", "plot_breakdown"]
+__all__ = ["utilisation_series", "plot_utilisation", "plot_breakdown", "plot_timeline"]
 
 
 def utilisation_series(result, bins=200):
@@ -61,6 +62,29 @@ def plot_breakdown(result, path):
         ax.set_xlabel(f"% of {title}, total {total:.3g}")
     axes[0].set_title("energy by component")
     axes[1].set_title("area by component")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_timeline(rows, path, title):
+    """A PNG at ``path``: every op of ``rows`` (dicts with ``op``, ``model_start``,
+    ``model_end``, ``rtl_start``, ``rtl_end``) as two bars, the model's schedule above the
+    RTL's measured span."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(10, 0.28 * len(rows) + 1.4))
+    for k, row in enumerate(rows):
+        y = len(rows) - 1 - k
+        ax.barh(y + 0.18, row["model_end"] - row["model_start"], left=row["model_start"],
+                height=0.34, color="tab:blue", label="model" if k == 0 else None)
+        ax.barh(y - 0.18, row["rtl_end"] - row["rtl_start"], left=row["rtl_start"],
+                height=0.34, color="tab:orange", label="RTL" if k == 0 else None)
+    ax.set_yticks(range(len(rows)), [r["op"] for r in rows][::-1], fontsize=7)
+    ax.set_xlabel("cycle")
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -45,7 +45,8 @@ class Program:
     ``(main-memory word address, words)`` the testbench must place there (``input`` and
     every weight); ``output``: ``(address, words)`` of the stored result; ``memory_words``:
     main memory's size; ``timeline``: per instruction index of a tile, ``(op name, model
-    start, model end)``; ``cycles``: the model's total."""
+    start, model end)``; ``cycles``: the model's total; ``buffer_words``: the words of the
+    activation and weight regions the program uses."""
 
     instructions: list
     loads: dict
@@ -53,6 +54,18 @@ class Program:
     memory_words: int
     timeline: dict = field(default_factory=dict)
     cycles: int = 0
+    buffer_words: dict = field(default_factory=dict)
+
+    def spans(self, issued, cycles):
+        """Op name → ``((model start, end), (RTL start, end))`` over the op's instructions:
+        the model's timeline, and on the RTL each instruction's issue edge (``issued``,
+        per instruction) to that plus its ``cycles``."""
+        out = {}
+        for k, (name, start, end) in self.timeline.items():
+            model, rtl = out.get(name, ((start, end), (issued[k], issued[k] + cycles[k])))
+            out[name] = ((min(model[0], start), max(model[1], end)),
+                         (min(rtl[0], issued[k]), max(rtl[1], issued[k] + cycles[k])))
+        return out
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,8 @@ def _layout(workload, hardware):
             loads[op.name] = (mem.take(op.elements), op.elements)
     store = next(op for op in workload.ops if op.kind == "store")
     output = (mem.take(store.elements), store.elements)
-    return matrices, weights, loads, output, mem.next
+    used = {"activation": act.next, "weight": wgt.next}
+    return matrices, weights, loads, output, mem.next, used
 
 
 class _Units:
@@ -194,8 +208,8 @@ def _tiles(box):
 class _Lowering:
     def __init__(self, workload, hardware, plans, tau):
         self.workload, self.hw, self.plans, self.tau = workload, hardware, plans, tau
-        (self.matrices, self.weights, self.loads, self.output,
-         self.memory_words) = _layout(workload, hardware)
+        (self.matrices, self.weights, self.loads, self.output, self.memory_words,
+         self.used) = _layout(workload, hardware)
         self.ops = {op.name: op for op in workload.ops}
 
     def flags(self, op, transpose=False):
@@ -312,4 +326,4 @@ def lower(workload, hardware, mapping, plans, sched, *, tau=None):
     low = _Lowering(workload, hardware, plans, tau)
     instructions, timeline = low.run(sched)
     return Program(instructions, low.loads, low.output, low.memory_words, timeline,
-                   sched.cycles)
+                   sched.cycles, low.used)

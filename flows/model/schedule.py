@@ -166,7 +166,8 @@ class _Run:
         op = self.plans[name].op
         if op.unit == "dma":
             nbytes = math.ceil(self.plans[name].memory_bits / 8)
-            self.remaining[name] = [[1, self.memory.transfer_cycles(nbytes, self.clock)]]
+            self.remaining[name] = [[1, self.memory.transfer_cycles(
+                nbytes, self.clock, posted=op.kind == "store")]]
         else:
             self.timing[name].compute_data = max(0.0, self.load_ready[name]
                                                  - self.compute_ready[name])

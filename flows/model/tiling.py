@@ -26,8 +26,12 @@ tile fetched once serves them all), and each PE's first tile is a fetch too.
 
 Softmax and layer norm (C-OP-5, 8, 11): a row longer than the unit's length (by default
 the spatial tile ``t``) is processed as vectors of that length, as AccelTran's tiled
-modules do; a tile of ``b×x`` rows occupies one unit for ``b·x·⌈y/length⌉`` vectors at the
-record's initiation interval.
+modules do; a tile of ``b×x`` rows occupies one unit for ``v = b·x·⌈y/length⌉`` vectors:
+``(v − 1)`` initiation intervals of the record, then the last vector's span from its first
+value in to its last value out, ``(length − 1) + latency + length`` (the record's latency
+counts from the last value in to the first value out). A unit whose interval covers a
+whole vector (softmax, layer norm: the interval is the span less one cycle) thus takes
+``v·II + 1``; the RTL's sequencer takes one cycle more (its buffer read).
 
 Storage: with the sparsity modules, matrices are stored compressed — non-zeros at
 ``il+fl`` bits plus one mask bit per value in the mask buffer (AccelTran §III-B6); the
@@ -174,12 +178,14 @@ def _vector_op(op, hw, mapping, records, sparsity):
     t, tb = mapping.spatial_tile, mapping.batch_tile
     record = records[op.kind]
     per_row = math.ceil(op.y / hw.vector_length(op.kind))
+    length = hw.vector_length(op.kind)
+    span = (length - 1) + record.latency_cycles + length     # one vector, in to out
     classes, boxes = [], []
     for bs, bn, b0 in _chunks(op.b, tb):
         for xs, xn, x0 in _chunks(op.x, t):
             vectors = bs * xs * per_row
-            classes.append((bn * xn, math.ceil(vectors * record.initiation_interval) - 1
-                            + record.latency_cycles))
+            classes.append((bn * xn, math.ceil((vectors - 1) * record.initiation_interval)
+                            + span))
             boxes.append(((b0, bs, bn), (x0, xs, xn)))
     plan = Plan(op, op.kind, classes, boxes)
     plan.vectors = op.b * op.x * per_row

@@ -20,6 +20,7 @@ import torch
 from tilewright.fixedpoint import check_choice, check_int
 from tilewright.golden.models import data
 from tilewright.golden.models.encoder import Encoder, EncoderConfig, check_skip
+from tilewright.files import write_atomically
 
 __all__ = ["TASKS", "TrainConfig", "task_data", "default_config", "train", "evaluate",
            "accuracy", "model_cache"]
@@ -124,9 +125,7 @@ def _train(task, cfg, tcfg, numerics, split, path, log):
         torch.set_num_threads(threads)
     model.numerics = type(model.numerics)()
     if path is not None:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)
+        write_atomically(path, lambda tmp: torch.save(model.state_dict(), tmp))
     return model
 
 

@@ -15,7 +15,6 @@ import copy
 import fcntl
 import hashlib
 import json
-import os
 import random
 from dataclasses import asdict, dataclass
 
@@ -24,6 +23,7 @@ import torch
 from tilewright.flows.search.codesign.supernet import Supernet
 from tilewright.flows.search.codesign.validity import transformer_error
 from tilewright.golden.models.train import TASKS, model_cache, task_data
+from tilewright.files import write_atomically
 
 __all__ = ["AccuracySettings", "AccuracyEvaluator", "sample_transformer"]
 
@@ -86,7 +86,7 @@ class AccuracyEvaluator:
                     rng = random.Random(self.settings.seed)
                     self._fit(net, lambda: sample_transformer(self.space, rng),
                               self.settings.supernet_epochs, self.settings.lr)
-                    _save_atomic(path, lambda tmp: torch.save(net.state_dict(), tmp))
+                    write_atomically(path, lambda tmp: torch.save(net.state_dict(), tmp))
             self._net = net
         return self._net
 
@@ -103,7 +103,7 @@ class AccuracyEvaluator:
         self._fit(net, lambda: transformer, None, self.settings.finetune_lr, seed=seed,
                   steps=self.settings.finetune_steps)
         acc = self._accuracy(net, transformer)
-        _save_atomic(path, lambda tmp: tmp.write_text(json.dumps(
+        write_atomically(path, lambda tmp: tmp.write_text(json.dumps(
             {"accuracy": acc, "transformer": transformer.to_dict()})))
         return acc
 
@@ -149,10 +149,3 @@ class AccuracyEvaluator:
         pred = torch.cat([net(split.x_test[i:i + 500], transformer).argmax(1)
                           for i in range(0, len(split.y_test), 500)])
         return float((pred == split.y_test).float().mean())
-
-
-def _save_atomic(path, write):
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
