@@ -36,7 +36,7 @@ from typing import Callable
 
 from tilewright.cosim.gate.energy import dynamic_energy
 from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
-from tilewright.cosim.gate.replay import top_ports
+from tilewright.cosim.gate.ports import top_ports
 from tilewright.cosim.gate.synth import synthesize
 from tilewright.flows.characterize import (DEFAULT_SEED, characterize, energy_components,
                                            library_node, record_key, stimulus_runs)
