@@ -62,7 +62,8 @@ from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, 
 from tilewright.flows.generate import generate
 
 __all__ = ["characterize", "characterize_into", "replay_command", "GateMismatch",
-           "GATE_SIMULATORS", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES"]
+           "GATE_SIMULATORS", "DEFAULT_SEED", "IDLE_CYCLES", "LIBRARY_NODES", "record_key",
+           "stimulus_runs", "energy_components", "library_node"]
 
 DEFAULT_SEED = 1               # fixed: the same inputs give the same numbers
 #: The two lengths (cycles after reset) of the idle runs; their difference is charged.
@@ -71,7 +72,8 @@ IDLE_CYCLES = (32, 160)
 LIBRARY_NODES = {"sky130": 130}
 
 
-def _node(library_name):
+def library_node(library_name):
+    """The technology node (nm) of a library by its name, or ``None``."""
     for prefix, node in LIBRARY_NODES.items():
         if library_name.startswith(prefix):
             return node
@@ -127,10 +129,29 @@ def _verilog_digest(block_name, params_json, tools):
     return digest[:12]
 
 
-def _components(energy):
+def energy_components(energy):
+    """An :class:`EnergyReport`'s components (pJ) as a dict."""
     return {"internal": energy.internal_pj, "switching": energy.switching_pj,
             "input_pins": energy.input_pin_pj, "clock": energy.clock_pj,
             "total": energy.total_pj}
+
+
+def record_key(block_name, params_json, head, wires, *, clock_mhz, seed, stimulus, test,
+               **method):
+    """``(key, context, tools, generator_version)`` of the record of ``block_name`` with
+    resolved parameters ``params_json`` (sorted JSON) measured with the library whose
+    :func:`~tilewright.cosim.gate.liberty.library_head` is ``head`` and wire-load model
+    ``wires`` (or ``None``) at ``clock_mhz`` on ``test``'s ``stimulus`` with ``seed``;
+    ``method`` names how it is measured. Elaborates nothing when the Verilog's digest is
+    known (:func:`_verilog_digest`)."""
+    tools = {**tool_versions(), "tilewright": _version()}
+    generator_version = f"{_version()}+{_verilog_digest(block_name, params_json, tools)}"
+    context = {**method, "library": head.sha256, "clock_mhz": float(clock_mhz),
+               "seed": seed, "stimulus": stimulus, "test": test, "slew_ns": NOMINAL_SLEW_NS,
+               "idle": IDLE_CYCLES,
+               "wire_load": None if wires is None else dataclasses.asdict(wires)}
+    key = cost_key(block_name, json.loads(params_json), generator_version, tools, context)
+    return key, context, tools, generator_version
 
 
 def _ports(netlist):
@@ -158,14 +179,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     lib_path = liberty if liberty is not None else default_liberty()
     head, _ = library_head(lib_path)        # the whole library only when measuring
     wires = head.wire_load(wire_load)
-    wire_figures = None if wires is None else dataclasses.asdict(wires)
-    tools = {**tool_versions(), "tilewright": _version()}
-    generator_version = f"{_version()}+{_verilog_digest(block_name, params_json, tools)}"
-    context = {"method": METHOD_VERSION, "library": head.sha256,
-               "clock_mhz": float(clock_mhz), "seed": seed, "stimulus": stimulus,
-               "test": block.stimulus, "slew_ns": NOMINAL_SLEW_NS, "idle": IDLE_CYCLES,
-               "wire_load": wire_figures}
-    key = cost_key(block_name, json.loads(params_json), generator_version, tools, context)
+    key, context, tools, generator_version = record_key(
+        block_name, params_json, head, wires, clock_mhz=clock_mhz, seed=seed,
+        stimulus=stimulus, test=block.stimulus, method=METHOD_VERSION)
     if db is not None and not force:
         found = db.get(key)
         if found is not None:
@@ -179,8 +195,9 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     with ThreadPoolExecutor(max_workers=3) as pool:      # independent: use both cores
         synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path)
         if native:
-            rtl_runs = _runs(pool, block_name, item.params, item.verilog, item.instance,
-                             block, seed, stimulus, declared, trace=True)
+            rtl_runs = stimulus_runs(pool, block_name, item.params, item.verilog,
+                                     item.instance, block, seed, stimulus, declared,
+                                     trace=True)
         else:
             rtl_runs = [simulate(block_name, item.params, item.verilog, item.instance,
                                  block.testbench, block.stimulus, seed=seed,
@@ -194,9 +211,10 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         if native:
             gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
         else:
-            gate, twice, *idle = _runs(pool, f"{block_name}-gate", item.params,
-                                       synth.gate_verilog, item.instance, block, seed,
-                                       stimulus, declared, public=tuple(ports))
+            gate, twice, *idle = stimulus_runs(pool, f"{block_name}-gate", item.params,
+                                               synth.gate_verilog, item.instance, block,
+                                               seed, stimulus, declared,
+                                               public=tuple(ports))
     stage("static timing")
     timing = critical_path(synth.netlist, library, item.verilog, wire_load=wires)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
@@ -230,19 +248,19 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
                  "wire_load_model": wire_load},
         operations=ops, cycles=stim["cycles"], latency_cycles=stim["latency"],
         initiation_interval=stim["initiation_interval"], clock_mhz=float(clock_mhz),
-        technology=library.name, node_nm=_node(library.name),
+        technology=library.name, node_nm=library_node(library.name),
         tools={**tools, "yosys": synth.yosys}, stimulus={**stim, "kind": stimulus,
                                                          "seed": seed, "test": block.stimulus},
         fmax_mhz=timing.fmax_mhz, cells=synth.cells,
         idle_pj_per_cycle=idle_energy.total_pj / idle_energy.clock_cycles,
         details={"sequential_area_um2": synth.sequential_area, "cell_count": synth.cell_count,
                  "library_path": str(lib_path), "slew_ns": NOMINAL_SLEW_NS,
-                 "wire_load": wire_figures,
-                 "energy_pj": _components(energy),
+                 "wire_load": context["wire_load"],
+                 "energy_pj": energy_components(energy),
                  "energy_by_cell_type_pj": energy.by_cell_type,
                  "marginal_operations": more_ops, "marginal_cycles": energy.clock_cycles,
                  "idle": {"cycles": idle_energy.clock_cycles, "toggles": idle_energy.toggles,
-                          "energy_pj": _components(idle_energy)},
+                          "energy_pj": energy_components(idle_energy)},
                  "run_energy_pj": {"operations": [ops, ops + more_ops],
                                    "clock_cycles": [gate.clock_cycles, twice.clock_cycles],
                                    "total": [once.total_pj, once.total_pj + energy.total_pj]},
@@ -263,8 +281,8 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
 GATE_SIMULATORS = ("native", "verilator")
 
 
-def _runs(pool, label, params, verilog, toplevel, block, seed, stimulus, ports, *,
-          public=None, trace=False):
+def stimulus_runs(pool, label, params, verilog, toplevel, block, seed, stimulus, ports, *,
+                  public=None, trace=False):
     """The four runs characterization measures on ``verilog``, on ``pool`` (an
     executor; the first run builds, the others wait for the build): the stimulus test
     once and twice over, then at rest for each of :data:`IDLE_CYCLES`; with ``trace``,

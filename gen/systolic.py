@@ -25,8 +25,11 @@ Operands are skewed inside the block (row r of the array sees its operand r cycl
 column c c cycles late) and results de-skewed, so users stream plain rows and columns.
 Each PE adds its product to the partial sum in ``acc_width`` bits, wrapping or saturating
 on every addition, in ascending k order; outputs are raw accumulators (``2·fl`` fraction
-bits). Partial sums of different K-folds are added outside the array (in the output
-buffer, as SCALE-Sim assumes), which :mod:`tilewright.cosim.gemm_driver` does.
+bits). In ``ws``/``is`` row r holds its partial sum in only the
+``min(acc_width, 2·(il+fl) + ⌈log2(r+1)⌉)`` bits it can ever need
+(:mod:`tilewright.gen.systolic_cell`), which gives the same results. Partial sums of
+different K-folds are added outside the array (in the output buffer, as SCALE-Sim
+assumes), which :mod:`tilewright.cosim.gemm_driver` does.
 
 Back-pressure: one global stall. When ``o`` is valid and not ready the whole array, the
 skew/de-skew registers and the load/stream handshakes freeze for that cycle; with ``o``
@@ -54,23 +57,23 @@ from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tilewright.blocks import Block, Param, accumulator_width, format_params, format_width
-from tilewright.fixedpoint import OVERFLOWS, FixedFormat, check_choice
+from tilewright.blocks import Block, Param
+from tilewright.fixedpoint import check_choice
 from tilewright.gen.fixed_ops import fit
+from tilewright.gen.systolic_cell import (NUMERIC_PARAMS, Accumulating, SystolicCell,
+                                          numeric_constraints, row_cell_params)
 
 __all__ = ["SystolicArray", "DATAFLOWS"]
 
 DATAFLOWS = ("ws", "is", "os")
 MAX_DIM = 64
-MAX_OPERAND_WIDTH = 24
-MAX_ACC_WIDTH = 56
 
 
 def _ceil(a, b):
     return -(-a // b)
 
 
-class SystolicArray(wiring.Component):
+class SystolicArray(Accumulating, wiring.Component):
     """R×C systolic array with stream interfaces (see the module docstring).
 
     Parameters
@@ -107,11 +110,9 @@ class SystolicArray(wiring.Component):
     def __init__(self, *, rows=8, cols=8, dataflow="ws", il=8, fl=0, acc_width=None,
                  overflow="wrap"):
         BLOCK.check(locals())
-        fmt = FixedFormat(il, fl)
-        if acc_width is None:
-            acc_width = max(32, 2 * fmt.width)
+        self._set_numerics(il, fl, acc_width, overflow)
         self._rows, self._cols, self._dataflow = rows, cols, dataflow
-        self._fmt, self._acc_width, self._overflow = fmt, acc_width, overflow
+        fmt, acc_width = self._fmt, self._acc_width
         members = {"i": In(stream.Signature(self.input_layout(rows, cols, dataflow,
                                                                 fmt.width))),
                    "o": Out(stream.Signature(data.ArrayLayout(signed(acc_width), cols)))}
@@ -222,18 +223,6 @@ class SystolicArray(wiring.Component):
         return self._dataflow
 
     @property
-    def fmt(self):
-        return self._fmt
-
-    @property
-    def acc_width(self):
-        return self._acc_width
-
-    @property
-    def overflow(self):
-        return self._overflow
-
-    @property
     def latency(self):
         return self.pipeline_latency(self._rows, self._cols, self._dataflow)
 
@@ -270,19 +259,18 @@ class SystolicArray(wiring.Component):
         advance = Signal()
         m.d.comb += advance.eq(~self.o.valid | self.o.ready)
 
-        # Stationary tile, loaded one row per beat, then streaming until `last`, then a
-        # wait of max(C-2, 0) cycles until the last wavefront has passed every row.
-        stat = [[Signal(signed(w), name=f"s_{r}_{c}") for c in range(C)] for r in range(R)]
+        # Stationary tile (in the cells, tilewright.gen.systolic_cell), loaded one row per
+        # beat, then streaming until `last`, then a wait of max(C-2, 0) cycles until the
+        # last wavefront has passed every row.
         load_sel = Signal(R, init=1)        # one-hot: the row the next load beat writes
         loading, streaming, waiting = Signal(init=1), Signal(), Signal()
         gap = max(C - 2, 0)
         wait = Signal(range(max(gap, 2)))
         m.d.comb += [self.load.ready.eq(advance & loading),
                      self.i.ready.eq(advance & streaming)]
-        with m.If(self.load.valid & self.load.ready):
-            for r in range(R):
-                with m.If(load_sel[r]):
-                    m.d.sync += [stat[r][c].eq(self.load.payload[c]) for c in range(C)]
+        load_fire = Signal()
+        m.d.comb += load_fire.eq(self.load.valid & self.load.ready)
+        with m.If(load_fire):
             m.d.sync += load_sel.eq(load_sel.rotate_left(1))
             with m.If(load_sel[R - 1]):
                 m.d.sync += [loading.eq(0), streaming.eq(1)]
@@ -305,24 +293,27 @@ class SystolicArray(wiring.Component):
             m.d.comb += x.eq(Mux(take, self.i.payload.data[r], 0))
             a_in = self._skew(m, advance, x, r, f"skew_{r}")
             for c in range(C):
-                p = Signal(signed(self._acc_width), name=f"p_{r}_{c}")
-                with m.If(advance):
-                    m.d.sync += p.eq(self._mac(0 if psum[c] is None else psum[c], a_in,
-                                               stat[r][c]))
-                psum[c] = p
-                if c < C - 1:
-                    a_reg = Signal(signed(w), name=f"a_{r}_{c}")
-                    with m.If(advance):
-                        m.d.sync += a_reg.eq(a_in)
-                    a_in = a_reg
+                cell = SystolicCell(**row_cell_params(
+                    r, il=self._fmt.il, fl=self._fmt.fl, acc_width=self._acc_width,
+                    overflow=self._overflow))
+                m.submodules[f"pe_{r}_{c}"] = cell
+                m.d.comb += [cell.advance.eq(advance), cell.load.eq(load_fire & load_sel[r]),
+                             cell.w_in.eq(self.load.payload[c]), cell.a_in.eq(a_in)]
+                if r:
+                    m.d.comb += cell.psum_in.eq(psum[c])
+                psum[c], a_in = cell.psum_out, cell.a_out
 
         valid = take
         for j in range(R + C - 1):
             valid = self._skew(m, advance, valid, 1, f"valid_{j}")
+        # the bottom row's sums, de-skewed and registered in their own width, then
+        # sign-extended to the accumulator's
         aligned = [self._skew(m, advance, psum[c], C - 1 - c, f"deskew_{c}") for c in range(C)]
+        out = [Signal.like(psum[c], name=f"out_{c}") for c in range(C)]
         with m.If(advance):
             m.d.sync += self.o.valid.eq(valid)
-            m.d.sync += [self.o.payload[c].eq(aligned[c]) for c in range(C)]
+            m.d.sync += [out[c].eq(aligned[c]) for c in range(C)]
+        m.d.comb += [self.o.payload[c].eq(out[c]) for c in range(C)]
 
     def _elaborate_os(self, m):
         R, C, w = self._rows, self._cols, self._fmt.width
@@ -402,13 +393,9 @@ BLOCK = Block(
         Param("rows", int, 8, "array rows R, from 1 to 64", low=1, high=MAX_DIM),
         Param("cols", int, 8, "array columns C, from 1 to 64", low=1, high=MAX_DIM),
         Param("dataflow", str, "ws", "weight-, input- or output-stationary", DATAFLOWS),
-        *format_params(8, 0, " of the operands"),
-        Param("acc_width", int, None, "accumulator bits (default max(32, 2·(il+fl)))",
-              optional=True),
-        Param("overflow", str, "wrap", "overflow at every accumulation", OVERFLOWS),
+        *NUMERIC_PARAMS,
     ),
-    constraints=(format_width(MAX_OPERAND_WIDTH, "the systolic array"),
-                 accumulator_width(MAX_ACC_WIDTH)),
+    constraints=numeric_constraints("the systolic array"),
     toplevel="systolic",
     testbench="tilewright.cosim.tb_systolic",
     facts=_facts,

@@ -28,6 +28,7 @@ SMALL = {
     "softmax": {"t": 4, "il": 4, "fl": 4, "lut_depth": 16, "exp_bits": 8, "out_fl": 8},
     "layer-norm": {"n": 4, "il": 4, "fl": 4},
     "systolic": {"rows": 2, "cols": 2, "dataflow": "os", "il": 4, "fl": 0},
+    "systolic-cell": {"il": 4, "fl": 0, "acc_width": 8},
 }
 DEFAULT = ("post-sparsity",)
 #: Composites too large to characterize flat: their costs are composed from their parts'.

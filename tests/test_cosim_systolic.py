@@ -5,8 +5,9 @@ Each parameter set builds once (cached by content) and runs the three cocotb tes
 GEMMs with valid gaps and back-pressure, extreme-value corners, and a full-rate GEMM whose
 measured cycles (in total and per fold) must equal the closed-form model.
 
-Default suite: a 1×1 weight-stationary array, a 2×4 output-stationary one that saturates
-and PIVOT's full-size 64×36 input-stationary array on DeiT-S's QKV GEMM (every dataflow,
+Default suite: an 8×1 weight-stationary array whose rows narrow their partial sums
+(4, 5, then 6 bits, the accumulator, where the corners saturate), a 2×4 output-stationary
+one that saturates and PIVOT's full-size 64×36 input-stationary array on DeiT-S's QKV GEMM (every dataflow,
 both overflow modes); the other shapes are ``full``.
 """
 
@@ -22,11 +23,13 @@ from tilewright.gen.systolic import SystolicArray
 pytestmark = pytest.mark.cosim
 
 SPREAD = [
-    dict(rows=1, cols=1, dataflow="ws"),
+    # rows of 4, 5 and 6 bits (capped at acc_width), saturating in the last row
+    dict(rows=8, cols=1, dataflow="ws", il=2, fl=0, acc_width=6, overflow="saturate"),
     dict(rows=2, cols=4, dataflow="os", il=4, fl=4, acc_width=16, overflow="saturate"),
 ]
 
 FULL = [
+    dict(rows=1, cols=1, dataflow="ws"),
     dict(rows=3, cols=2, dataflow="is", acc_width=16, overflow="wrap"),
     dict(rows=1, cols=1, dataflow="os", overflow="saturate", acc_width=16),
     dict(rows=4, cols=3, dataflow="ws", il=4, fl=12, overflow="wrap"),

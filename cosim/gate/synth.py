@@ -64,16 +64,20 @@ class SynthResult:
     library_path: str
     library_sha256: str
     yosys: str
+    blackbox_cells: dict = None
+
 
     @property
     def cell_count(self):
         return sum(self.cells.values())
 
 
-def script(top, liberty=None, dont_use=DONT_USE):
-    """The Yosys commands, one per line; ``liberty=None`` means generic gates."""
-    cmds = ["read_verilog -sv design.v", f"synth -top {top} -flatten",
-            "delete t:$scopeinfo"]
+def script(top, liberty=None, dont_use=DONT_USE, blackboxes=()):
+    """The Yosys commands, one per line; ``liberty=None`` means generic gates;
+    ``blackboxes``: module-name patterns emptied before synthesis (their instances stay
+    as cells of the netlist, their contents are not synthesized)."""
+    cmds = ["read_verilog -sv design.v", *(f"blackbox {p}" for p in blackboxes),
+            f"synth -top {top} -flatten", "delete t:$scopeinfo"]
     if liberty is not None:
         avoid = " ".join(f"-dont_use {p}" for p in dont_use)
         cmds += [f"dfflibmap {avoid} -liberty {liberty}",
@@ -102,35 +106,38 @@ print("TILEWRIGHT-YOSYS-VERSION", ys.yosys_maybe_version() if hasattr(ys, "yosys
 """
 
 
-def _cache_file(verilog, top, lib, generic, dont_use):
+def _cache_file(verilog, top, lib, generic, dont_use, blackboxes):
     from importlib.metadata import version
 
     from tilewright.cosim.runner import cache_root
     blob = json.dumps([verilog, top, lib.sha256 if lib else None, generic, list(dont_use),
-                       script(top, "L" if lib else None, dont_use), version("pyosys")])
+                       script(top, "L" if lib else None, dont_use, blackboxes),
+                       version("pyosys")])
     key = hashlib.sha256(blob.encode()).hexdigest()[:24]
     return cache_root().parent / "synth" / f"{key}.pickle"
 
 
-def synthesize(verilog, top, *, liberty=None, generic=False, dont_use=DONT_USE, cache=True):
+def synthesize(verilog, top, *, liberty=None, generic=False, dont_use=DONT_USE, blackboxes=(),
+               cache=True):
     """Synthesize Verilog ``verilog`` (text) with top module ``top``.
 
     ``liberty``: path of a ``.lib``/``.lib.gz`` (default: the shipped sky130 library);
     ``generic=True`` maps to Yosys' internal gates instead (no area, no leakage).
+    ``blackboxes``: module-name patterns left unsynthesized (:func:`script`).
     Results are cached by content (Verilog, library hash, script, pyosys version) unless
     ``cache=False``.
     """
     lib = None
     if not generic:
         lib = load_liberty(liberty if liberty is not None else default_liberty())
-    cached = _cache_file(verilog, top, lib, generic, dont_use)
+    cached = _cache_file(verilog, top, lib, generic, dont_use, blackboxes)
     if cache and cached.exists():
         try:
             with open(cached, "rb") as f:
                 return pickle.load(f)
         except Exception:
             pass
-    result = _synthesize(verilog, top, lib, dont_use)
+    result = _synthesize(verilog, top, lib, dont_use, blackboxes)
     if cache:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
@@ -140,7 +147,7 @@ def synthesize(verilog, top, *, liberty=None, generic=False, dont_use=DONT_USE, 
     return result
 
 
-def _synthesize(verilog, top, lib, dont_use):
+def _synthesize(verilog, top, lib, dont_use, blackboxes):
     with tempfile.TemporaryDirectory(prefix="tilewright-synth-") as work:
         work = Path(work)
         (work / "design.v").write_text(verilog)
@@ -150,7 +157,8 @@ def _synthesize(verilog, top, lib, dont_use):
             from tilewright.cosim.gate.liberty import read_text
             lib_file.write_bytes(read_text(lib.path))
             lib_arg = str(lib_file)
-        (work / "script.ys").write_text("\n".join(script(top, lib_arg, dont_use)) + "\n")
+        commands = script(top, lib_arg, dont_use, blackboxes)
+        (work / "script.ys").write_text("\n".join(commands) + "\n")
         proc = subprocess.run([sys.executable, "-c", _WORKER, "script.ys"], cwd=work,
                               capture_output=True, text=True)
         log = proc.stdout + proc.stderr
@@ -159,10 +167,18 @@ def _synthesize(verilog, top, lib, dont_use):
             raise SynthesisError(f"yosys failed on {top} (exit {proc.returncode}):\n{tail}")
         version = log.split("TILEWRIGHT-YOSYS-VERSION", 1)[1].strip().splitlines()[0]
         stat = json.loads((work / "stat.json").read_text())
-        netlist = json.loads((work / "netlist.json").read_text())["modules"][top]
+        modules = json.loads((work / "netlist.json").read_text())["modules"]
+        netlist = modules[top]
         gate = (work / "gate.v").read_text() if lib is not None else None
     module = stat["modules"].get(f"\\{top}") or stat["modules"][top]
-    cells = dict(sorted(module["num_cells_by_type"].items()))
+    boxed = {name for name, mod in modules.items()
+             if int(mod.get("attributes", {}).get("blackbox", 0) or 0)}
+    cells, boxes = {}, {}
+    for name, n in sorted(module["num_cells_by_type"].items()):
+        if name.lstrip("\\") in boxed:
+            boxes[name.lstrip("\\")] = n
+        else:
+            cells[name] = n
     area = seq_area = leakage = None
     if lib is not None:
         area, seq_area = float(module["area"]), float(module.get("sequential_area", 0.0))
@@ -172,4 +188,4 @@ def _synthesize(verilog, top, lib, dont_use):
         leakage = sum(lib.cells[c].leakage * n for c, n in cells.items())
     return SynthResult(top, area, seq_area, leakage, cells, netlist, gate,
                        lib.name if lib else "yosys-generic", lib.path if lib else None,
-                       lib.sha256 if lib else None, version)
+                       lib.sha256 if lib else None, version, boxes)

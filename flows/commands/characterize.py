@@ -34,14 +34,18 @@ __all__ = ["COMMAND"]
                    "natively, or running the testbenches on a Verilator build (slower; the "
                    "same figures)")
 @click.option("--force", is_flag=True, help="measure again even when a record exists")
+@click.option("--composed", is_flag=True,
+              help="compose BLOCK's costs from its characterized parts plus its glue logic "
+                   "(for composites too big to measure flat, e.g. PIVOT's 64x36 array)")
 @executor_options
 @fail_on_user_errors
 def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, stimulus,
-            wire_load, gate_sim, force, executor_kind, scheduler, workers):
+            wire_load, gate_sim, force, composed, executor_kind, scheduler, workers):
     """Synthesize, time, simulate (RTL and gate level) and record area, leakage,
     steady-state energy per operation, idle (clocked, no work) power, cycles and fmax of
     BLOCK or of every block of --config (in parallel on --executor). A row marked !
-    assumes a clock above its fmax."""
+    assumes a clock above its fmax. With --composed, BLOCK's record is composed from its
+    parts' records and its glue logic's own measurement."""
     from tilewright.cosim.gate.liberty import LibertyError, library_head
     from tilewright.flows.commands.common import parse_params
     from tilewright.flows.costs.store import open_db
@@ -54,7 +58,11 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
     if block_name is not None:
         given = parse_params(get_block(block_name), raw_params)
         jobs = [(block_name, block_name, check_params(block_name, given))]
+        if composed:
+            _check_composite(block_name, jobs[0][2])
     else:
+        if composed:
+            raise UserError("--composed goes with BLOCK")
         if raw_params:
             raise UserError("--param goes with BLOCK")
         from tilewright.flows.config import load_config
@@ -72,24 +80,38 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
                    stimulus=stimulus, wire_load=wire_load, gate_sim=gate_sim, force=force)
     if block_name is not None:
         with open_db(db_url) as db:
-            rows = [(block_name, _one(block_name, jobs[0][2], db, options))]
+            rows = [(block_name, _one(block_name, jobs[0][2], db, options, composed))]
     else:
         rows = _in_parallel(jobs, db_url, options, executor)
     from tilewright.flows.costs.table import cost_table
     click.echo("\n".join(cost_table(rows)))
 
 
-def _one(block_name, params, db, options):
-    """Characterize one block here, its stages on a progress bar."""
+def _check_composite(block_name, params):
+    from tilewright.flows.compose import COMPOSITES
+    if block_name not in COMPOSITES:
+        raise UserError(f"BLOCK must be one of {', '.join(COMPOSITES)} with --composed, "
+                        f"not {block_name}")
+    try:
+        COMPOSITES[block_name].instances(params)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def _one(block_name, params, db, options, composed):
+    """Characterize (or compose) one block here, its stages on a progress bar."""
     from tqdm import tqdm
 
     from tilewright.cosim.gate.synth import SynthesisError
     from tilewright.cosim.runner import SimulationFailed
     from tilewright.flows.characterize import GateMismatch, characterize
-    with tqdm(total=1, desc="characterize", unit="block", file=sys.stderr) as bar:
+    from tilewright.flows.compose import compose
+    measure = compose if composed else characterize
+    with tqdm(total=1, desc="compose" if composed else "characterize", unit="block",
+              file=sys.stderr) as bar:
         try:
-            record = characterize(block_name, params, db=db, **options,
-                                  on_stage=lambda stage: bar.set_postfix_str(stage))
+            record = measure(block_name, params, db=db, **options,
+                             on_stage=lambda stage: bar.set_postfix_str(stage))
         except (SynthesisError, SimulationFailed, GateMismatch) as e:
             bar.close()
             click.echo(f"tilewright: {block_name} failed: {e}", err=True)
