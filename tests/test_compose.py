@@ -17,7 +17,7 @@ SMALL = dict(rows=1, cols=2, dataflow="ws", il=2, fl=0, acc_width=4)
 
 def test_unknown_composite():
     with pytest.raises(ValueError, match=re.escape(
-            "block must be one of 'systolic' to compose, not 'multiplier'")):
+            "block must be one of 'systolic', 'pe', 'top' to compose, not 'multiplier'")):
         compose("multiplier")
 
 
@@ -30,7 +30,10 @@ def test_output_stationary_has_no_cell_split():
 
 @pytest.mark.parametrize("argv, message", [
     (["characterize", "multiplier", "--composed"],
-     "BLOCK must be one of systolic with --composed, not multiplier"),
+     "BLOCK must be one of systolic, pe, top with --composed, not multiplier"),
+    (["characterize", "pe", "--composed"],
+     "block 'pe' has no stimulus test to compose its energy with (its area and leakage "
+     "compose alone)"),
     (["characterize", "systolic", "--param", "dataflow=os", "--composed"],
      "dataflow must be 'ws' or 'is' to compose the systolic array from systolic-cell "
      "parts, not 'os'"),
