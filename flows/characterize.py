@@ -214,7 +214,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         if "stimulus" not in rtl.report:
             raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' "
                              f"report")
-        stage(f"gate-level simulation ({gate_sim})")
+        stage(f"gate-level simulation ({'native' if native else 'verilator'})")
         if native:
             gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
         else:
