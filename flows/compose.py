@@ -96,7 +96,8 @@ class Composite:
     busy : ``(params, report) -> {instance name: cycles}``, the cycles each instance
         worked in a run of the composite's stimulus test whose report is ``report``:
         its operations and the cycles that switch it like one (they sum to at least the
-        run's operations).
+        run's operations); ``None`` for a block without a stimulus test (area and
+        leakage only).
     pattern : the instances' module-name pattern under the composite's top module
         (``None``: their modules' names).
     """
