@@ -4,11 +4,12 @@ DynaTran, (4, 4) format), and the AccelTran-Edge PE's area and leakage composed 
 parts::
 
     python benchmarks/compose_top.py [--db costs.sqlite] [--json docs/compose-top.json]
-        [--plot docs/compose-top.png] [--edge-db edge.sqlite]
+        [--plot docs/compose-top.png] [--edge-db edge.sqlite [--edge-energy]]
 
 Both records of the top leave out its buffer (a black box: an SRAM macro, costed by a
 memory model). Records are stored in (and reused from) ``--db``; the Edge PE's parts in
-``--edge-db``.
+``--edge-db``; with ``--edge-energy`` also a 1-PE Edge top composed whole, its energy
+included (about 15 min on a 2-core machine).
 """
 
 import argparse
@@ -45,12 +46,23 @@ def edge_pe(db):
     return {"params": params, **composed_area("pe", params, db=db)}
 
 
+def edge_top(db):
+    """A top of one AccelTran-Edge PE composed with its energy, buffers cut to what the
+    stimulus uses (two rounds)."""
+    params = {**accelerator_params(load_accelerator("acceltran-edge"))["top"], "pes": 1,
+              "activation_words": 16384, "weight_words": 1024}
+    record = compose("top", params, db=db)
+    return {"params": params, **{k: getattr(record, k) for k, _ in FIGURES},
+            "operations": record.operations, "cycles": record.cycles, **record.details}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="the top's records (none: no top)")
     parser.add_argument("--json", default=None)
     parser.add_argument("--plot", default=None)
     parser.add_argument("--edge-db", default=None)
+    parser.add_argument("--edge-energy", action="store_true")
     args = parser.parse_args(argv)
     results = {}
     if args.db:
@@ -60,6 +72,8 @@ def main(argv=None):
     if args.edge_db:
         with open_db(args.edge_db) as db:
             results["edge_pe"] = edge_pe(db)
+            if args.edge_energy:
+                results["edge_top"] = edge_top(db)
         print(f"edge PE: {results['edge_pe']['area_um2']:.0f} um2, "
               f"{results['edge_pe']['leakage_mw'] * 1e3:.3f} uW")
     if args.json:
