@@ -59,7 +59,7 @@ from tilewright.flows.costs.store import (DEFAULT_CLOCK_MHZ, DEFAULT_WIRE_LOAD, 
                                           CostRecord)
 from tilewright.flows.generate import generate
 from tilewright.gen.catalogue import get_block
-from tilewright.gen.pe import Pe
+from tilewright.gen.pe import PE_PARAMS, Pe
 from tilewright.gen.systolic import SystolicArray
 from tilewright.gen.systolic_cell import row_cell_params
 
@@ -151,9 +151,8 @@ def _systolic_busy(params, report):
 
 
 def _pe_parts(params):
-    return {name: Part(*part) for name, part in Pe.parts(
-        **{k: params[k] for k in ("lanes", "macs", "softmax", "seq", "features", "il",
-                                  "fl")}).items()}
+    pe = {p.name: params[p.name] for p in PE_PARAMS}
+    return {name: Part(*part) for name, part in Pe.parts(**pe).items()}
 
 
 def _top_parts(params):
