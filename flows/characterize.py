@@ -220,7 +220,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         else:
             gate, twice, *idle = stimulus_runs(
                 pool, f"{block_name}-gate", item.params,
-                synth.gate_verilog + module_sources(item.verilog, synth.blackbox_cells),
+                synth.gate_verilog + module_sources(item.verilog, synth.blackbox_cells or ()),
                 item.instance, block, seed, stimulus, declared, public=tuple(ports))
     netlist = without_blackboxes(synth.netlist, library)
     stage("static timing")
@@ -279,7 +279,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
                  "gate_toggles": once.toggles, "clock_cycles": gate.clock_cycles,
                  "rtl_port_toggles": rtl_ports, "gate_checked": True,
                  "gate_sim": "native" if native else "verilator",
-                 "blackboxes": synth.blackbox_cells})
+                 "blackboxes": synth.blackbox_cells or {}})
     if db is not None:
         db.put(record)
     return record
