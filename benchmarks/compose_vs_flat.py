@@ -31,7 +31,7 @@ def compare(db, rows, cols):
             "glue": composed.details["glue"], "parts": composed.details["parts"]}
 
 
-def plot(results, path):
+def plot(results, path, title="Systolic array (is, int8): composed vs flat characterization"):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -46,7 +46,7 @@ def plot(results, path):
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(FIGURES))],
                   [label for _, label in FIGURES])
     ax.set_ylabel("composed / flat")
-    ax.set_title("Systolic array (is, int8): composed vs flat characterization")
+    ax.set_title(title)
     ax.legend(title="array")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -11,12 +11,18 @@ Tests
   FENCE ALL must be the longest unit's cycles plus the issue skew.
 - ``random_programs``: random programs with random instruction gaps, memory stalls and
   latencies 1 to 4.
+- ``stimulus``: the characterization workload (AccelTran §III-B: every unit of every PE
+  busy at once), :func:`~tilewright.cosim.top_programs.concurrent` over
+  ``TILEWRIGHT_STIMULUS_REPEATS`` rounds; operations are the lanes' multiply-accumulates
+  (M per beat), and ``units`` reports the cycles each unit worked
+  (:func:`~tilewright.cosim.top_programs.unit_work`).
 """
 
 import cocotb
-from tilewright.cosim.bench import record, rng
+from tilewright.cosim.bench import Stimulus, record, rng, stimulus_repeats
 from tilewright.cosim.top_bench import TopBench
-from tilewright.cosim.top_programs import concurrent, directed, random_program
+from tilewright.cosim.top_programs import concurrent, directed, random_program, unit_work
+from tilewright.isa import Instruction
 
 
 @cocotb.test()
@@ -70,3 +76,25 @@ async def random_programs(dut):
                      f"random program {k}")
         words += len(program.image)
     record("random_programs", {"programs": count, "compared_words": words, "mismatches": 0})
+
+
+@cocotb.test()
+async def stimulus(dut):
+    """Every unit of every PE busy, ``TILEWRIGHT_STIMULUS_REPEATS`` rounds on fresh inputs,
+    bit-exact; reports the lanes' multiply-accumulates and each unit's working cycles."""
+    rand = rng("stimulus")
+    tb = TopBench(dut, rand)
+    rounds = stimulus_repeats()
+    program = concurrent(tb.p, rand, rounds=rounds)
+    sent = await tb.run(program.instructions, program.image, tb.expected(program),
+                        "stimulus")
+    work = unit_work(program, tb.cycles)
+    macs = tb.p["macs"] * sum(w["cycles"] for name, w in work.items() if ".lane" in name)
+    cycles = sent[-1] - sent[0]
+    record("units", work)
+    Stimulus(unit="mac", unit_shape=(), operations=macs, cycles=cycles,
+             latency=tb.cycles(Instruction("MATMUL", x=0)), initiation_interval=cycles / macs,
+             operation="multiply-accumulate of a lane, every other unit busy beside",
+             description=f"{rounds} round(s) of loads, a MATMUL on every lane, a SOFTMAX on "
+                         f"every softmax unit, a LAYERNORM and a PRUNE on every PE, stores"
+             ).record()

@@ -7,12 +7,15 @@ with their main-memory images, made race-free with FENCEs (checked by
   of values and mask bits), each followed by a FENCE on its own unit, so that the FENCE's
   issue cycle minus the instruction's is the instruction's cycles.
 - :func:`concurrent`: a MATMUL on every lane of every PE, a LAYERNORM and a PRUNE on every
-  PE, a SOFTMAX on every softmax unit, all issued back to back, then ``FENCE ALL``.
+  PE, a SOFTMAX on every softmax unit, all issued back to back, then ``FENCE ALL``; with
+  ``rounds``, that many times over on fresh inputs (the top's characterization stimulus).
+- :func:`unit_work`: the cycles each unit of a program works, for the composed
+  characterization of the PE and the top (:mod:`tilewright.flows.compose`).
 - :func:`random_program`: rounds of random instructions on random units (random shapes,
   flags and thresholds), ``FENCE ALL`` between rounds; later rounds read earlier results.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -20,7 +23,7 @@ from tilewright.cosim.operands import operands
 from tilewright.fixedpoint import FixedFormat
 from tilewright.isa import FENCE_KINDS, Instruction, address
 
-__all__ = ["Program", "directed", "concurrent", "random_program"]
+__all__ = ["Program", "directed", "concurrent", "random_program", "unit_work"]
 
 _KIND = {"LOAD": "DMA", "STORE": "DMA", "MATMUL": "LANE", "ADD": "LANE",
          "SOFTMAX": "SOFTMAX", "LAYERNORM": "LAYERNORM", "PRUNE": "DYNATRAN"}
@@ -86,6 +89,11 @@ class Program:
         largest value, which the results overwrite)."""
         mem = self.memory([self.fmt.max_int] * n)
         self.add(Instruction("STORE", a=at, mem=mem, n=n), fence)
+
+    def issued(self, kind):
+        """Instructions issued so far to the unit of ``kind`` with index 0 on PE 0 (the
+        DMA's: what a FENCE on it waits for)."""
+        return self._done.get((kind, 0, 0), 0)
 
     def fence_all(self):
         self.instructions.append(Instruction("FENCE", unit=FENCE_KINDS["ALL"]))
@@ -157,38 +165,66 @@ def directed(p, rand):
     return prog.end()
 
 
-def concurrent(p, rand):
-    """Every unit of every PE busy at once, then FENCE ALL."""
+def concurrent(p, rand, rounds=1):
+    """Every unit of every PE busy at once, then FENCE ALL; ``rounds`` times over, each on
+    fresh inputs loaded (and its results stored) in its own round. ``span`` is the first
+    round's."""
     fmt = FixedFormat(p["il"], p["fl"])
     prog = Program(fmt)
     s, f = p["seq"], p["features"]
-    q, k, bias, gamma, beta = _inputs(prog, rand, p)
-    scores = prog.load("activation", operands(rand, fmt, (s, s)))
-    prog.add(Instruction("FENCE", unit=FENCE_KINDS["DMA"], n=6))
-    results = []
-    first = len(prog.instructions)
-    for pe in range(p["pes"]):
-        for lane in range(p["lanes"]):
-            o = prog.alloc("activation", s * s)
-            prog.add(Instruction("MATMUL", pe=pe, unit=lane, flags=("BIAS",), a=q, b=k,
-                                 c=bias, o=o, x=s, y=f, z=s, so=s))
-            results.append((o, s * s))
-        for unit in range(p["softmax"]):
-            o = prog.alloc("activation", s * s)
-            prog.add(Instruction("SOFTMAX", pe=pe, unit=unit, a=scores, o=o, x=s, y=s, so=s))
-            results.append((o, s * s))
-        o = prog.alloc("activation", s * f)
-        prog.add(Instruction("LAYERNORM", pe=pe, a=q, b=gamma, c=beta, o=o, x=s, y=f, so=f))
-        results.append((o, s * f))
-        o = prog.alloc("activation", s * f)
-        prog.add(Instruction("PRUNE", pe=pe, a=q, o=o, x=s, y=f, so=f,
-                             n=1 << max(0, fmt.fl - 1)))
-        results.append((o, s * f))
-    prog.span = (first, len(prog.instructions))
-    prog.fence_all()
-    for at, words in results:
-        prog.store(at, words)
+    for _ in range(rounds):
+        q, k, bias, gamma, beta = _inputs(prog, rand, p)
+        scores = prog.load("activation", operands(rand, fmt, (s, s)))
+        prog.add(Instruction("FENCE", unit=FENCE_KINDS["DMA"], n=prog.issued("DMA")))
+        results = []
+        first = len(prog.instructions)
+        for pe in range(p["pes"]):
+            for lane in range(p["lanes"]):
+                o = prog.alloc("activation", s * s)
+                prog.add(Instruction("MATMUL", pe=pe, unit=lane, flags=("BIAS",), a=q, b=k,
+                                     c=bias, o=o, x=s, y=f, z=s, so=s))
+                results.append((o, s * s))
+            for unit in range(p["softmax"]):
+                o = prog.alloc("activation", s * s)
+                prog.add(Instruction("SOFTMAX", pe=pe, unit=unit, a=scores, o=o, x=s, y=s,
+                                     so=s))
+                results.append((o, s * s))
+            o = prog.alloc("activation", s * f)
+            prog.add(Instruction("LAYERNORM", pe=pe, a=q, b=gamma, c=beta, o=o, x=s, y=f,
+                                 so=f))
+            results.append((o, s * f))
+            o = prog.alloc("activation", s * f)
+            prog.add(Instruction("PRUNE", pe=pe, a=q, o=o, x=s, y=f, so=f,
+                                 n=1 << max(0, fmt.fl - 1)))
+            results.append((o, s * f))
+        prog.span = prog.span or (first, len(prog.instructions))
+        prog.fence_all()
+        for at, words in results:
+            prog.store(at, words)
     return prog.end()
+
+
+def unit_work(program, cycles):
+    """``{unit: {"cycles", "results"}}`` for every PE unit ``program`` uses, named
+    ``pe<p>.lane<l>``, ``pe<p>.softmax<u>``, ``pe<p>.layer_norm``, ``pe<p>.dynatran``:
+    the cycles it streams data (MAC-lane beats, ``x·V`` for a softmax or layer norm,
+    DynaTran tiles: an instruction's ``cycles`` less those of the same instruction on no
+    rows, its fixed pipeline and sequencer overhead) and the results it writes (a lane's
+    outputs, each through its GeLU unit). ``cycles(instruction)`` is
+    :meth:`tilewright.gen.top.Top.instruction_cycles` for the top's parameters."""
+    names = {"LANE": "lane{}", "SOFTMAX": "softmax{}", "LAYERNORM": "layer_norm",
+             "DYNATRAN": "dynatran"}
+    work = {}
+    for ins in program.instructions:
+        unit = Program._unit(ins)
+        if unit is None or unit[0] == "DMA":
+            continue
+        kind, pe, index = unit
+        entry = work.setdefault(f"pe{pe}.{names[kind].format(index)}",
+                                {"cycles": 0, "results": 0})
+        entry["cycles"] += cycles(ins) - cycles(replace(ins, x=0))
+        entry["results"] += ins.x * (ins.z if ins.op == "MATMUL" else ins.y)
+    return work
 
 
 def random_program(p, rand, rounds=3, per_round=4):

@@ -27,6 +27,13 @@ counterpart of AccelTran §IV-A's Design Compiler figures).
 7. The critical path of the mapped netlist (:mod:`tilewright.cosim.gate.timing`): the highest
    clock the block allows, beside the clock assumed for power.
 
+A block with black-box modules (``(* blackbox *)``: the accelerator top's buffer, an SRAM
+macro, AccelTran §III-B) is measured without them: synthesis leaves them out of area and
+leakage, the netlist runs on Verilator with them as RTL
+(:func:`~tilewright.cosim.gate.synth.module_sources`; the native replay cannot evaluate
+them), and energy and timing count the library's cells only (a path through a black box
+is not timed). Their costs come from a memory model.
+
 Net loads, in energy and timing, are the input pins a net drives plus the wire
 capacitance the library's wire-load model estimates from the net's fanout (``wire_load``),
 as synthesis tools estimate wiring before layout.
@@ -51,7 +58,7 @@ from tilewright.cosim.gate.energy import NOMINAL_SLEW_NS, dynamic_energy
 from tilewright.cosim.gate.ports import GateMismatch, top_ports
 from tilewright.cosim.gate.sim import Activity, simulate
 from tilewright.cosim.gate.liberty import default_liberty, library_head, load_liberty
-from tilewright.cosim.gate.synth import synthesize
+from tilewright.cosim.gate.synth import module_sources, synthesize, without_blackboxes
 from tilewright.cosim.gate.timing import critical_path
 from tilewright.cosim.runner import cache_root
 from tilewright.cosim.toolchain import tool_versions
@@ -186,7 +193,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     item = _generated(block_name, params_json)
     library = load_liberty(lib_path)
     declared = top_ports(item.verilog, item.instance)
-    native = gate_sim == "native"
+    native = gate_sim == "native" and "(* blackbox *)" not in item.verilog
     stage("synthesis beside RTL simulation")
     with ThreadPoolExecutor(max_workers=3) as pool:      # independent: use both cores
         synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path)
@@ -203,16 +210,17 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
         if "stimulus" not in rtl.report:
             raise ValueError(f"{block_name}: test {block.stimulus!r} recorded no 'stimulus' "
                              f"report")
-        stage(f"gate-level simulation ({gate_sim})")
+        stage(f"gate-level simulation ({'native' if native else 'verilator'})")
         if native:
             gate, twice, *idle = _native_runs(synth.netlist, library, rtl_runs)
         else:
-            gate, twice, *idle = stimulus_runs(pool, f"{block_name}-gate", item.params,
-                                               synth.gate_verilog, item.instance, block,
-                                               seed, stimulus, declared,
-                                               public=tuple(ports))
+            gate, twice, *idle = stimulus_runs(
+                pool, f"{block_name}-gate", item.params,
+                synth.gate_verilog + module_sources(item.verilog, synth.blackbox_cells or ()),
+                item.instance, block, seed, stimulus, declared, public=tuple(ports))
+    netlist = without_blackboxes(synth.netlist, library)
     stage("static timing")
-    timing = critical_path(synth.netlist, library, item.verilog, wire_load=wires)
+    timing = critical_path(netlist, library, item.verilog, wire_load=wires)
     rtl_ports, gate_ports = rtl.port_toggles(ports), gate.port_toggles(ports)
     if gate.report != rtl.report or gate_ports != rtl_ports:
         diff = sorted(p for p in ports if gate_ports[p] != rtl_ports[p])
@@ -230,7 +238,7 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
                          f"operations with TILEWRIGHT_STIMULUS_REPEATS")
 
     def energy_of(activity):
-        return dynamic_energy(synth.netlist, library, activity.toggles, activity.clock_cycles,
+        return dynamic_energy(netlist, library, activity.toggles, activity.clock_cycles,
                               wire_load=wires)
     once = energy_of(gate)
     energy = energy_of(twice) - once
@@ -266,7 +274,8 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
                             "path": [list(step) for step in timing.path]},
                  "gate_toggles": once.toggles, "clock_cycles": gate.clock_cycles,
                  "rtl_port_toggles": rtl_ports, "gate_checked": True,
-                 "gate_sim": gate_sim})
+                 "gate_sim": "native" if native else "verilator",
+                 "blackboxes": synth.blackbox_cells or {}})
     if db is not None:
         db.put(record)
     return record

@@ -144,6 +144,20 @@ class Pe(wiring.Component):
         """PRUNE of ``x × y`` words: ``x·⌈y/M⌉ + 2``."""
         return PruneSlot.cycles(x, y, macs)
 
+    @staticmethod
+    def parts(lanes, macs, softmax, seq, features, il, fl):
+        """The PE's blocks (AccelTran §III-B, Fig. 5), below its slots:
+        ``{"<slot>.<submodule>": (block, parameters, module)}`` (the slots are
+        ``lane<k>``, ``softmax<k>``, ``layer_norm`` and ``dynatran``; the rest of the PE,
+        its sequencers and instruction decode, is glue to them)."""
+        slots = {**{f"lane{k}": LaneSlot.parts(macs, il, fl) for k in range(lanes)},
+                 **{f"softmax{k}": VectorSlot.parts("softmax", seq, il, fl)
+                    for k in range(softmax)},
+                 "layer_norm": VectorSlot.parts("layernorm", features, il, fl),
+                 "dynatran": PruneSlot.parts(macs, il, fl)}
+        return {f"{slot}.{sub}": part for slot, parts in slots.items()
+                for sub, part in parts.items()}
+
     # ------------------------------------------------------------ properties
     @property
     def lanes(self):

@@ -79,6 +79,16 @@ class LaneSlot(wiring.Component):
         GeLU stage)."""
         return beats + MacLane.pipeline_latency(macs) + 2
 
+    @staticmethod
+    def parts(macs, il, fl):
+        """The slot's blocks (AccelTran §III-B4): ``{submodule: (block, parameters,
+        module)}``, the module named as :func:`tilewright.gen.hierarchy.instance` places it
+        (the composed characterization black-boxes them by that name)."""
+        fmt = f"il{il}_fl{fl}"
+        return {"mac_lane": ("mac-lane", {"multipliers": macs, "il": il, "fl": fl},
+                             f"mac_lane_m{macs}_{fmt}"),
+                "gelu": ("gelu", {"lanes": 1, "il": il, "fl": fl}, f"gelu_l1_{fmt}")}
+
     def elaborate(self, platform):
         m = Module()
         macs, il, fl = self._macs, self._il, self._fl
@@ -148,8 +158,9 @@ class LaneSlot(wiring.Component):
                              b_addr.eq(row_b + koff + t)]
 
         # ---- stage 2: the read; operands into the lane
-        lane = hierarchy.instance(m, "mac_lane", f"mac_lane_m{macs}_il{il}_fl{fl}",
-                                  MacLane(multipliers=macs, il=il, fl=fl))
+        parts = self.parts(macs, il, fl)
+        _, params, module = parts["mac_lane"]
+        lane = hierarchy.instance(m, "mac_lane", module, MacLane(**params))
         a_q = [Signal(2, name=f"a_mode{t}_q") for t in range(macs)]
         b_q = [Signal(name=f"b_on{t}_q") for t in range(macs)]
         m.d.sync += [lane.i.valid.eq(issuing), lane.i.payload.last.eq(last_beat)]
@@ -162,8 +173,8 @@ class LaneSlot(wiring.Component):
                 lane.i.payload.b[t].eq(Mux(b_q[t], self.rd_b[t].data.as_signed(), 0))]
 
         # ---- stage 3: GeLU (or its bypass register) and the write
-        unit = hierarchy.instance(m, "gelu", f"gelu_l1_il{il}_fl{fl}",
-                                  GeluUnit(lanes=1, il=il, fl=fl))
+        _, params, module = parts["gelu"]
+        unit = hierarchy.instance(m, "gelu", module, GeluUnit(**params))
         raw = Signal(signed(width))
         m.d.comb += [lane.o.ready.eq(1), unit.i.valid.eq(lane.o.valid),
                      unit.i.payload[0].eq(lane.o.payload), unit.o.ready.eq(1)]

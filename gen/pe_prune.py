@@ -61,12 +61,19 @@ class PruneSlot(wiring.Component):
         """``x·⌈y/width⌉ + 2`` cycles, the edge taking the instruction to the last write."""
         return x * math.ceil(y / width) + 2
 
+    @staticmethod
+    def parts(width, il, fl):
+        """The slot's block: ``{submodule: (block, parameters, module)}`` as
+        :meth:`tilewright.gen.pe_lane.LaneSlot.parts`."""
+        return {"dynatran": ("dynatran", {"batch": 1, "rows": 1, "cols": width, "il": il,
+                                          "fl": fl}, f"dynatran_c{width}_il{il}_fl{fl}")}
+
     def elaborate(self, platform):
         m = Module()
         w, il, fl = self._width, self._il, self._fl
         word = self.cmd.payload
-        unit = hierarchy.instance(m, "dynatran", f"dynatran_c{w}_il{il}_fl{fl}",
-                                  DynaTran(batch=1, rows=1, cols=w, il=il, fl=fl))
+        _, params, module = self.parts(w, il, fl)["dynatran"]
+        unit = hierarchy.instance(m, "dynatran", module, DynaTran(**params))
 
         finishing = Signal()
         start, finished = handshake(m, self.cmd, finishing)

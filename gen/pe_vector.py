@@ -73,13 +73,22 @@ class VectorSlot(wiring.Component):
             per_vector = LayerNorm.vector_cycles(length, il, fl)
         return x * per_vector + 2
 
+    @staticmethod
+    def parts(kind, length, il, fl):
+        """The slot's block: ``{submodule: (block, parameters, module)}`` as
+        :meth:`tilewright.gen.pe_lane.LaneSlot.parts`."""
+        fmt = f"il{il}_fl{fl}"
+        if kind == "softmax":
+            return {"softmax": ("softmax", {"t": length, "il": il, "fl": fl, "out_fl": fl},
+                                f"softmax_t{length}_{fmt}")}
+        return {"layer_norm": ("layer-norm", {"n": length, "il": il, "fl": fl},
+                               f"layer_norm_n{length}_{fmt}")}
+
     def _unit(self, m):
-        n, il, fl = self._length, self._il, self._fl
-        if self._kind == "softmax":
-            return hierarchy.instance(m, "softmax", f"softmax_t{n}_il{il}_fl{fl}",
-                                      Softmax(t=n, il=il, fl=fl, out_fl=fl))
-        return hierarchy.instance(m, "layer_norm", f"layer_norm_n{n}_il{il}_fl{fl}",
-                                  LayerNorm(n=n, il=il, fl=fl))
+        ((submodule, (_, params, module)),) = self.parts(self._kind, self._length, self._il,
+                                                         self._fl).items()
+        component = Softmax if self._kind == "softmax" else LayerNorm
+        return hierarchy.instance(m, submodule, module, component(**params))
 
     def elaborate(self, platform):
         m = Module()

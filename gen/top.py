@@ -225,5 +225,6 @@ BLOCK = Block(
                                                   "the top's buffer ports")),),
     toplevel="top",
     testbench="tilewright.cosim.tb_top",
+    stimulus="stimulus",
     facts=_facts,
 )

@@ -4,10 +4,11 @@ measured cycles equal to :meth:`tilewright.gen.top.Top.instruction_cycles`.
 
 The default configuration is the tiny top of the lowering's tests (:data:`model_costs.HW`:
 2 PEs × 2 lanes × 4 multipliers, (4, 8), DMA beats as wide as its main memory's bandwidth
-per cycle) with small buffers; one build serves the three cocotb tests of
-``tilewright.cosim.tb_top`` and one BERT-style encoder layer lowered from the accelerator
-model's schedule (:mod:`tilewright.flows.model.program`), whose cycles are compared with the
-model's. ``full``: one PE of one 1-multiplier lane with two softmax units, (4, 12); and
+per cycle) with small buffers; one build serves the four cocotb tests of
+``tilewright.cosim.tb_top`` (the characterization stimulus among them) and one BERT-style
+encoder layer lowered from the accelerator model's schedule
+(:mod:`tilewright.flows.model.program`), whose cycles are compared with the model's.
+``full``: one PE of one 1-multiplier lane with two softmax units, (4, 12); and
 BERT-Tiny's encoder layer at 8 tokens on the AccelTran-Mini preset's top (about 2 min).
 Seeds are fresh (``TILEWRIGHT_SEED`` fixes them).
 """
@@ -33,7 +34,7 @@ CONFIGS = [
 
 @pytest.mark.parametrize("params", CONFIGS)
 def test_top_regression(params, regress):
-    report = regress("top", params).report
+    report = regress("top", params, tests=4).report
     rows = report["directed"]["instructions"]
     assert {row["op"] for row in rows} == {"LOAD", "STORE", "MATMUL", "ADD", "SOFTMAX",
                                            "LAYERNORM", "PRUNE"}
@@ -41,6 +42,9 @@ def test_top_regression(params, regress):
     concurrent = report["concurrent"]
     assert concurrent["span"] < concurrent["serial"] / 2
     assert report["random_programs"]["programs"] == 3
+    lanes = [w for name, w in report["units"].items() if ".lane" in name]
+    assert report["stimulus"]["operations"] == params["macs"] * sum(w["cycles"] for w in lanes)
+    assert len(report["units"]) == params["pes"] * (params["lanes"] + params["softmax"] + 2)
 
 
 def test_encoder_layer(seed):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tilewright.cosim.gate.liberty import load_liberty
-from tilewright.cosim.gate.synth import SynthesisError, synthesize
+from tilewright.cosim.gate.synth import SynthesisError, module_sources, synthesize
 from tilewright.flows.generate import generate
 
 COUNTER = (Path(__file__).parent / "data" / "counter.v").read_text()
@@ -78,3 +78,14 @@ def test_yosys_error_is_reported():
     with pytest.raises(SynthesisError) as e:
         synthesize("module broken(input a; endmodule", "broken", cache=False)
     assert str(e.value).startswith("yosys failed on broken (exit 1):")
+
+
+def test_module_sources_follow_instances_down():
+    """A black box's RTL is its module and every module below it, escaped names too."""
+    text = ("(* top =  1  *)\nmodule top(a);\n  top__part part (\n  );\nendmodule\n"
+            "(* blackbox *)\nmodule top__mem(a);\nendmodule\n"
+            "module top__part(a);\n  \\top__part.sub  sub (\n  );\nendmodule\n"
+            "(* generator = \"Amaranth\" *)\nmodule \\top__part.sub (a);\nendmodule\n")
+    assert module_sources(text, ["top__part"]) == text[text.index("module top__part"):]
+    assert module_sources(text, ["top__mem"]) == "(* blackbox *)\nmodule top__mem(a);\nendmodule\n"
+    assert module_sources(text, []) == ""

@@ -24,6 +24,7 @@ simulatable Verilog netlist with the cells' behavioural models (``read_liberty
 import hashlib
 import json
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,10 +34,39 @@ from pathlib import Path
 from tilewright.cosim.gate.liberty import LibertyError, default_liberty, load_liberty
 from tilewright.files import write_atomically
 
-__all__ = ["SynthResult", "SynthesisError", "synthesize", "script", "DONT_USE"]
+__all__ = ["SynthResult", "SynthesisError", "synthesize", "script", "DONT_USE",
+           "module_sources", "without_blackboxes"]
 
 #: Cell name patterns never mapped to (sky130 low-power isolation / retention cells).
 DONT_USE = ("*__lpflow_*",)
+
+
+#: A module of Amaranth's Verilog with the attribute lines before it; group 1 its name.
+_MODULE = re.compile(r"^(?:\(\*[^\n]*\*\)\n)*module (\\\S+ |\w+)\s*\(.*?^endmodule\n",
+                     re.MULTILINE | re.DOTALL)
+
+
+def module_sources(verilog, names):
+    """The text of the modules ``names`` of ``verilog`` (names as Yosys reports them,
+    without an escaped name's backslash) and of every module below them, in file order:
+    the RTL to simulate beside a netlist in which they are black boxes."""
+    modules = {m.group(1).strip().lstrip("\\"): m.group(0) for m in _MODULE.finditer(verilog)}
+    found, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        todo += [n for n in modules if n not in found and
+                 re.search(rf"^\s+\\?{re.escape(n)} ", modules[name], re.MULTILINE)]
+    return "".join(text for name, text in modules.items() if name in found)
+
+
+def without_blackboxes(netlist, library):
+    """``netlist`` (Yosys JSON) without its cells that are not ``library``'s: the black
+    boxes, whose energy and timing are not the netlist's."""
+    return {**netlist, "cells": {k: c for k, c in netlist["cells"].items()
+                                 if c["type"] in library.cells}}
 
 
 class SynthesisError(RuntimeError):

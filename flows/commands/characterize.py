@@ -88,12 +88,13 @@ def COMMAND(block_name, raw_params, config_spec, liberty, db_url, clock_mhz, sti
 
 
 def _check_composite(block_name, params):
-    from tilewright.flows.compose import COMPOSITES
+    from tilewright.flows.compose import COMPOSITES, check_stimulus
     if block_name not in COMPOSITES:
         raise UserError(f"BLOCK must be one of {', '.join(COMPOSITES)} with --composed, "
                         f"not {block_name}")
     try:
         COMPOSITES[block_name].instances(params)
+        check_stimulus(block_name)
     except ValueError as e:
         raise UserError(str(e)) from None
 
