@@ -24,8 +24,11 @@ class TopGroup(click.Group):
     imported when its command is looked up, so a command's imports cost only its own use."""
 
     def list_commands(self, ctx):
-        return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(commands.__path__)
-                      if info.name != "common" and not info.name.startswith("search_"))
+        """Every module but ``common`` and a command's own parts (``search_approx`` is part
+        of ``search``, ``regress_layer`` of ``regress``)."""
+        names = {info.name for info in pkgutil.iter_modules(commands.__path__)}
+        return sorted(name.replace("_", "-") for name in names
+                      if name != "common" and name.split("_")[0] not in names - {name})
 
     def get_command(self, ctx, name):
         if name not in self.list_commands(ctx):
