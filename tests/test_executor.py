@@ -118,6 +118,7 @@ from tilewright.flows.executor import get_executor
 with get_executor("local", workers=2) as ex:
     print(" ".join(str(w.process.pid) for w in ex._pool), flush=True)
     try:
+        print("mapping", flush=True)
         list(ex.map(sleep_then, {i: (60, i) for i in range(4)}))
     except KeyboardInterrupt:
         print("interrupted", flush=True)
@@ -128,6 +129,7 @@ def test_ctrl_c_stops_the_workers():
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED, os.path.dirname(__file__)],
                             stdout=subprocess.PIPE, text=True)
     pids = [int(p) for p in proc.stdout.readline().split()]
+    assert proc.stdout.readline() == "mapping\n"    # in the try block, however slow the start
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     assert proc.stdout.readline() == "interrupted\n"

@@ -271,11 +271,11 @@ def test_native_equals_verilator(name):
     synth = synthesize(item.verilog, item.instance)
     declared = top_ports(item.verilog, item.instance)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        rtl = ch._runs(pool, name, item.params, item.verilog, item.instance, block,
-                       ch.DEFAULT_SEED, "random", declared, trace=True)
-        gate = ch._runs(pool, f"{name}-gate", item.params, synth.gate_verilog,
-                        item.instance, block, ch.DEFAULT_SEED, "random", declared,
-                        public=tuple(synth.netlist["ports"]))
+        rtl = ch.stimulus_runs(pool, name, item.params, item.verilog, item.instance, block,
+                               ch.DEFAULT_SEED, "random", declared, trace=True)
+        gate = ch.stimulus_runs(pool, f"{name}-gate", item.params, synth.gate_verilog,
+                                item.instance, block, ch.DEFAULT_SEED, "random", declared,
+                                public=tuple(synth.netlist["ports"]))
     library = load_liberty()
     native = ch._native_runs(synth.netlist, library, rtl)
     nets = {f"{n}[{i}]" if len(v["bits"]) > 1 else n
