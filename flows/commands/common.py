@@ -182,6 +182,28 @@ def evaluate_tasks(fn, tasks, executor, *, desc, run_id=None, db_url=None, kind=
 
 
 @contextlib.contextmanager
+def cost_source(db_url, config_spec, clock_mhz, run_missing, *, node_nm=None):
+    """The model's :class:`~tilewright.flows.model.CostSource` on ``--db`` (refused in one
+    line when the file does not exist and ``--characterize`` was not given), measuring
+    missing records first with ``run_missing``; the database is closed on leaving."""
+    from tilewright.flows.costs import open_db
+    from tilewright.flows.model import CostSource
+    if not Path(db_url).exists() and "://" not in db_url and not run_missing:
+        raise UserError(f"--db {db_url} does not exist; characterize the blocks first "
+                        f"(tilewright characterize --config {config_spec} --db {db_url}) "
+                        f"or pass --characterize")
+    with open_db(db_url) as db:
+        measure = None
+        if run_missing:
+            from tilewright.flows.characterize import characterize
+
+            def measure(block, params):
+                click.echo(f"characterizing {block} {params}", err=True)
+                characterize(block, params, db=db, clock_mhz=clock_mhz)
+        yield CostSource(db, clock_mhz=clock_mhz, characterize=measure, node_nm=node_nm)
+
+
+@contextlib.contextmanager
 def exit_on_failed_task():
     """A failed evaluation (:class:`~tilewright.flows.executor.TaskFailed`: which one, on
     which worker, the replay command) printed on stderr, exit status 1."""

@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from tilewright.flows.commands.common import (Number, UserError, executor_options,
-                                              exit_on_failed_task, fail_on_user_errors,
-                                              parse_params)
+from tilewright.flows.commands.common import (Number, UserError, cost_source,
+                                              executor_options, exit_on_failed_task,
+                                              fail_on_user_errors, parse_params)
 from tilewright.flows.costs.store import DEFAULT_DB
 from tilewright.flows.executor import get_executor
 from tilewright.flows.generate import check_params
@@ -100,12 +100,9 @@ def COMMAND(block_name, raw_params, config_spec, seed, testcase, waves, full, la
 
 
 def _regress_layer(config_spec, model_name, seq, tau, db_url, run_missing, seed, output):
-    from pathlib import Path
-
     from tilewright.cosim.runner import SimulationFailed
     from tilewright.flows.commands.regress_layer import layer_lines, run_layer, write_outputs
-    from tilewright.flows.costs import open_db
-    from tilewright.flows.model import CostSource, MissingCosts, load_accelerator
+    from tilewright.flows.model import MissingCosts, load_accelerator
     from tilewright.flows.model.workload import encoder
     from tilewright.golden.models.shapes import shape
 
@@ -114,22 +111,10 @@ def _regress_layer(config_spec, model_name, seq, tau, db_url, run_missing, seed,
         layer = encoder(shape(model_name)).layers[0]
     except ValueError as e:
         raise UserError(str(e)) from None
-    if not Path(db_url).exists() and "://" not in db_url and not run_missing:
-        raise UserError(f"--db {db_url} does not exist; characterize the blocks first "
-                        f"(tilewright characterize --config {config_spec} --db {db_url}) "
-                        f"or pass --characterize")
     if output is not None:
         from tilewright.flows.generate import check_writable
         check_writable(output)
-    with open_db(db_url) as db:
-        measure = None
-        if run_missing:
-            from tilewright.flows.characterize import characterize
-
-            def measure(block, params):
-                click.echo(f"characterizing {block} {params}", err=True)
-                characterize(block, params, db=db, clock_mhz=hardware.clock_mhz)
-        costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure)
+    with cost_source(db_url, config_spec, hardware.clock_mhz, run_missing) as costs:
         try:
             run = run_layer(hardware, layer, seq=seq, tau=tau, costs=costs, seed=seed)
         except MissingCosts as e:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from tilewright.flows.commands.common import Number, UserError, fail_on_user_errors
+from tilewright.flows.commands.common import (Number, UserError, cost_source,
+                                              fail_on_user_errors)
 from tilewright.flows.costs.store import DEFAULT_DB
 
 __all__ = ["COMMAND", "summary_lines"]
@@ -115,8 +116,7 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
             equal_heads, node_nm, db_url, run_missing, output):
     """Simulate a transformer on an AccelTran/ELECTOR accelerator: event-driven at tile
     granularity, per-block cycles and energy from the cost database."""
-    from tilewright.flows.costs import open_db
-    from tilewright.flows.model import (CostSource, Mapping, MissingCosts, build_workload,
+    from tilewright.flows.model import (Mapping, MissingCosts, build_workload,
                                         load_accelerator, simulate)
     from tilewright.golden.models.shapes import shape
 
@@ -135,20 +135,8 @@ def COMMAND(config_spec, model_name, batch, seq, train, dataflow, sparsity_mode,
         if node_nm not in NODES:
             raise UserError(f"--node must be one of {', '.join(map(str, NODES))}, not "
                             f"{node_nm}")
-    if not Path(db_url).exists() and "://" not in db_url and not run_missing:
-        raise UserError(f"--db {db_url} does not exist; characterize the blocks first "
-                        f"(tilewright characterize --config {config_spec} --db {db_url}) "
-                        f"or pass --characterize")
-    with open_db(db_url) as db:
-        measure = None
-        if run_missing:
-            from tilewright.flows.characterize import characterize
-
-            def measure(block, params):
-                click.echo(f"characterizing {block} {params}", err=True)
-                characterize(block, params, db=db, clock_mhz=hardware.clock_mhz)
-        costs = CostSource(db, clock_mhz=hardware.clock_mhz, characterize=measure,
-                           node_nm=node_nm)
+    with cost_source(db_url, config_spec, hardware.clock_mhz, run_missing,
+                     node_nm=node_nm) as costs:
         sparsity = _sparsity(sparsity_mode, tau, kind, task)
         try:
             result = simulate(hardware, workload, costs=costs, mapping=mapping,
