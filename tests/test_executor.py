@@ -126,8 +126,11 @@ with get_executor("local", workers=2) as ex:
 
 
 def test_ctrl_c_stops_the_workers():
+    # as from a shell: Ctrl-C not ignored (a test run may have left this process ignoring
+    # it, and a child inherits that, so Python would never raise KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED, os.path.dirname(__file__)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert proc.stdout.readline() == "mapping\n"    # in the try block, however slow the start
     time.sleep(1.0)
