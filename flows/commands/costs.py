@@ -113,15 +113,17 @@ def missing_command(block_name, raw_params, config_spec, liberty, clock_mhz, wir
                     db_url):
     """The `tilewright characterize` commands that would measure what BLOCK or --config
     has no record of, one per line (none: everything is there)."""
+    import tempfile
     from pathlib import Path
 
     from tilewright.flows.costs.store import open_db
     jobs = block_instances(block_name, raw_params, config_spec)
-    # no database yet: everything is missing, and none is created
-    url = db_url if "://" in db_url or Path(db_url).exists() else ":memory:"
-    with open_db(url) as db:
-        commands = db.missing([(name, params) for _, name, params in jobs], library=liberty,
-                              clock_mhz=clock_mhz, wire_load=wire_load)
+    # no database yet: everything is missing, and none is created where the user looks
+    with tempfile.TemporaryDirectory() as scratch:
+        url = db_url if "://" in db_url or Path(db_url).exists() else Path(scratch) / "none"
+        with open_db(url) as db:
+            commands = db.missing([(name, params) for _, name, params in jobs],
+                                  library=liberty, clock_mhz=clock_mhz, wire_load=wire_load)
     for command in commands:
         click.echo(command)
 
