@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tilewright.cosim.children import dying_with_us
+from tilewright.cosim.gate.ports import top_ports
 from tilewright.cosim.toolchain import tool_versions, verilator_env, waiver_args
 
 __all__ = ["cache_root", "build", "run", "test_names", "RunResult", "SimulationFailed"]
@@ -103,12 +104,11 @@ def _locked(path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _runner(public=None, before_make=None):
+def _runner(before_make=None):
     """cocotb's Verilator runner, whose commands (build and simulator) die with this
-    process (:mod:`~tilewright.cosim.children`); with ``public`` (signal names) only those
-    signals of the top module are visible to cocotb, instead of every signal (cocotb's
-    ``--public-flat-rw``), which lets Verilator optimize large netlists; ``before_make()``
-    is called between verilating and ``make``."""
+    process (:mod:`~tilewright.cosim.children`), without cocotb's ``--public-flat-rw``
+    (every signal visible): :func:`build` names the visible ones; ``before_make()`` is
+    called between verilating and ``make``."""
     os.environ.update(verilator_env())
     from cocotb_tools.runner import Verilator
 
@@ -120,7 +120,7 @@ def _runner(public=None, before_make=None):
                 super()._execute_cmds([dying_with_us(cmd)], cwd, stdout)
 
         def _build_command(self):
-            return [[a for a in cmd if public is None or a != "--public-flat-rw"]
+            return [[a for a in cmd if a != "--public-flat-rw"]
                     for cmd in super()._build_command()]
     return Runner()
 
@@ -146,10 +146,15 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
 
     ``block`` and ``params`` only name the build. Reused when already built. ``public``:
     the names of the only top-module signals cocotb may access (e.g. the ports of a
-    gate-level netlist); by default every signal is accessible.
+    gate-level netlist); by default the top module's ports, all that a testbench drives
+    and reads. Every other signal is Verilator's to optimize away (``--trace`` still
+    dumps them): PIVOT's flat 64×36 array verilates to 21 MB of C++ instead of cocotb's
+    52 MB with every signal visible.
     """
     build_args = [*build_args, *(["--trace"] if waves else [])]
-    key_args = build_args if public is None else [*build_args, "public", *public]
+    if public is None:
+        public = tuple(top_ports(verilog, toplevel))
+    key_args = [*build_args, "public", *public]
     directory = cache_root() / block / _key(block, params, verilog, key_args)
     with _locked(directory.with_suffix(".lock")):
         if _built(directory, toplevel):
@@ -159,12 +164,10 @@ def build(block, params, verilog, toplevel, *, build_args=(), waves=False, publi
         source = directory / f"{toplevel}.v"
         source.write_text(verilog)
         (directory / "params.json").write_text(json.dumps(params, indent=2, sort_keys=True))
-        sources = [source]
-        if public is not None:
-            sources.append(directory / "public.vlt")
-            sources[-1].write_text(_public_config(toplevel, public))
+        sources = [source, directory / "public.vlt"]
+        sources[-1].write_text(_public_config(toplevel, public))
         args = ["-Wall", *waiver_args(), *build_args]
-        runner = _runner(public, before_make=lambda: _seed_runtime(directory, args))
+        runner = _runner(before_make=lambda: _seed_runtime(directory, args))
         runner.build(sources=sources, hdl_toplevel=toplevel, build_dir=directory,
                      build_args=args, waves=waves, log_file=directory / "build.log")
         _keep_runtime(directory, args)
