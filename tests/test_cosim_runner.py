@@ -1,5 +1,9 @@
+import re
+from fnmatch import fnmatch
+
 import pytest
 
+from tilewright.cosim.gate.ports import top_ports
 from tilewright.cosim.runner import build
 from tilewright.cosim.toolchain import AMARANTH_WAIVERS, ToolchainError, verilator_env, waiver_args
 from tilewright.flows.generate import generate
@@ -34,6 +38,34 @@ def test_build_is_reused_and_keyed_by_content():
     assert again == first and (first / ".tilewright-built").stat().st_mtime_ns == stamp
     other = build("mac-lane", small.params, small.verilog + "\n", small.instance)
     assert other != first
+    # cocotb sees the top module's ports, nothing inside it (Verilator optimizes the rest)
+    symbols = (first / "Vtop__Syms__Slow.cpp").read_text()
+    visible = set(re.findall(r'__Vscopep_\w+->varInsert\("([^"]+)"', symbols))
+    assert visible == set(top_ports(small.verilog, small.instance))
+
+
+def test_runs_rewrite_the_asserts_of_our_testbenches_only(tmp_path, monkeypatch):
+    """cocotb's default rewrites every imported file (torch, numpy, Amaranth) in every
+    simulator process; ours only the testbenches', unless the environment says."""
+    from tilewright.cosim import runner
+    seen = []
+
+    class Recording:
+        def test(self, *, extra_env, **_):
+            seen.append(extra_env[runner.REWRITE])
+    monkeypatch.setattr(runner, "build", lambda *args, **kwargs: tmp_path)
+    monkeypatch.setattr(runner, "_runner", Recording)
+    monkeypatch.delenv(runner.REWRITE, raising=False)
+    with pytest.raises(runner.SimulationFailed):       # no results: "simulator crashed"
+        runner.run("mac-lane", {}, "", "mac_lane", "tilewright.cosim.tb_mac_lane", seed=1)
+    monkeypatch.setenv(runner.REWRITE, "*.py")
+    with pytest.raises(runner.SimulationFailed):
+        runner.run("mac-lane", {}, "", "mac_lane", "tilewright.cosim.tb_mac_lane", seed=1)
+    assert seen == [runner.REWRITTEN_FILES, "*.py"]
+    globs = runner.REWRITTEN_FILES.split()
+    assert all(any(fnmatch(name, g) for g in globs)
+               for name in ("tb_mac_lane.py", "top_bench.py", "stream_bench.py"))
+    assert not any(fnmatch(name, g) for g in globs for name in ("__init__.py", "fixed.py"))
 
 
 def test_split_build_compiles():
