@@ -196,7 +196,8 @@ def characterize(block_name, given=None, *, liberty=None, db=None,
     native = gate_sim == "native" and "(* blackbox *)" not in item.verilog
     stage("synthesis beside RTL simulation")
     with ThreadPoolExecutor(max_workers=3) as pool:      # independent: use both cores
-        synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path)
+        synthesized = pool.submit(synthesize, item.verilog, item.instance, liberty=lib_path,
+                                  gate_verilog=not native)
         if native:
             rtl_runs = stimulus_runs(pool, block_name, item.params, item.verilog,
                                      item.instance, block, seed, stimulus, declared,

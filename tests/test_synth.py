@@ -57,6 +57,16 @@ def test_deterministic(small_lane):
     assert again.gate_verilog == result.gate_verilog
 
 
+def test_gate_verilog_only_when_asked(small_lane):
+    """The native evaluator reads the netlist only; without the simulatable Verilog the
+    measured figures are the same."""
+    item, result = small_lane
+    bare = synthesize(item.verilog, item.instance, gate_verilog=False, cache=False)
+    assert bare.gate_verilog is None
+    assert (bare.netlist, bare.area, bare.sequential_area, bare.leakage, bare.cells) == (
+        result.netlist, result.area, result.sequential_area, result.leakage, result.cells)
+
+
 def test_generic_gates_only_on_request():
     result = synthesize(COUNTER, "counter", generic=True)
     assert result.area is None and result.leakage is None and result.gate_verilog is None
