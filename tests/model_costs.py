@@ -84,5 +84,7 @@ class FormulaCosts:
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp, CostDB(Path(tmp) / "costs.sqlite") as db:
         records = {r.key: r.to_dict() for r in characterize_small(db)}
-    DATA.write_text(json.dumps(list(records.values()), indent=1, sort_keys=True))
+    # the shipped library by its path in the repository, not this machine's
+    text = json.dumps(list(records.values()), indent=1, sort_keys=True)
+    DATA.write_text(text.replace(f"{Path(__file__).resolve().parent.parent}/", ""))
     print(f"{len(records)} records written to {DATA}")

@@ -5,6 +5,7 @@ dataflows, training, invalid designs and missing records."""
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,12 @@ def test_small_records_are_current(tmp_path):
         for name in ("area_um2", "energy_per_op_pj", "idle_pj_per_cycle", "latency_cycles",
                      "initiation_interval", "leakage_mw", "cycles"):
             assert getattr(new, name) == getattr(old, name), (old.block, name)
+
+
+def test_exported_records_name_no_machine_path():
+    for record in exported_records():
+        for where in (record.context, record.details):
+            assert not Path(where["library_path"]).is_absolute(), record.block
 
 
 @pytest.fixture
